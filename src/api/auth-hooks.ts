@@ -1,0 +1,49 @@
+// Request authentication (every request, once) and the guards routes declare: user, scope, admin.
+import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from "fastify";
+import type { AuthService, Principal } from "../auth/service.js";
+import type { Scope } from "../auth/scopes.js";
+import { ApiError } from "../core/errors.js";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    principal: Principal | undefined;
+  }
+}
+
+export function registerAuthentication(app: FastifyInstance, auth: AuthService): void {
+  app.decorateRequest("principal", undefined);
+  app.addHook("onRequest", async (request) => {
+    request.principal = await auth.authenticate(request.headers as Record<string, string | undefined>);
+  });
+}
+
+/** The signed-in caller, for handlers behind `requireUser`. */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw ApiError.unauthorized();
+  return request.principal;
+}
+
+export const requireUser: preHandlerAsyncHookHandler = async (request: FastifyRequest, _reply: FastifyReply) => {
+  principalOf(request);
+};
+
+/** A signed-in session only: API keys and OAuth tokens may not manage credentials themselves. */
+export const requireSession: preHandlerAsyncHookHandler = async (request) => {
+  if (principalOf(request).kind !== "session") {
+    throw ApiError.forbidden("This action needs a signed-in user session, not an API key or OAuth token");
+  }
+};
+
+export function requireScope(...scopes: Scope[]): preHandlerAsyncHookHandler {
+  return async (request) => {
+    const principal = principalOf(request);
+    const missing = scopes.filter((s) => !principal.scopes.has(s));
+    if (missing.length > 0) {
+      throw ApiError.forbidden(`Missing required scope: ${missing.join(", ")}`, { missing_scopes: missing });
+    }
+  };
+}
+
+export const requireAdmin: preHandlerAsyncHookHandler = async (request) => {
+  if (principalOf(request).user.role !== "admin") throw ApiError.forbidden("Admin access required");
+};

@@ -1,0 +1,72 @@
+// Turns every failure (thrown ApiError, schema validation, body parsing, unknown route) into the spec's envelope.
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { ApiError } from "../core/errors.js";
+
+export function envelope(err: ApiError) {
+  return { error: { code: err.code, message: err.message, details: err.details } };
+}
+
+type ValidationIssue = { instancePath?: string; message?: string; params?: Record<string, unknown>; keyword?: string };
+
+/** Fastify's Ajv issues as `{field, message}`, where field is a dotted path into the request part. */
+function validationDetails(err: FastifyError): Array<Record<string, unknown>> {
+  const context = (err as { validationContext?: string }).validationContext ?? "body";
+  return ((err.validation ?? []) as ValidationIssue[]).map((issue) => {
+    let field = (issue.instancePath ?? "").replace(/^\//, "").replace(/\//g, ".");
+    const missing = issue.params?.missingProperty ?? issue.params?.additionalProperty;
+    if (typeof missing === "string") field = field ? `${field}.${missing}` : missing;
+    const message =
+      issue.keyword === "additionalProperties" ? "unknown field" : (issue.message ?? "is invalid");
+    return { field: field ? `${context}.${field}` : context, message, location: context };
+  });
+}
+
+function fromFastifyError(err: FastifyError): ApiError {
+  if (err.validation) {
+    const details = validationDetails(err);
+    const first = details[0];
+    return ApiError.validation(
+      first ? `Invalid request: ${first.field} ${first.message}` : "Invalid request",
+      details,
+    );
+  }
+  switch (err.code) {
+    case "FST_ERR_CTP_INVALID_JSON_BODY":
+    case "FST_ERR_CTP_EMPTY_JSON_BODY":
+      return ApiError.badRequest("The request body is not valid JSON");
+    case "FST_ERR_CTP_BODY_TOO_LARGE":
+      return new ApiError("PAYLOAD_TOO_LARGE", 413, "The request body is too large");
+    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+      return new ApiError("UNSUPPORTED_MEDIA_TYPE", 415, "Unsupported content type");
+    case "FST_ERR_CTP_INVALID_CONTENT_LENGTH":
+      return ApiError.badRequest("Invalid Content-Length");
+  }
+  const status = err.statusCode ?? 500;
+  if (status === 404) return ApiError.notFound();
+  if (status === 401) return ApiError.unauthorized();
+  if (status === 403) return ApiError.forbidden();
+  if (status === 429) return new ApiError("RATE_LIMITED", 429, "Too many requests");
+  if (status >= 400 && status < 500) return ApiError.badRequest(err.message);
+  return new ApiError("INTERNAL_ERROR", 500, "Internal server error");
+}
+
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError | ApiError, request: FastifyRequest, reply: FastifyReply) => {
+    const apiError = err instanceof ApiError ? err : fromFastifyError(err as FastifyError);
+    if (apiError.status >= 500) {
+      request.log.error({ err }, "request failed");
+    } else {
+      request.log.info({ code: apiError.code, status: apiError.status }, apiError.message);
+    }
+    if (apiError.code === "RATE_LIMITED" && apiError.details.retry_after !== undefined) {
+      reply.header("retry-after", String(apiError.details.retry_after));
+    }
+    return reply.status(apiError.status).send(envelope(apiError));
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const err = ApiError.notFound("Route", { method: request.method, path: request.url.split("?")[0] });
+    err.message = `Route ${request.method} ${request.url.split("?")[0]} not found`;
+    return reply.status(404).send(envelope(err));
+  });
+}

@@ -1,0 +1,308 @@
+// Who is calling: password sign-in with sessions, Agentry's own JWTs, external IdP JWTs, and API keys.
+import { type JWTPayload, type JWTVerifyGetKey, SignJWT, createRemoteJWKSet, decodeJwt, jwtVerify } from "jose";
+import { ApiError } from "../core/errors.js";
+import { TtlCache } from "../core/ttl-cache.js";
+import type { Db } from "../infra/db/index.js";
+import * as apiKeyRepo from "../infra/db/repos/api-keys.js";
+import * as sessionRepo from "../infra/db/repos/sessions.js";
+import * as userRepo from "../infra/db/repos/users.js";
+import { hashPassword, verifyPassword } from "./passwords.js";
+import { ALL_SCOPES, type Scope } from "./scopes.js";
+import { generateSecret, newId, sha256 } from "./tokens.js";
+
+export type UserRow = userRepo.UserRow;
+
+export interface Principal {
+  user: UserRow;
+  /** How the caller proved who it is. */
+  kind: "session" | "api_key" | "oauth";
+  /** Scopes granted; a signed-in user (session or IdP token) holds every scope. */
+  scopes: ReadonlySet<Scope>;
+  sessionId?: string;
+  apiKeyId?: string;
+  /** What the rate limiter counts against. */
+  rateKey: string;
+}
+
+export interface TokenPair {
+  access_token: string;
+  refresh_token: string;
+  token_type: "bearer";
+  expires_in: number;
+}
+
+export interface AuthServiceOptions {
+  db: Db;
+  jwtSecret: Uint8Array;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  externalJwtSecret?: string;
+  externalJwksUrl?: string;
+  externalJwtIssuer?: string;
+  externalJwtAudience?: string;
+  /** The first signup becomes admin (embedded instances only). */
+  firstUserIsAdmin: boolean;
+}
+
+const ISSUER = "agentry";
+const AUDIENCE = "authenticated";
+const API_KEY_PREFIX = "agpt_";
+const REFRESH_PREFIX = "agpt_rs_";
+const ALL = new Set<Scope>(ALL_SCOPES);
+/** How long an authentication lookup is trusted before the database is asked again (other processes' revocations). */
+const CACHE_MS = 15_000;
+
+export class AuthService {
+  private readonly keyLookup: ReturnType<typeof apiKeyRepo.prepareActiveKeyLookup>;
+  private readonly keyCache = new TtlCache<string, { principal: Principal; lastTouched: number } | null>(CACHE_MS);
+  private readonly sessionCache = new TtlCache<string, Principal | null>(CACHE_MS);
+  private readonly externalJwks?: JWTVerifyGetKey;
+  private readonly externalSecret?: Uint8Array;
+
+  constructor(private readonly options: AuthServiceOptions) {
+    this.keyLookup = apiKeyRepo.prepareActiveKeyLookup(options.db);
+    if (options.externalJwksUrl) this.externalJwks = createRemoteJWKSet(new URL(options.externalJwksUrl));
+    if (options.externalJwtSecret) this.externalSecret = new TextEncoder().encode(options.externalJwtSecret);
+  }
+
+  private get db() {
+    return this.options.db;
+  }
+
+  async signup(input: { email: string; password: string; name?: string }): Promise<{ user: UserRow } & TokenPair> {
+    const passwordHash = await hashPassword(input.password);
+    const user = await userRepo.insertUser(this.db, {
+      id: newId(),
+      email: input.email,
+      name: input.name ?? null,
+      passwordHash,
+    });
+    if (!user) throw ApiError.conflict("A user with this email already exists", { field: "email" });
+    if (this.options.firstUserIsAdmin && (await userRepo.promoteIfOnlyUser(this.db, user.id))) user.role = "admin";
+    return { user, ...(await this.startSession(user)) };
+  }
+
+  async login(email: string, password: string): Promise<{ user: UserRow } & TokenPair> {
+    const user = await userRepo.findUserByEmail(this.db, email);
+    // Verify against a dummy hash when the user is unknown, so timing does not reveal which emails exist.
+    const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
+    if (!user || !user.passwordHash || !ok) throw ApiError.unauthorized("Invalid email or password");
+    return { user, ...(await this.startSession(user)) };
+  }
+
+  async refresh(refreshToken: string): Promise<TokenPair> {
+    const oldHash = sha256(refreshToken);
+    const session = await sessionRepo.findSessionByRefreshHash(this.db, oldHash);
+    if (!session || session.revokedAt || session.expiresAt.getTime() < Date.now()) {
+      throw ApiError.unauthorized("Invalid or expired refresh token");
+    }
+    const user = await userRepo.findUserById(this.db, session.userId);
+    if (!user) throw ApiError.unauthorized("Invalid or expired refresh token");
+    const next = generateSecret(REFRESH_PREFIX);
+    const expiresAt = new Date(Date.now() + this.options.refreshTokenTtlSeconds * 1000);
+    if (!(await sessionRepo.rotateRefreshToken(this.db, session.id, oldHash, sha256(next), expiresAt))) {
+      throw ApiError.unauthorized("Invalid or expired refresh token");
+    }
+    return {
+      access_token: await this.signAccessToken(user, session.id),
+      refresh_token: next,
+      token_type: "bearer",
+      expires_in: this.options.accessTokenTtlSeconds,
+    };
+  }
+
+  /** Ends the session: its refresh token and every access token issued for it stop working at once. */
+  async logout(sessionId: string): Promise<void> {
+    await sessionRepo.revokeSession(this.db, sessionId);
+    this.sessionCache.delete(sessionId);
+  }
+
+  /** Resolves the caller from request headers; undefined when no credentials were sent. */
+  async authenticate(headers: {
+    authorization?: string | undefined;
+    "x-api-key"?: string | string[] | undefined;
+  }): Promise<Principal | undefined> {
+    const apiKey = headers["x-api-key"];
+    if (typeof apiKey === "string" && apiKey) return this.authenticateApiKey(apiKey);
+    const auth = headers.authorization;
+    if (!auth) return undefined;
+    const match = /^Bearer\s+(.+)$/i.exec(auth.trim());
+    if (!match) throw ApiError.unauthorized("Authorization header must be 'Bearer <token>'");
+    return this.authenticateBearer(match[1] as string);
+  }
+
+  async authenticateBearer(token: string): Promise<Principal> {
+    if (token.startsWith(API_KEY_PREFIX)) return this.authenticateOpaqueBearer(token);
+    let claims: JWTPayload;
+    try {
+      claims = decodeJwt(token);
+    } catch {
+      throw ApiError.unauthorized("Invalid token");
+    }
+    if (claims.iss === ISSUER) return this.authenticateOwnJwt(token);
+    return this.authenticateExternalJwt(token);
+  }
+
+  /** Hook for OAuth access tokens (`agpt_xt_…`); the OAuth provider installs it. */
+  oauthTokenResolver?: (token: string) => Promise<Principal | undefined>;
+
+  private async authenticateOpaqueBearer(token: string): Promise<Principal> {
+    const principal = this.oauthTokenResolver ? await this.oauthTokenResolver(token) : undefined;
+    if (!principal) throw ApiError.unauthorized("Invalid or expired access token");
+    return principal;
+  }
+
+  private async authenticateOwnJwt(token: string): Promise<Principal> {
+    let claims: JWTPayload;
+    try {
+      ({ payload: claims } = await jwtVerify(token, this.options.jwtSecret, {
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        algorithms: ["HS256"],
+      }));
+    } catch {
+      throw ApiError.unauthorized("Invalid or expired token");
+    }
+    const sid = claims.sid as string | undefined;
+    if (!sid || !claims.sub) throw ApiError.unauthorized("Invalid token");
+    let principal = this.sessionCache.get(sid);
+    if (principal === undefined) {
+      const session = await sessionRepo.findSession(this.db, sid);
+      const user = session && !session.revokedAt ? await userRepo.findUserById(this.db, session.userId) : undefined;
+      principal = user ? { user, kind: "session", scopes: ALL, sessionId: sid, rateKey: `user:${user.id}` } : null;
+      this.sessionCache.set(sid, principal);
+    }
+    if (!principal || principal.user.id !== claims.sub) throw ApiError.unauthorized("Session has ended");
+    return principal;
+  }
+
+  private async authenticateExternalJwt(token: string): Promise<Principal> {
+    if (!this.externalSecret && !this.externalJwks) throw ApiError.unauthorized("Invalid token");
+    let claims: JWTPayload;
+    try {
+      const opts = {
+        issuer: this.options.externalJwtIssuer,
+        audience: this.options.externalJwtAudience,
+      };
+      ({ payload: claims } = this.externalSecret
+        ? await jwtVerify(token, this.externalSecret, { ...opts, algorithms: ["HS256"] }).catch((err) => {
+            if (this.externalJwks) return jwtVerify(token, this.externalJwks, opts);
+            throw err;
+          })
+        : await jwtVerify(token, this.externalJwks as JWTVerifyGetKey, opts));
+    } catch {
+      throw ApiError.unauthorized("Invalid or expired token");
+    }
+    const sub = claims.sub;
+    const email = typeof claims.email === "string" ? claims.email : undefined;
+    if (!sub) throw ApiError.unauthorized("Token has no subject");
+    const cacheKey = `ext:${sub}`;
+    let principal = this.sessionCache.get(cacheKey);
+    if (!principal) {
+      let user = await userRepo.findUserById(this.db, sub);
+      if (!user) {
+        if (!email) throw ApiError.unauthorized("Token has no email claim to create the user from");
+        if (await userRepo.findUserByEmail(this.db, email)) {
+          throw ApiError.conflict("A different user already holds this email");
+        }
+        const name = typeof claims.name === "string" ? claims.name : null;
+        user = (await userRepo.insertUser(this.db, { id: sub, email, name })) ?? (await userRepo.findUserById(this.db, sub));
+        if (!user) throw ApiError.unauthorized("Could not create the user");
+      }
+      principal = { user, kind: "session", scopes: ALL, rateKey: `user:${user.id}` };
+      this.sessionCache.set(cacheKey, principal);
+    }
+    return principal;
+  }
+
+  private async authenticateApiKey(key: string): Promise<Principal> {
+    if (!key.startsWith(API_KEY_PREFIX)) throw ApiError.unauthorized("Invalid API key");
+    const hash = sha256(key);
+    let cached = this.keyCache.get(hash);
+    if (cached === undefined) {
+      const row = await this.keyLookup(hash);
+      cached = row
+        ? {
+            principal: {
+              user: row.user,
+              kind: "api_key",
+              scopes: new Set(row.key.permissions as Scope[]),
+              apiKeyId: row.key.id,
+              rateKey: `key:${row.key.id}`,
+            },
+            lastTouched: row.key.lastUsedAt?.getTime() ?? 0,
+          }
+        : null;
+      this.keyCache.set(hash, cached);
+    }
+    if (!cached) throw ApiError.unauthorized("Invalid or revoked API key");
+    // last_used_at is a hint for the user, so it is written at most once a minute per key.
+    const now = Date.now();
+    if (now - cached.lastTouched > 60_000) {
+      cached.lastTouched = now;
+      apiKeyRepo.touchApiKey(this.db, cached.principal.apiKeyId as string, new Date(now)).catch(() => {});
+    }
+    return cached.principal;
+  }
+
+  /** Called after a key is revoked, suspended or re-scoped, so this process stops trusting its cached form. */
+  forgetApiKey(id: string): void {
+    this.keyCache.deleteWhere((entry) => entry?.principal.apiKeyId === id);
+  }
+
+  /** Called after a user's role changes. */
+  forgetUser(id: string): void {
+    this.keyCache.deleteWhere((entry) => entry?.principal.user.id === id);
+    this.sessionCache.deleteWhere((p) => p?.user.id === id);
+  }
+
+  async createApiKey(
+    user: UserRow,
+    input: { name: string; description?: string | null; permissions: Scope[] },
+  ): Promise<{ row: apiKeyRepo.ApiKeyRow; plainText: string }> {
+    const plainText = generateSecret(API_KEY_PREFIX);
+    const row = await apiKeyRepo.insertApiKey(this.db, {
+      id: newId(),
+      name: input.name,
+      description: input.description ?? null,
+      head: plainText.slice(0, 8),
+      tail: plainText.slice(-8),
+      hash: sha256(plainText),
+      permissions: [...new Set(input.permissions)],
+      userId: user.id,
+    });
+    return { row, plainText };
+  }
+
+  private async startSession(user: UserRow): Promise<TokenPair> {
+    const refresh = generateSecret(REFRESH_PREFIX);
+    const id = newId();
+    await sessionRepo.insertSession(this.db, {
+      id,
+      userId: user.id,
+      refreshTokenHash: sha256(refresh),
+      expiresAt: new Date(Date.now() + this.options.refreshTokenTtlSeconds * 1000),
+    });
+    return {
+      access_token: await this.signAccessToken(user, id),
+      refresh_token: refresh,
+      token_type: "bearer",
+      expires_in: this.options.accessTokenTtlSeconds,
+    };
+  }
+
+  /** Supabase-shaped claims (sub, email, role, aud), so clients written for AutoGPT read them unchanged. */
+  private signAccessToken(user: UserRow, sessionId: string): Promise<string> {
+    return new SignJWT({ email: user.email, role: "authenticated", sid: sessionId })
+      .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+      .setSubject(user.id)
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setIssuedAt()
+      .setExpirationTime(`${this.options.accessTokenTtlSeconds}s`)
+      .sign(this.options.jwtSecret);
+  }
+}
+
+const DUMMY_HASH =
+  "scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";

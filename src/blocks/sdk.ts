@@ -1,0 +1,104 @@
+// The block SDK: how a block is declared, what it may ask of the engine while it runs, and how it is serialized.
+import { type Static, type TObject, type TSchema, Type } from "@sinclair/typebox";
+
+/** AutoGPT's BlockCategory values, with the descriptions it serializes beside them. */
+export const BLOCK_CATEGORIES = {
+  AI: "Block that leverages AI to perform a task.",
+  SOCIAL: "Block that interacts with social media platforms.",
+  TEXT: "Block that processes text data.",
+  SEARCH: "Block that searches or extracts information from the internet.",
+  BASIC: "Block that performs basic operations.",
+  INPUT: "Block that interacts with input of the graph.",
+  OUTPUT: "Block that interacts with output of the graph.",
+  LOGIC: "Programming logic to control the flow of your agent",
+  COMMUNICATION: "Block that interacts with communication platforms.",
+  DEVELOPER_TOOLS: "Developer tools such as GitHub blocks.",
+  DATA: "Block that interacts with structured data.",
+  HARDWARE: "Block that interacts with hardware.",
+  AGENT: "Block that interacts with other agents.",
+  CRM: "Block that interacts with CRM services.",
+  SAFETY: "Block that provides AI safety mechanisms such as detecting harmful content",
+  PRODUCTIVITY: "Block that helps with productivity",
+  ISSUE_TRACKING: "Block that helps with issue tracking",
+  MULTIMEDIA: "Block that interacts with multimedia content",
+  MARKETING: "Block that helps with marketing",
+} as const;
+export type BlockCategory = keyof typeof BLOCK_CATEGORIES;
+
+/** AutoGPT's BlockType values, serialized as `uiType`. */
+export type BlockType =
+  | "Standard"
+  | "Input"
+  | "Output"
+  | "Note"
+  | "Webhook"
+  | "Webhook (manual)"
+  | "Agent"
+  | "AI"
+  | "Ayrshare"
+  | "Human In The Loop";
+
+/** One yielded output: the output pin's name and the value on it. */
+export type BlockOutput = readonly [name: string, value: unknown];
+
+/** What a sub-graph run (AgentExecutorBlock) asks of the engine. */
+export interface SubgraphRequest {
+  graphId: string;
+  graphVersion: number;
+  inputs: Record<string, unknown>;
+}
+
+/** The engine's services and the identity of the node execution, handed to every block run. */
+export interface BlockContext {
+  userId: string;
+  graphId: string;
+  graphVersion: number;
+  graphExecId: string;
+  nodeId: string;
+  nodeExecId: string;
+  /** Aborted when the run is stopped or the node times out; long waits must honour it. */
+  signal: AbortSignal;
+  /** Hosts (name or IP, optionally with :port) that outgoing HTTP may reach even if private or loopback. */
+  httpAllowList: readonly string[];
+  /** Runs another graph of the same user as a sub-execution and yields its output-block values as they appear. */
+  runSubgraph(request: SubgraphRequest): AsyncIterable<BlockOutput>;
+}
+
+export interface BlockTestCase {
+  input: Record<string, unknown>;
+  /** Expected yields, in order. A function checks the value instead of comparing it. */
+  output: Array<readonly [string, unknown | ((value: unknown) => boolean)]>;
+  /** Overrides of the test context (e.g. a runSubgraph stand-in, an allow-list). */
+  context?: Partial<BlockContext>;
+}
+
+export interface BlockDefinition<I extends TObject = TObject, O extends TObject = TObject> {
+  id: string;
+  name: string;
+  description: string;
+  categories: BlockCategory[];
+  input: I;
+  output: O;
+  blockType?: BlockType;
+  /** Outputs of this block feed links as static values (AutoGPT's static_output). */
+  staticOutput?: boolean;
+  /** Per-run cost in credits, as AutoGPT's BlockCost list. */
+  costs?: Array<{ cost_amount: number; cost_filter: Record<string, unknown>; cost_type: "run" | "byte" | "second" }>;
+  run(input: Static<I>, context: BlockContext): AsyncGenerator<BlockOutput, void, unknown>;
+  test?: BlockTestCase[];
+}
+
+export type Block = BlockDefinition<TObject, TObject>;
+
+/** Every block's output schema carries AutoGPT's `error` pin; a block reports failure by yielding on it. */
+const ErrorPin = Type.String({ title: "Error", description: "Error message if the operation failed" });
+
+export function defineBlock<I extends TObject, O extends TObject>(def: BlockDefinition<I, O>): Block {
+  const output = def.output.properties.error ? def.output : Type.Object({ ...def.output.properties, error: ErrorPin });
+  return { blockType: "Standard", staticOutput: false, costs: [], ...def, output } as unknown as Block;
+}
+
+/** Shorthand for an input/output pin with AutoGPT's SchemaField extras (title, advanced, placeholder...). */
+export function pin<T extends TSchema>(schema: T, extras: Record<string, unknown> = {}): T {
+  return { ...schema, ...extras } as T;
+}

@@ -1,0 +1,175 @@
+// The `agentry` command line: serve, migrate, admin create-user, keys create.
+import { parseArgs } from "node:util";
+import { hashPassword } from "../auth/passwords.js";
+import { ALL_SCOPES, isScope } from "../auth/scopes.js";
+import { AuthService } from "../auth/service.js";
+import { loadInstanceSecrets } from "../auth/secrets.js";
+import { newId } from "../auth/tokens.js";
+import { type Config, loadConfig } from "../config.js";
+import { DataDirLockedError, openDatabase } from "../infra/db/index.js";
+import * as users from "../infra/db/repos/users.js";
+import { createServer } from "../server.js";
+
+const USAGE = `Usage: agentry <command> [options]
+
+Commands:
+  serve [--port N] [--data-dir DIR] [--host H]     start the server (embedded database unless DATABASE_URL is set)
+  migrate [--data-dir DIR]                          apply database migrations and exit
+  admin create-user --email E [--password P] [--name N] [--admin]
+                                                    create a user (prints a generated password if none is given)
+  keys create --user EMAIL --scopes S1,S2 [--name N]
+                                                    create an API key for a user and print it once
+Environment: PORT, DATA_DIR, DATABASE_URL, REDIS_URL, JWT_SECRET, ENCRYPTION_KEY, LOG_LEVEL (see README).`;
+
+const common = {
+  port: { type: "string" },
+  host: { type: "string" },
+  "data-dir": { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+function configFrom(values: Record<string, unknown>): Config {
+  const overrides: Record<string, unknown> = {};
+  if (typeof values.port === "string") overrides.port = Number(values.port);
+  if (typeof values.host === "string") overrides.host = values.host;
+  if (typeof values["data-dir"] === "string") overrides.dataDir = values["data-dir"];
+  const config = loadConfig(process.env, overrides);
+  if (typeof values["data-dir"] === "string") config.dataDir = new URL(values["data-dir"], `file://${process.cwd()}/`).pathname;
+  return config;
+}
+
+async function withDatabase<T>(config: Config, fn: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>) {
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    return await fn(database);
+  } finally {
+    await database.close();
+  }
+}
+
+async function serve(argv: string[]) {
+  const { values } = parseArgs({ args: argv, options: common, allowPositionals: false });
+  const config = configFrom(values);
+  const server = await createServer(config);
+  const url = await server.listen();
+  const count = await users.countUsers(server.services.database.db);
+  const storage = server.services.database.kind === "pglite" ? `embedded (${config.dataDir})` : "PostgreSQL";
+  process.stdout.write(
+    `Agentry is running at ${url}\nAPI reference: ${url}/docs\nStorage: ${storage}\n` +
+      (count === 0
+        ? `No users yet: sign up with POST ${url}/api/auth/signup (the first user becomes admin),\n` +
+          "or run `agentry admin create-user --email you@example.com --admin`.\n"
+        : ""),
+  );
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await server.close();
+    process.exit(0);
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+}
+
+async function migrate(argv: string[]) {
+  const { values } = parseArgs({ args: argv, options: common });
+  const config = configFrom(values);
+  await withDatabase(config, async (db) => {
+    process.stdout.write(`Migrations applied (${db.kind}).\n`);
+  });
+}
+
+async function createUser(argv: string[]) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      ...common,
+      email: { type: "string" },
+      password: { type: "string" },
+      name: { type: "string" },
+      admin: { type: "boolean", default: false },
+    },
+  });
+  if (!values.email) throw new UsageError("--email is required");
+  const config = configFrom(values);
+  const password = values.password ?? newId().replace(/-/g, "").slice(0, 20);
+  await withDatabase(config, async (database) => {
+    if (await users.findUserByEmail(database.db, values.email as string)) {
+      throw new UsageError(`A user with email ${values.email} already exists`);
+    }
+    const user = await users.insertUser(database.db, {
+      id: newId(),
+      email: values.email as string,
+      name: values.name ?? null,
+      passwordHash: await hashPassword(password),
+      role: values.admin ? "admin" : "user",
+    });
+    process.stdout.write(
+      `Created ${values.admin ? "admin " : ""}user ${user?.email} (${user?.id})\n` +
+        (values.password ? "" : `Password: ${password}\n`),
+    );
+  });
+}
+
+async function createKey(argv: string[]) {
+  const { values } = parseArgs({
+    args: argv,
+    options: { ...common, user: { type: "string" }, scopes: { type: "string" }, name: { type: "string" } },
+  });
+  if (!values.user) throw new UsageError("--user EMAIL is required");
+  const scopes = (values.scopes ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  const unknown = scopes.filter((s) => !isScope(s));
+  if (scopes.length === 0 || unknown.length > 0) {
+    throw new UsageError(
+      `--scopes takes a comma-separated list of: ${ALL_SCOPES.join(", ")}${unknown.length ? `\nUnknown: ${unknown.join(", ")}` : ""}`,
+    );
+  }
+  const config = configFrom(values);
+  await withDatabase(config, async (database) => {
+    const user = await users.findUserByEmail(database.db, values.user as string);
+    if (!user) throw new UsageError(`No user with email ${values.user}`);
+    const secrets = loadInstanceSecrets({ dataDir: config.dataDir, jwtSecret: config.auth.jwtSecret });
+    const auth = new AuthService({
+      db: database.db,
+      jwtSecret: secrets.jwtSecret,
+      accessTokenTtlSeconds: config.auth.accessTokenTtlSeconds,
+      refreshTokenTtlSeconds: config.auth.refreshTokenTtlSeconds,
+      firstUserIsAdmin: false,
+    });
+    const { plainText, row } = await auth.createApiKey(user, {
+      name: values.name ?? "CLI key",
+      permissions: scopes.filter(isScope),
+    });
+    process.stdout.write(`API key ${row.id} for ${user.email} (shown once):\n${plainText}\n`);
+  });
+}
+
+class UsageError extends Error {}
+
+const commands: Record<string, (argv: string[]) => Promise<void>> = {
+  serve,
+  migrate,
+  "admin create-user": createUser,
+  "keys create": createKey,
+};
+
+async function main(argv: string[]) {
+  const two = argv.slice(0, 2).join(" ");
+  const [name, rest] = commands[two] ? [two, argv.slice(2)] : [argv[0] ?? "", argv.slice(1)];
+  const command = commands[name];
+  if (!command || argv.includes("--help") || argv.includes("-h")) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(command !== undefined || argv.length === 0 ? 0 : 2);
+  }
+  await command(rest);
+}
+
+main(process.argv.slice(2)).catch((err) => {
+  if (err instanceof UsageError || err instanceof DataDirLockedError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+    process.stderr.write(`agentry: ${err.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`agentry: ${(err as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,122 @@
+// One typed configuration object, read from the environment once; nothing else reads process.env.
+import path from "node:path";
+
+export interface RateLimitConfig {
+  enabled: boolean;
+  /** Requests per minute for a signed-in user (JWT) and for anonymous callers per IP. */
+  perUserPerMinute: number;
+  /** Requests per minute for an API key or OAuth access token. */
+  perKeyPerMinute: number;
+  /** Requests that may arrive at once before the per-minute rate applies. */
+  burst: number;
+}
+
+export interface Config {
+  host: string;
+  port: number;
+  /** Public base URL printed at start and used in OAuth metadata; derived from host/port if unset. */
+  publicUrl: string | undefined;
+  dataDir: string;
+  /** PostgreSQL connection string; unset means the embedded PGlite database in dataDir. */
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  logLevel: string;
+  /** Largest accepted request body, in bytes. */
+  bodyLimit: number;
+  auth: {
+    /** HS256 secret for Agentry's own access tokens; generated into the data dir if unset. */
+    jwtSecret: string | undefined;
+    accessTokenTtlSeconds: number;
+    refreshTokenTtlSeconds: number;
+    /** Tokens from an external identity provider (e.g. Supabase): a shared HS256 secret and/or a JWKS URL. */
+    externalJwtSecret: string | undefined;
+    externalJwksUrl: string | undefined;
+    externalJwtIssuer: string | undefined;
+    externalJwtAudience: string | undefined;
+    signupEnabled: boolean;
+  };
+  /** AES-256-GCM key (hex or base64, 32 bytes) for secrets at rest; generated into the data dir if unset. */
+  encryptionKey: string | undefined;
+  rateLimit: RateLimitConfig;
+  executor: {
+    enabled: boolean;
+    /** Nodes of one run that may execute at the same time. */
+    runConcurrency: number;
+    /** Graph executions one process runs at the same time. */
+    workerConcurrency: number;
+    nodeTimeoutSeconds: number;
+  };
+  /** Hosts outgoing HTTP blocks may reach even though they are private or loopback. */
+  httpAllowList: string[];
+}
+
+type Env = Record<string, string | undefined>;
+
+function int(value: string | undefined, fallback: number): number {
+  if (value === undefined || value === "") return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n)) throw new Error(`expected a number, got "${value}"`);
+  return n;
+}
+
+function bool(value: string | undefined, fallback: boolean): boolean {
+  if (value === undefined || value === "") return fallback;
+  return ["1", "true", "yes", "on"].includes(value.toLowerCase());
+}
+
+function list(value: string | undefined): string[] {
+  return (value ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+export type ConfigOverrides = {
+  [K in keyof Config]?: Config[K] extends object ? Partial<Config[K]> : Config[K];
+};
+
+export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = {}): Config {
+  const base: Config = {
+    host: env.HOST ?? "0.0.0.0",
+    port: int(env.PORT, 8006),
+    publicUrl: env.PUBLIC_URL,
+    dataDir: path.resolve(env.DATA_DIR ?? "./data"),
+    databaseUrl: env.DATABASE_URL || undefined,
+    redisUrl: env.REDIS_URL || undefined,
+    logLevel: env.LOG_LEVEL ?? "info",
+    bodyLimit: int(env.BODY_LIMIT_BYTES, 1024 * 1024),
+    auth: {
+      jwtSecret: env.JWT_SECRET || undefined,
+      accessTokenTtlSeconds: int(env.ACCESS_TOKEN_TTL_SECONDS, 3600),
+      refreshTokenTtlSeconds: int(env.REFRESH_TOKEN_TTL_SECONDS, 30 * 24 * 3600),
+      externalJwtSecret: env.SUPABASE_JWT_SECRET || env.EXTERNAL_JWT_SECRET || undefined,
+      externalJwksUrl: env.EXTERNAL_JWKS_URL || undefined,
+      externalJwtIssuer: env.EXTERNAL_JWT_ISSUER || undefined,
+      externalJwtAudience: env.EXTERNAL_JWT_AUDIENCE || undefined,
+      signupEnabled: bool(env.SIGNUP_ENABLED, true),
+    },
+    encryptionKey: env.ENCRYPTION_KEY || undefined,
+    rateLimit: {
+      enabled: bool(env.RATE_LIMIT_ENABLED, true),
+      perUserPerMinute: int(env.RATE_LIMIT_USER_PER_MINUTE, 100),
+      perKeyPerMinute: int(env.RATE_LIMIT_KEY_PER_MINUTE, 60),
+      burst: int(env.RATE_LIMIT_BURST, 10),
+    },
+    executor: {
+      enabled: bool(env.EXECUTOR_ENABLED, true),
+      runConcurrency: int(env.EXECUTOR_RUN_CONCURRENCY, 16),
+      workerConcurrency: int(env.EXECUTOR_WORKER_CONCURRENCY, 32),
+      nodeTimeoutSeconds: int(env.EXECUTOR_NODE_TIMEOUT_SECONDS, 300),
+    },
+    httpAllowList: list(env.HTTP_ALLOW_LIST),
+  };
+  const merged = { ...base } as Record<string, unknown>;
+  for (const [key, value] of Object.entries(overrides)) {
+    const current = merged[key];
+    merged[key] =
+      value && typeof value === "object" && !Array.isArray(value) && current && typeof current === "object"
+        ? { ...current, ...value }
+        : value;
+  }
+  return merged as unknown as Config;
+}

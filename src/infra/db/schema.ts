@@ -1,0 +1,302 @@
+// The database, described once: tables follow AutoGPT's schema.prisma, in snake_case, for PGlite and PostgreSQL alike.
+import { sql } from "drizzle-orm";
+import {
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+} from "drizzle-orm/pg-core";
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
+const createdAt = () => ts("created_at").notNull().defaultNow();
+
+export const userRole = pgEnum("user_role", ["user", "admin"]);
+
+export const users = pgTable("users", {
+  id: text("id").primaryKey(),
+  email: text("email").notNull().unique(),
+  emailVerified: boolean("email_verified").notNull().default(true),
+  name: text("name"),
+  /** scrypt hash; null for users that only sign in through an external identity provider. */
+  passwordHash: text("password_hash"),
+  role: userRole("role").notNull().default("user"),
+  metadata: jsonb("metadata").notNull().default({}),
+  timezone: text("timezone").notNull().default("not-set"),
+  createdAt: createdAt(),
+  updatedAt: ts("updated_at").notNull().defaultNow(),
+});
+
+/** A signed-in session: the refresh token (hashed) that renews its access tokens. */
+export const authSessions = pgTable(
+  "auth_sessions",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    refreshTokenHash: text("refresh_token_hash").notNull().unique(),
+    createdAt: createdAt(),
+    expiresAt: ts("expires_at").notNull(),
+    revokedAt: ts("revoked_at"),
+  },
+  (t) => [index("auth_sessions_user_idx").on(t.userId)],
+);
+
+export const apiKeyStatus = pgEnum("api_key_status", ["ACTIVE", "REVOKED", "SUSPENDED"]);
+
+export const apiKeys = pgTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    description: text("description"),
+    /** First and last characters of the key, shown to the user to recognise it. */
+    head: text("head").notNull(),
+    tail: text("tail").notNull(),
+    /** SHA-256 of the whole key: keys carry 256 bits of randomness, so one indexed lookup suffices. */
+    hash: text("hash").notNull().unique(),
+    status: apiKeyStatus("status").notNull().default("ACTIVE"),
+    permissions: text("permissions").array().notNull().default(sql`'{}'::text[]`),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    createdAt: createdAt(),
+    lastUsedAt: ts("last_used_at"),
+    revokedAt: ts("revoked_at"),
+  },
+  (t) => [index("api_keys_user_status_idx").on(t.userId, t.status)],
+);
+
+export const agentGraphs = pgTable(
+  "agent_graphs",
+  {
+    id: text("id").notNull(),
+    version: integer("version").notNull().default(1),
+    name: text("name"),
+    description: text("description"),
+    instructions: text("instructions"),
+    recommendedScheduleCron: text("recommended_schedule_cron"),
+    isActive: boolean("is_active").notNull().default(true),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    forkedFromId: text("forked_from_id"),
+    forkedFromVersion: integer("forked_from_version"),
+    /** Sub-graphs (AgentExecutor targets) exported with the graph, as AutoGPT's sub_graphs. */
+    subGraphs: jsonb("sub_graphs").notNull().default([]),
+    createdAt: createdAt(),
+    updatedAt: ts("updated_at").notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.id, t.version] }),
+    index("agent_graphs_user_active_idx").on(t.userId, t.isActive, t.id, t.version),
+  ],
+);
+
+export const agentNodes = pgTable(
+  "agent_nodes",
+  {
+    id: text("id").primaryKey(),
+    graphId: text("graph_id").notNull(),
+    graphVersion: integer("graph_version").notNull(),
+    blockId: text("block_id").notNull(),
+    inputDefault: jsonb("input_default").notNull().default({}),
+    metadata: jsonb("metadata").notNull().default({}),
+    webhookId: text("webhook_id"),
+    /** Position in the graph as submitted, so a graph reads back in the order it was written. */
+    position: integer("position").notNull().default(0),
+  },
+  (t) => [index("agent_nodes_graph_idx").on(t.graphId, t.graphVersion)],
+);
+
+export const agentNodeLinks = pgTable(
+  "agent_node_links",
+  {
+    id: text("id").primaryKey(),
+    graphId: text("graph_id").notNull(),
+    graphVersion: integer("graph_version").notNull(),
+    sourceId: text("source_id").notNull(),
+    sourceName: text("source_name").notNull(),
+    sinkId: text("sink_id").notNull(),
+    sinkName: text("sink_name").notNull(),
+    isStatic: boolean("is_static").notNull().default(false),
+    position: integer("position").notNull().default(0),
+  },
+  (t) => [index("agent_node_links_graph_idx").on(t.graphId, t.graphVersion)],
+);
+
+export const executionStatus = pgEnum("execution_status", [
+  "INCOMPLETE",
+  "QUEUED",
+  "RUNNING",
+  "COMPLETED",
+  "TERMINATED",
+  "FAILED",
+  "REVIEW",
+]);
+
+export const graphExecutions = pgTable(
+  "graph_executions",
+  {
+    id: text("id").primaryKey(),
+    graphId: text("graph_id").notNull(),
+    graphVersion: integer("graph_version").notNull(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    presetId: text("preset_id"),
+    parentGraphExecutionId: text("parent_graph_execution_id"),
+    status: executionStatus("status").notNull().default("QUEUED"),
+    inputs: jsonb("inputs").notNull().default({}),
+    credentialInputs: jsonb("credential_inputs").notNull().default({}),
+    nodesInputMasks: jsonb("nodes_input_masks"),
+    /** The graph's outputs by AgentOutput name, kept with the run so results need no join. */
+    outputs: jsonb("outputs").notNull().default({}),
+    stats: jsonb("stats"),
+    isDeleted: boolean("is_deleted").notNull().default(false),
+    createdAt: createdAt(),
+    updatedAt: ts("updated_at").notNull().defaultNow(),
+    startedAt: ts("started_at"),
+    endedAt: ts("ended_at"),
+    /** The process that owns the run while it is RUNNING, and when it last said so (crash recovery). */
+    workerId: text("worker_id"),
+    heartbeatAt: ts("heartbeat_at"),
+  },
+  (t) => [
+    index("graph_executions_user_idx").on(t.userId, t.isDeleted, t.createdAt),
+    index("graph_executions_graph_idx").on(t.graphId, t.graphVersion),
+    index("graph_executions_status_idx").on(t.status),
+  ],
+);
+
+/** One node run. Input and output are kept on the row: one write when the node finishes. */
+export const nodeExecutions = pgTable(
+  "node_executions",
+  {
+    id: text("id").primaryKey(),
+    graphExecutionId: text("graph_execution_id")
+      .notNull()
+      .references(() => graphExecutions.id, { onDelete: "cascade" }),
+    nodeId: text("node_id").notNull(),
+    blockId: text("block_id").notNull(),
+    status: executionStatus("status").notNull().default("QUEUED"),
+    inputData: jsonb("input_data").notNull().default({}),
+    /** Output pin name to the list of values yielded on it, in order. */
+    outputData: jsonb("output_data").notNull().default({}),
+    stats: jsonb("stats"),
+    addedAt: ts("added_at").notNull().defaultNow(),
+    queuedAt: ts("queued_at"),
+    startedAt: ts("started_at"),
+    endedAt: ts("ended_at"),
+    /** Order of creation within the run, so node executions list in the order they happened. */
+    seq: integer("seq").notNull().default(0),
+  },
+  (t) => [index("node_executions_graph_exec_idx").on(t.graphExecutionId, t.seq)],
+);
+
+export const creditTransactionType = pgEnum("credit_transaction_type", [
+  "TOP_UP",
+  "USAGE",
+  "GRANT",
+  "REFUND",
+  "CARD_CHECK",
+]);
+
+/** The credits ledger: the balance is the sum of active transactions, never a bare mutable number. */
+export const creditTransactions = pgTable(
+  "credit_transactions",
+  {
+    transactionKey: text("transaction_key").notNull(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    amount: integer("amount").notNull(),
+    type: creditTransactionType("type").notNull(),
+    runningBalance: integer("running_balance"),
+    isActive: boolean("is_active").notNull().default(true),
+    metadata: jsonb("metadata"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.transactionKey, t.userId] }),
+    index("credit_transactions_user_idx").on(t.userId, t.createdAt),
+  ],
+);
+
+export const oauthApplications = pgTable(
+  "oauth_applications",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    description: text("description"),
+    logoUrl: text("logo_url"),
+    clientId: text("client_id").notNull().unique(),
+    clientSecretHash: text("client_secret_hash").notNull(),
+    redirectUris: text("redirect_uris").array().notNull().default(sql`'{}'::text[]`),
+    grantTypes: text("grant_types")
+      .array()
+      .notNull()
+      .default(sql`'{authorization_code,refresh_token}'::text[]`),
+    scopes: text("scopes").array().notNull().default(sql`'{}'::text[]`),
+    ownerId: text("owner_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    isActive: boolean("is_active").notNull().default(true),
+    createdAt: createdAt(),
+    updatedAt: ts("updated_at").notNull().defaultNow(),
+  },
+  (t) => [index("oauth_applications_owner_idx").on(t.ownerId)],
+);
+
+export const oauthAuthorizationCodes = pgTable("oauth_authorization_codes", {
+  id: text("id").primaryKey(),
+  codeHash: text("code_hash").notNull().unique(),
+  applicationId: text("application_id")
+    .notNull()
+    .references(() => oauthApplications.id, { onDelete: "cascade" }),
+  userId: text("user_id")
+    .notNull()
+    .references(() => users.id, { onDelete: "cascade" }),
+  scopes: text("scopes").array().notNull(),
+  redirectUri: text("redirect_uri").notNull(),
+  codeChallenge: text("code_challenge"),
+  codeChallengeMethod: text("code_challenge_method"),
+  createdAt: createdAt(),
+  expiresAt: ts("expires_at").notNull(),
+  usedAt: ts("used_at"),
+});
+
+const oauthToken = (name: string) =>
+  pgTable(
+    name,
+    {
+      id: text("id").primaryKey(),
+      tokenHash: text("token_hash").notNull().unique(),
+      applicationId: text("application_id")
+        .notNull()
+        .references(() => oauthApplications.id, { onDelete: "cascade" }),
+      userId: text("user_id")
+        .notNull()
+        .references(() => users.id, { onDelete: "cascade" }),
+      scopes: text("scopes").array().notNull(),
+      createdAt: createdAt(),
+      expiresAt: ts("expires_at").notNull(),
+      revokedAt: ts("revoked_at"),
+    },
+    (t) => [index(`${name}_user_app_idx`).on(t.userId, t.applicationId)],
+  );
+
+export const oauthAccessTokens = oauthToken("oauth_access_tokens");
+export const oauthRefreshTokens = oauthToken("oauth_refresh_tokens");
+
+/** Small process-independent facts (e.g. the instance id), keyed by name. */
+export const systemSettings = pgTable("system_settings", {
+  key: text("key").primaryKey(),
+  value: jsonb("value").notNull(),
+  updatedAt: ts("updated_at").notNull().defaultNow(),
+});
