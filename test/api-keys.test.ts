@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiKeys } from "../src/infra/db/schema.js";
 import { client, createKey, signUp } from "./helpers/client.js";
-import { type TestServer, startTestServer } from "./helpers/server.js";
+import { startTestServer, type TestServer } from "./helpers/server.js";
 
 describe("API keys", () => {
   let t: TestServer;
@@ -79,7 +79,9 @@ describe("API keys", () => {
     expect(denied.body.error).toMatchObject({ code: "FORBIDDEN", details: { missing_scopes: ["IDENTITY"] } });
     expect(denied.body.error.message).toContain("IDENTITY");
 
-    const updated = await u.api.put(`/api/api-keys/${k.info.id}/permissions`, { permissions: ["READ_GRAPH", "IDENTITY"] });
+    const updated = await u.api.put(`/api/api-keys/${k.info.id}/permissions`, {
+      permissions: ["READ_GRAPH", "IDENTITY"],
+    });
     expect(updated.body.scopes).toEqual(["READ_GRAPH", "IDENTITY"]);
     expect((await k.api.get("/api/auth/user")).status).toBe(200);
   });

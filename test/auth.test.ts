@@ -1,10 +1,10 @@
 // Accounts through real HTTP: signup, login, refresh rotation, logout, the user route, external IdP tokens.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { SignJWT, exportJWK, generateKeyPair } from "jose";
+import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { client, signUp } from "./helpers/client.js";
-import { type TestServer, startTestServer } from "./helpers/server.js";
+import { startTestServer, type TestServer } from "./helpers/server.js";
 
 describe("accounts", () => {
   let t: TestServer;
@@ -45,7 +45,10 @@ describe("accounts", () => {
 
   it("refuses a second signup with the same email (any case) with 409", async () => {
     await signUp(t.url, "dup@example.com");
-    const res = await client(t.url).post("/api/auth/signup", { email: "DUP@example.com", password: "another password" });
+    const res = await client(t.url).post("/api/auth/signup", {
+      email: "DUP@example.com",
+      password: "another password",
+    });
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe("CONFLICT");
   });

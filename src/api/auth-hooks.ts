@@ -1,7 +1,7 @@
 // Request authentication (every request, once) and the guards routes declare: user, scope, admin.
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from "fastify";
-import type { AuthService, Principal } from "../auth/service.js";
 import type { Scope } from "../auth/scopes.js";
+import type { AuthService, Principal } from "../auth/service.js";
 import { ApiError } from "../core/errors.js";
 
 declare module "fastify" {

@@ -15,8 +15,7 @@ function validationDetails(err: FastifyError): Array<Record<string, unknown>> {
     let field = (issue.instancePath ?? "").replace(/^\//, "").replace(/\//g, ".");
     const missing = issue.params?.missingProperty ?? issue.params?.additionalProperty;
     if (typeof missing === "string") field = field ? `${field}.${missing}` : missing;
-    const message =
-      issue.keyword === "additionalProperties" ? "unknown field" : (issue.message ?? "is invalid");
+    const message = issue.keyword === "additionalProperties" ? "unknown field" : (issue.message ?? "is invalid");
     return { field: field ? `${context}.${field}` : context, message, location: context };
   });
 }
@@ -25,10 +24,7 @@ function fromFastifyError(err: FastifyError): ApiError {
   if (err.validation) {
     const details = validationDetails(err);
     const first = details[0];
-    return ApiError.validation(
-      first ? `Invalid request: ${first.field} ${first.message}` : "Invalid request",
-      details,
-    );
+    return ApiError.validation(first ? `Invalid request: ${first.field} ${first.message}` : "Invalid request", details);
   }
   switch (err.code) {
     case "FST_ERR_CTP_INVALID_JSON_BODY":

@@ -42,7 +42,8 @@ export class MemoryRateLimitStore implements RateLimitStore {
 
   /** Forgets buckets that have refilled completely: they hold no information. */
   private sweep(now: number, ratePerMs: number, burst: number): void {
-    for (const [key, b] of this.buckets) if (b.tokens + (now - b.updated) * ratePerMs >= burst) this.buckets.delete(key);
+    for (const [key, b] of this.buckets)
+      if (b.tokens + (now - b.updated) * ratePerMs >= burst) this.buckets.delete(key);
   }
 }
 

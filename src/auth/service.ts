@@ -1,5 +1,5 @@
 // Who is calling: password sign-in with sessions, Agentry's own JWTs, external IdP JWTs, and API keys.
-import { type JWTPayload, type JWTVerifyGetKey, SignJWT, createRemoteJWKSet, decodeJwt, jwtVerify } from "jose";
+import { createRemoteJWKSet, decodeJwt, type JWTPayload, type JWTVerifyGetKey, jwtVerify, SignJWT } from "jose";
 import { ApiError } from "../core/errors.js";
 import { TtlCache } from "../core/ttl-cache.js";
 import type { Db } from "../infra/db/index.js";
@@ -86,7 +86,7 @@ export class AuthService {
     const user = await userRepo.findUserByEmail(this.db, email);
     // Verify against a dummy hash when the user is unknown, so timing does not reveal which emails exist.
     const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
-    if (!user || !user.passwordHash || !ok) throw ApiError.unauthorized("Invalid email or password");
+    if (!user?.passwordHash || !ok) throw ApiError.unauthorized("Invalid email or password");
     return { user, ...(await this.startSession(user)) };
   }
 
@@ -206,7 +206,8 @@ export class AuthService {
           throw ApiError.conflict("A different user already holds this email");
         }
         const name = typeof claims.name === "string" ? claims.name : null;
-        user = (await userRepo.insertUser(this.db, { id: sub, email, name })) ?? (await userRepo.findUserById(this.db, sub));
+        user =
+          (await userRepo.insertUser(this.db, { id: sub, email, name })) ?? (await userRepo.findUserById(this.db, sub));
         if (!user) throw ApiError.unauthorized("Could not create the user");
       }
       principal = { user, kind: "session", scopes: ALL, rateKey: `user:${user.id}` };

@@ -2,8 +2,8 @@
 import { parseArgs } from "node:util";
 import { hashPassword } from "../auth/passwords.js";
 import { ALL_SCOPES, isScope } from "../auth/scopes.js";
-import { AuthService } from "../auth/service.js";
 import { loadInstanceSecrets } from "../auth/secrets.js";
+import { AuthService } from "../auth/service.js";
 import { newId } from "../auth/tokens.js";
 import { type Config, loadConfig } from "../config.js";
 import { DataDirLockedError, openDatabase } from "../infra/db/index.js";
@@ -34,7 +34,8 @@ function configFrom(values: Record<string, unknown>): Config {
   if (typeof values.host === "string") overrides.host = values.host;
   if (typeof values["data-dir"] === "string") overrides.dataDir = values["data-dir"];
   const config = loadConfig(process.env, overrides);
-  if (typeof values["data-dir"] === "string") config.dataDir = new URL(values["data-dir"], `file://${process.cwd()}/`).pathname;
+  if (typeof values["data-dir"] === "string")
+    config.dataDir = new URL(values["data-dir"], `file://${process.cwd()}/`).pathname;
   return config;
 }
 
@@ -118,7 +119,10 @@ async function createKey(argv: string[]) {
     options: { ...common, user: { type: "string" }, scopes: { type: "string" }, name: { type: "string" } },
   });
   if (!values.user) throw new UsageError("--user EMAIL is required");
-  const scopes = (values.scopes ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  const scopes = (values.scopes ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = scopes.filter((s) => !isScope(s));
   if (scopes.length === 0 || unknown.length > 0) {
     throw new UsageError(
@@ -158,15 +162,20 @@ async function main(argv: string[]) {
   const two = argv.slice(0, 2).join(" ");
   const [name, rest] = commands[two] ? [two, argv.slice(2)] : [argv[0] ?? "", argv.slice(1)];
   const command = commands[name];
-  if (!command || argv.includes("--help") || argv.includes("-h")) {
+  const wantsHelp = argv.includes("--help") || argv.includes("-h");
+  if (!command || wantsHelp) {
     process.stdout.write(`${USAGE}\n`);
-    process.exit(command !== undefined || argv.length === 0 ? 0 : 2);
+    process.exit(wantsHelp || argv.length === 0 ? 0 : 2);
   }
   await command(rest);
 }
 
 main(process.argv.slice(2)).catch((err) => {
-  if (err instanceof UsageError || err instanceof DataDirLockedError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+  if (
+    err instanceof UsageError ||
+    err instanceof DataDirLockedError ||
+    (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")
+  ) {
     process.stderr.write(`agentry: ${err.message}\n`);
     process.exit(2);
   }

@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { inject } from "vitest";
 import { type ConfigOverrides, loadConfig } from "../../src/config.js";
-import { type AgentryServer, type ServerOptions, createServer } from "../../src/server.js";
+import { type AgentryServer, createServer, type ServerOptions } from "../../src/server.js";
 
 export interface TestServer {
   url: string;

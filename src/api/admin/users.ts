@@ -5,7 +5,7 @@ import { ApiError } from "../../core/errors.js";
 import * as users from "../../infra/db/repos/users.js";
 import { userJSON } from "../auth/routes.js";
 import { requireAdmin, requireUser } from "../auth-hooks.js";
-import { IdParam, PageQuery, Pagination, errors, pagination } from "../schemas.js";
+import { errors, IdParam, PageQuery, Pagination, pagination } from "../schemas.js";
 
 export const adminUserRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { database, auth } = app.services;
@@ -14,7 +14,7 @@ export const adminUserRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook("preHandler", requireAdmin);
 
   app.get(
-    "/",
+    "",
     {
       schema: {
         ...common,

@@ -5,7 +5,7 @@ import { ALL_SCOPES } from "../../auth/scopes.js";
 import { ApiError } from "../../core/errors.js";
 import * as repo from "../../infra/db/repos/api-keys.js";
 import { principalOf, requireSession } from "../auth-hooks.js";
-import { DateTime, IdParam, Nullable, errors } from "../schemas.js";
+import { DateTime, errors, IdParam, Nullable } from "../schemas.js";
 
 const Permission = Type.Union(
   ALL_SCOPES.map((s) => Type.Literal(s)),
@@ -56,7 +56,7 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook("preHandler", requireSession);
 
   app.post(
-    "/",
+    "",
     {
       schema: {
         ...common,
@@ -82,8 +82,14 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   app.get(
-    "/",
-    { schema: { ...common, summary: "List API keys", response: { 200: Type.Array(Type.Ref("APIKeyInfo")), ...errors(401) } } },
+    "",
+    {
+      schema: {
+        ...common,
+        summary: "List API keys",
+        response: { 200: Type.Array(Type.Ref("APIKeyInfo")), ...errors(401) },
+      },
+    },
     async (request) => (await repo.listApiKeys(db, principalOf(request).user.id)).map(keyJSON),
   );
 

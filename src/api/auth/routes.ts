@@ -4,7 +4,7 @@ import { Type } from "@sinclair/typebox";
 import type { UserRow } from "../../auth/service.js";
 import { ApiError } from "../../core/errors.js";
 import { principalOf, requireScope, requireUser } from "../auth-hooks.js";
-import { DateTime, Nullable, errors } from "../schemas.js";
+import { DateTime, errors, Nullable } from "../schemas.js";
 
 export const User = Type.Object(
   {
@@ -92,7 +92,10 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ signupEnabled: boolean }> =
       schema: {
         tags,
         summary: "Exchange a refresh token for a new access token (the refresh token rotates)",
-        body: Type.Object({ refresh_token: Type.String({ minLength: 1, maxLength: 512 }) }, { additionalProperties: false }),
+        body: Type.Object(
+          { refresh_token: Type.String({ minLength: 1, maxLength: 512 }) },
+          { additionalProperties: false },
+        ),
         response: { 200: TokenResponse, ...errors(401, 422, 429) },
       },
     },

@@ -1,16 +1,6 @@
 // The database, described once: tables follow AutoGPT's schema.prisma, in snake_case, for PGlite and PostgreSQL alike.
 import { sql } from "drizzle-orm";
-import {
-  boolean,
-  index,
-  integer,
-  jsonb,
-  pgEnum,
-  pgTable,
-  primaryKey,
-  text,
-  timestamp,
-} from "drizzle-orm/pg-core";
+import { boolean, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
 const createdAt = () => ts("created_at").notNull().defaultNow();
@@ -238,10 +228,7 @@ export const oauthApplications = pgTable(
     clientId: text("client_id").notNull().unique(),
     clientSecretHash: text("client_secret_hash").notNull(),
     redirectUris: text("redirect_uris").array().notNull().default(sql`'{}'::text[]`),
-    grantTypes: text("grant_types")
-      .array()
-      .notNull()
-      .default(sql`'{authorization_code,refresh_token}'::text[]`),
+    grantTypes: text("grant_types").array().notNull().default(sql`'{authorization_code,refresh_token}'::text[]`),
     scopes: text("scopes").array().notNull().default(sql`'{}'::text[]`),
     ownerId: text("owner_id")
       .notNull()
