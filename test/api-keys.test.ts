@@ -108,3 +108,18 @@ describe("API keys", () => {
     expect(noName.body.error.details.errors[0].field).toBe("body.name");
   });
 });
+
+describe("API key descriptions", () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer();
+  });
+  afterAll(() => t?.close());
+
+  it("keeps a null description null (no coercion to an empty string)", async () => {
+    const u = await signUp(t.url);
+    const res = await u.api.post("/api/api-keys", { name: "n", permissions: ["IDENTITY"], description: null });
+    expect(res.status).toBe(200);
+    expect(res.body.api_key.description).toBeNull();
+  });
+});

@@ -1,5 +1,5 @@
 // Schemas shared across route groups: the error envelope, pagination, ids.
-import { type TSchema, Type } from "@sinclair/typebox";
+import { type TNull, type TSchema, type TUnion, Type } from "@sinclair/typebox";
 
 export const ErrorEnvelope = Type.Object(
   {
@@ -42,4 +42,16 @@ export function pagination(total: number, page: number, pageSize: number) {
 export const IdParam = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
 
 export const DateTime = Type.String({ format: "date-time" });
-export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+/**
+ * `T | null`. Written as a JSON Schema type list (`"type": ["string", "null"]`) where the schema has one type:
+ * with Ajv's type coercion an `anyOf [string, null]` would turn a null in a request body into "".
+ */
+export function Nullable<T extends TSchema>(schema: T): TUnion<[T, TNull]> {
+  const type = (schema as { type?: unknown }).type;
+  // The static type stays the union's; only the JSON Schema that Ajv and the serializer read changes.
+  if (typeof type === "string") return { ...schema, type: [type, "null"] } as unknown as TUnion<[T, TNull]>;
+  return Type.Union([schema, Type.Null()]);
+}
+
+/** OpenAPI security of routes open to signed-in users and to API keys / OAuth tokens. */
+export const anyCredentials: Array<Record<string, string[]>> = [{ bearer: [] }, { apiKey: [] }];

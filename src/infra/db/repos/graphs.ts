@@ -1,0 +1,433 @@
+// Graphs: versioned (id, version) rows with their nodes and links, read back as AutoGPT's GraphModel.
+import { and, asc, count, desc, eq, ne, or, type SQL, sql } from "drizzle-orm";
+import type { AnyPgColumn } from "drizzle-orm/pg-core";
+import {
+  AGENT_EXECUTOR_BLOCK_ID,
+  computeCredentialsInputSchema,
+  type DraftNode,
+  type GraphDraft,
+  type GraphMeta,
+  toGraphMeta,
+  toGraphModel,
+} from "../../../core/graph.js";
+import type { GraphModel, Link } from "../../../core/graph-types.js";
+import type { Db } from "../index.js";
+import { agentGraphs, agentNodeLinks, agentNodes } from "../schema.js";
+
+type GraphRow = typeof agentGraphs.$inferSelect;
+type NodeRow = typeof agentNodes.$inferSelect;
+type LinkRow = typeof agentNodeLinks.$inferSelect;
+type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+type Executor = Db | Tx;
+
+/** Rows per INSERT statement, well under PostgreSQL's 65,535 bind parameters for the widest table. */
+const CHUNK = 1000;
+/** AgentExecutor chains deeper than this are not followed when collecting sub-graphs. */
+const MAX_SUBGRAPH_DEPTH = 32;
+
+function metaOf(row: GraphRow): GraphMeta {
+  return toGraphMeta({
+    id: row.id,
+    version: row.version,
+    is_active: row.isActive,
+    name: row.name ?? "",
+    description: row.description ?? "",
+    instructions: row.instructions,
+    recommended_schedule_cron: row.recommendedScheduleCron,
+    forked_from_id: row.forkedFromId,
+    forked_from_version: row.forkedFromVersion,
+    user_id: row.userId,
+    created_at: row.createdAt.toISOString(),
+  });
+}
+
+function draftOf(row: GraphRow, nodes: NodeRow[], links: LinkRow[]): GraphDraft {
+  return {
+    ...metaOf(row),
+    nodes: nodes.map(
+      (n): DraftNode => ({
+        id: n.id,
+        block_id: n.blockId,
+        input_default: n.inputDefault as Record<string, unknown>,
+        metadata: n.metadata as Record<string, unknown>,
+        webhook_id: n.webhookId,
+      }),
+    ),
+    links: links.map(
+      (l): Link => ({
+        id: l.id,
+        source_id: l.sourceId,
+        sink_id: l.sinkId,
+        source_name: l.sourceName,
+        sink_name: l.sinkName,
+        is_static: l.isStatic,
+      }),
+    ),
+    sub_graphs: [],
+  };
+}
+
+function modelOf(row: GraphRow, nodes: NodeRow[], links: LinkRow[], subGraphs: GraphModel[] = []): GraphModel {
+  return toGraphModel(
+    draftOf(row, nodes, links),
+    { user_id: row.userId, created_at: row.createdAt.toISOString() },
+    subGraphs,
+  );
+}
+
+/** Sub-graphs' credentials pins belong to the graph's credentials_input_schema too. */
+function withSubGraphs(model: GraphModel, subGraphs: GraphModel[]): GraphModel {
+  if (subGraphs.length === 0) return model;
+  const credentials_input_schema = computeCredentialsInputSchema({ nodes: model.nodes, sub_graphs: subGraphs });
+  return { ...model, sub_graphs: subGraphs, credentials_input_schema };
+}
+
+const key = (id: string, version: number) => `${id}\u0000${version}`;
+
+function groupBy<T extends { graphId: string; graphVersion: number }>(rows: T[]): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const row of rows) {
+    const k = key(row.graphId, row.graphVersion);
+    (out.get(k) ?? out.set(k, []).get(k))?.push(row);
+  }
+  return out;
+}
+
+/** Nodes and links of several versions in two queries, each list in submitted order. */
+async function loadContents(db: Executor, versions: Array<{ id: string; version: number }>) {
+  if (versions.length === 0) return (_id: string, _v: number) => ({ nodes: [] as NodeRow[], links: [] as LinkRow[] });
+  const ids = [...new Set(versions.map((v) => v.id))];
+  const match = (graphId: AnyPgColumn, graphVersion: AnyPgColumn): SQL =>
+    ids.length === 1 && versions.length > 1
+      ? eq(graphId, ids[0] as string)
+      : (or(...versions.map((v) => and(eq(graphId, v.id), eq(graphVersion, v.version)))) as SQL);
+  const [nodes, links] = await Promise.all([
+    db
+      .select()
+      .from(agentNodes)
+      .where(match(agentNodes.graphId, agentNodes.graphVersion))
+      .orderBy(asc(agentNodes.graphId), asc(agentNodes.graphVersion), asc(agentNodes.position)),
+    db
+      .select()
+      .from(agentNodeLinks)
+      .where(match(agentNodeLinks.graphId, agentNodeLinks.graphVersion))
+      .orderBy(asc(agentNodeLinks.graphId), asc(agentNodeLinks.graphVersion), asc(agentNodeLinks.position)),
+  ]);
+  const nodesBy = groupBy(nodes);
+  const linksBy = groupBy(links);
+  return (id: string, version: number) => ({
+    nodes: nodesBy.get(key(id, version)) ?? [],
+    links: linksBy.get(key(id, version)) ?? [],
+  });
+}
+
+/** The AgentExecutor targets of these graphs, as (id, version) pairs not yet seen. */
+function subGraphRefs(graphs: GraphModel[], seen: Set<string>): Array<{ id: string; version: number }> {
+  const refs = new Map<string, { id: string; version: number }>();
+  for (const graph of graphs) {
+    for (const node of graph.nodes) {
+      if (node.block_id !== AGENT_EXECUTOR_BLOCK_ID) continue;
+      const id = node.input_default.graph_id;
+      const version = Number(node.input_default.graph_version);
+      if (typeof id === "string" && id && Number.isInteger(version) && version > 0 && !seen.has(id)) {
+        refs.set(key(id, version), { id, version });
+      }
+    }
+  }
+  return [...refs.values()];
+}
+
+/**
+ * Every graph the root reaches through AgentExecutor nodes, flattened, owned by the same user (as AutoGPT's
+ * get_sub_graphs: one round of queries per level of nesting, each graph id once).
+ */
+async function loadSubGraphs(db: Executor, userId: string, root: GraphModel): Promise<GraphModel[]> {
+  const seen = new Set([root.id]);
+  const out: GraphModel[] = [];
+  let frontier = [root];
+  for (let depth = 0; depth < MAX_SUBGRAPH_DEPTH && frontier.length > 0; depth++) {
+    const refs = subGraphRefs(frontier, seen);
+    if (refs.length === 0) break;
+    const rows = await db
+      .select()
+      .from(agentGraphs)
+      .where(
+        and(
+          eq(agentGraphs.userId, userId),
+          or(...refs.map((r) => and(eq(agentGraphs.id, r.id), eq(agentGraphs.version, r.version)))),
+        ),
+      );
+    const contents = await loadContents(db, rows);
+    frontier = [];
+    for (const row of rows) {
+      if (seen.has(row.id)) continue;
+      seen.add(row.id);
+      const { nodes, links } = contents(row.id, row.version);
+      const model = modelOf(row, nodes, links);
+      out.push(model);
+      frontier.push(model);
+    }
+  }
+  return out;
+}
+
+async function insertVersion(tx: Tx, userId: string, graph: GraphDraft, createdAt: Date): Promise<void> {
+  await tx.insert(agentGraphs).values({
+    id: graph.id,
+    version: graph.version,
+    name: graph.name,
+    description: graph.description,
+    instructions: graph.instructions,
+    recommendedScheduleCron: graph.recommended_schedule_cron,
+    isActive: graph.is_active,
+    userId,
+    forkedFromId: graph.forked_from_id,
+    forkedFromVersion: graph.forked_from_version,
+    createdAt,
+    updatedAt: createdAt,
+  });
+  const nodes = graph.nodes.map((n, position) => ({
+    id: n.id,
+    graphId: graph.id,
+    graphVersion: graph.version,
+    blockId: n.block_id,
+    inputDefault: n.input_default,
+    metadata: n.metadata,
+    webhookId: n.webhook_id ?? null,
+    position,
+  }));
+  const links = graph.links.map((l, position) => ({
+    id: l.id,
+    graphId: graph.id,
+    graphVersion: graph.version,
+    sourceId: l.source_id,
+    sourceName: l.source_name,
+    sinkId: l.sink_id,
+    sinkName: l.sink_name,
+    isStatic: l.is_static,
+    position,
+  }));
+  for (let i = 0; i < nodes.length; i += CHUNK) await tx.insert(agentNodes).values(nodes.slice(i, i + CHUNK));
+  for (let i = 0; i < links.length; i += CHUNK) await tx.insert(agentNodeLinks).values(links.slice(i, i + CHUNK));
+}
+
+function modelOfDraft(graph: GraphDraft, userId: string, createdAt: Date): GraphModel {
+  const meta = { user_id: userId, created_at: createdAt.toISOString() };
+  const subGraphs = graph.sub_graphs.map((g) => toGraphModel(g, meta));
+  return toGraphModel(graph, meta, subGraphs);
+}
+
+/**
+ * Stores a new graph (ids already fresh) and its sub-graphs, each as a graph of this user, in one transaction.
+ * Returns the stored model without re-reading it: every id, link id included, was chosen before the insert.
+ */
+export async function createGraph(db: Db, userId: string, graph: GraphDraft): Promise<GraphModel> {
+  const now = new Date();
+  await db.transaction(async (tx) => {
+    for (const g of [...graph.sub_graphs, graph]) await insertVersion(tx, userId, g, now);
+  });
+  return modelOfDraft(graph, userId, now);
+}
+
+/**
+ * Stores `graph` as version max+1 of the user's graph `graphId`; an active new version becomes the only active
+ * one. Undefined when the user has no such graph. Concurrent updates of one graph queue on an advisory lock,
+ * so two of them never pick the same version number.
+ */
+export async function createVersion(
+  db: Db,
+  userId: string,
+  graphId: string,
+  graph: GraphDraft,
+): Promise<GraphModel | undefined> {
+  const now = new Date();
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`graph:${graphId}`}))`);
+    const [latest] = await tx
+      .select({ max: sql<number | null>`max(${agentGraphs.version})` })
+      .from(agentGraphs)
+      .where(and(eq(agentGraphs.id, graphId), eq(agentGraphs.userId, userId)));
+    if (latest?.max === null || latest?.max === undefined) return undefined;
+    const version: GraphDraft = { ...graph, id: graphId, version: Number(latest.max) + 1 };
+    for (const g of [...version.sub_graphs, version]) await insertVersion(tx, userId, g, now);
+    if (version.is_active) await deactivateOthers(tx, userId, graphId, version.version);
+    return modelOfDraft(version, userId, now);
+  });
+}
+
+async function deactivateOthers(tx: Tx, userId: string, graphId: string, version: number) {
+  await tx
+    .update(agentGraphs)
+    .set({ isActive: false, updatedAt: new Date() })
+    .where(
+      and(
+        eq(agentGraphs.id, graphId),
+        eq(agentGraphs.userId, userId),
+        ne(agentGraphs.version, version),
+        eq(agentGraphs.isActive, true),
+      ),
+    );
+}
+
+/**
+ * One version of the user's graph with its sub-graphs: `version`, or else the active one, or else the latest.
+ * Another user's graph reads as absent.
+ */
+export async function getGraph(
+  db: Db,
+  userId: string,
+  graphId: string,
+  version?: number,
+  options: { subGraphs?: boolean } = {},
+): Promise<GraphModel | undefined> {
+  const [row] = await db
+    .select()
+    .from(agentGraphs)
+    .where(
+      and(
+        eq(agentGraphs.id, graphId),
+        eq(agentGraphs.userId, userId),
+        version === undefined ? undefined : eq(agentGraphs.version, version),
+      ),
+    )
+    .orderBy(desc(agentGraphs.isActive), desc(agentGraphs.version))
+    .limit(1);
+  if (!row) return undefined;
+  const { nodes, links } = (await loadContents(db, [row]))(row.id, row.version);
+  const model = modelOf(row, nodes, links);
+  return options.subGraphs === false ? model : withSubGraphs(model, await loadSubGraphs(db, userId, model));
+}
+
+function prepareRunQueries(db: Db) {
+  const p = (name: string) => sql.placeholder(name);
+  const byVersion = db
+    .select()
+    .from(agentGraphs)
+    .where(and(eq(agentGraphs.id, p("id")), eq(agentGraphs.userId, p("userId")), eq(agentGraphs.version, p("version"))))
+    .limit(1)
+    .prepare("graph_for_run_version");
+  const current = db
+    .select()
+    .from(agentGraphs)
+    .where(and(eq(agentGraphs.id, p("id")), eq(agentGraphs.userId, p("userId"))))
+    .orderBy(desc(agentGraphs.isActive), desc(agentGraphs.version))
+    .limit(1)
+    .prepare("graph_for_run_current");
+  const nodes = db
+    .select()
+    .from(agentNodes)
+    .where(and(eq(agentNodes.graphId, p("id")), eq(agentNodes.graphVersion, p("version"))))
+    .orderBy(asc(agentNodes.position))
+    .prepare("graph_for_run_nodes");
+  const links = db
+    .select()
+    .from(agentNodeLinks)
+    .where(and(eq(agentNodeLinks.graphId, p("id")), eq(agentNodeLinks.graphVersion, p("version"))))
+    .orderBy(asc(agentNodeLinks.position))
+    .prepare("graph_for_run_links");
+  return { byVersion, current, nodes, links };
+}
+
+const runQueries = new WeakMap<Db, ReturnType<typeof prepareRunQueries>>();
+
+/**
+ * The engine's read: a version (or the active/latest one) of the user's graph with its sub-graphs, through
+ * prepared statements: three queries, plus one round per level of AgentExecutor nesting.
+ */
+export async function getGraphForRun(
+  db: Db,
+  userId: string,
+  graphId: string,
+  version?: number,
+): Promise<GraphModel | undefined> {
+  let q = runQueries.get(db);
+  if (!q) {
+    q = prepareRunQueries(db);
+    runQueries.set(db, q);
+  }
+  const [row] =
+    version === undefined
+      ? await q.current.execute({ id: graphId, userId })
+      : await q.byVersion.execute({ id: graphId, userId, version });
+  if (!row) return undefined;
+  const [nodes, links] = await Promise.all([
+    q.nodes.execute({ id: row.id, version: row.version }),
+    q.links.execute({ id: row.id, version: row.version }),
+  ]);
+  const model = modelOf(row, nodes, links);
+  if (!model.nodes.some((n) => n.block_id === AGENT_EXECUTOR_BLOCK_ID)) return model;
+  return withSubGraphs(model, await loadSubGraphs(db, userId, model));
+}
+
+/**
+ * The user's graphs for listing: for each graph its latest active version, most recently created first.
+ * Graphs without an active version are not listed (as in AutoGPT).
+ */
+export async function listGraphs(
+  db: Db,
+  userId: string,
+  page = { page: 1, pageSize: 250 },
+): Promise<{ graphs: GraphMeta[]; total: number }> {
+  const active = and(eq(agentGraphs.userId, userId), eq(agentGraphs.isActive, true));
+  const latest = db
+    .selectDistinctOn([agentGraphs.id])
+    .from(agentGraphs)
+    .where(active)
+    .orderBy(agentGraphs.id, desc(agentGraphs.version))
+    .as("latest");
+  const [rows, [total]] = await Promise.all([
+    db
+      .select()
+      .from(latest)
+      .orderBy(desc(latest.createdAt), desc(latest.id))
+      .limit(page.pageSize)
+      .offset((page.page - 1) * page.pageSize),
+    db
+      .select({ n: count(sql`distinct ${agentGraphs.id}`) })
+      .from(agentGraphs)
+      .where(active),
+  ]);
+  return { graphs: rows.map((r) => metaOf(r as GraphRow)), total: Number(total?.n ?? 0) };
+}
+
+/** Every version of the user's graph, newest first (without sub-graphs); empty when there is no such graph. */
+export async function listVersions(db: Db, userId: string, graphId: string): Promise<GraphModel[]> {
+  const rows = await db
+    .select()
+    .from(agentGraphs)
+    .where(and(eq(agentGraphs.id, graphId), eq(agentGraphs.userId, userId)))
+    .orderBy(desc(agentGraphs.version));
+  const contents = await loadContents(db, rows);
+  return rows.map((row) => {
+    const { nodes, links } = contents(row.id, row.version);
+    return modelOf(row, nodes, links);
+  });
+}
+
+/** Makes `version` the only active version of the user's graph; false when that version does not exist. */
+export async function setActiveVersion(db: Db, userId: string, graphId: string, version: number): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const activated = await tx
+      .update(agentGraphs)
+      .set({ isActive: true, updatedAt: new Date() })
+      .where(and(eq(agentGraphs.id, graphId), eq(agentGraphs.userId, userId), eq(agentGraphs.version, version)))
+      .returning({ version: agentGraphs.version });
+    if (activated.length === 0) return false;
+    await deactivateOthers(tx, userId, graphId, version);
+    return true;
+  });
+}
+
+/** Deletes every version of the user's graph with its nodes and links; returns how many versions there were. */
+export async function deleteGraph(db: Db, userId: string, graphId: string): Promise<number> {
+  return db.transaction(async (tx) => {
+    const deleted = await tx
+      .delete(agentGraphs)
+      .where(and(eq(agentGraphs.id, graphId), eq(agentGraphs.userId, userId)))
+      .returning({ version: agentGraphs.version });
+    if (deleted.length === 0) return 0;
+    await tx.delete(agentNodeLinks).where(eq(agentNodeLinks.graphId, graphId));
+    await tx.delete(agentNodes).where(eq(agentNodes.graphId, graphId));
+    return deleted.length;
+  });
+}
