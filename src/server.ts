@@ -2,20 +2,40 @@
 import { randomUUID } from "node:crypto";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
+import websocket from "@fastify/websocket";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import pino from "pino";
 import { adminUserRoutes } from "./api/admin/users.js";
 import { APIKeyInfo, apiKeyRoutes } from "./api/api-keys/routes.js";
 import { authRoutes, User } from "./api/auth/routes.js";
+import { blockRoutes } from "./api/blocks/routes.js";
 import { registerAuthentication } from "./api/auth-hooks.js";
 import { registerErrorHandling } from "./api/errors.js";
+import { graphRoutes } from "./api/graphs/routes.js";
 import { healthRoutes } from "./api/health.js";
+import { wsRoutes } from "./api/ws/routes.js";
 import { MemoryRateLimitStore, type RateLimitStore, registerRateLimit } from "./api/rate-limit.js";
+import { executionRoutes } from "./api/executions/routes.js";
+import {
+  ExecuteResponse,
+  GraphExecutionMeta,
+  GraphExecutionWithNodes,
+  NodeExecutionResult,
+} from "./api/executions/schemas.js";
 import { ErrorEnvelope } from "./api/schemas.js";
 import { loadInstanceSecrets } from "./auth/secrets.js";
 import { AuthService } from "./auth/service.js";
 import type { Config } from "./config.js";
+import { validateGraph } from "./core/graph.js";
+import { blockHooks } from "./engine/block-hooks.js";
+import { Executor, type GraphLoader } from "./engine/executor.js";
+import { ExecutionService } from "./engine/service.js";
+import type { EventBus, ExecutionQueue } from "./engine/types.js";
 import { type Database, openDatabase } from "./infra/db/index.js";
+import { getGraphForRun } from "./infra/db/repos/graphs.js";
+import { MemoryEventBus } from "./infra/events/memory.js";
+import { MemoryExecutionQueue } from "./infra/queue/memory.js";
 
 export interface Services {
   config: Config;
@@ -23,6 +43,12 @@ export interface Services {
   auth: AuthService;
   rateLimits: RateLimitStore;
   encryptionKey: Buffer;
+  events: EventBus;
+  queue: ExecutionQueue;
+  /** Present when this process runs graph executions (not in an API-only process). */
+  executor: Executor | undefined;
+  executions: ExecutionService;
+  loadGraph: GraphLoader;
 }
 
 declare module "fastify" {
@@ -55,6 +81,7 @@ export interface ServerOptions {
 
 export async function createServer(config: Config, options: ServerOptions = {}): Promise<AgentryServer> {
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const cleanups: Array<() => Promise<void>> = [];
   try {
     const secrets = loadInstanceSecrets({
       dataDir: config.dataDir,
@@ -72,15 +99,62 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       externalJwtAudience: config.auth.externalJwtAudience,
       firstUserIsAdmin: database.kind === "pglite",
     });
+    const logger = pino({
+      level: config.logLevel,
+      redact: ["req.headers.authorization", 'req.headers["x-api-key"]', "req.headers.cookie"],
+      serializers: {
+        req: (req: { method: string; url: string; ip?: string }) => ({
+          method: req.method,
+          url: redactUrl(req.url),
+          remoteAddress: req.ip,
+        }),
+      },
+    },
+      options.logStream as never,
+    );
+    const events: EventBus = new MemoryEventBus();
+    const queue: ExecutionQueue = new MemoryExecutionQueue();
+    const loadGraph: GraphLoader = (userId, graphId, version) => getGraphForRun(database.db, userId, graphId, version);
+    const executor = config.executor.enabled
+      ? new Executor({
+          db: database.db,
+          events,
+          queue,
+          loadGraph,
+          blocks: blockHooks,
+          log: logger,
+          runConcurrency: config.executor.runConcurrency,
+          workerConcurrency: config.executor.workerConcurrency,
+          nodeTimeoutSeconds: config.executor.nodeTimeoutSeconds,
+          httpAllowList: config.httpAllowList,
+        })
+      : undefined;
+    const executions = new ExecutionService({
+      db: database.db,
+      queue,
+      events,
+      executor,
+      loadGraph,
+      validateForRun: (graph, inputs) => validateGraph(graph, { forRun: true, inputs }),
+    });
     const services: Services = {
       config,
       database,
       auth,
       rateLimits: new MemoryRateLimitStore(),
       encryptionKey: secrets.encryptionKey,
+      events,
+      queue,
+      executor,
+      executions,
+      loadGraph,
     };
-    const app = buildApp(services, options);
+    const app = buildApp(services, logger, options);
     await app.ready();
+    if (executor) {
+      executor.start();
+      if (database.kind === "pglite") await executor.recover();
+    }
     return {
       app,
       services,
@@ -93,26 +167,24 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       },
       async close() {
         await app.close();
+        await executor?.close();
+        await queue.close();
+        await events.close();
+        for (const cleanup of cleanups) await cleanup();
         await database.close();
       },
     };
   } catch (err) {
+    for (const cleanup of cleanups) await cleanup().catch(() => {});
     await database.close();
     throw err;
   }
 }
 
-function buildApp(services: Services, options: ServerOptions): FastifyInstance {
+function buildApp(services: Services, logger: pino.Logger, options: ServerOptions): FastifyInstance {
   const { config } = services;
   const app = Fastify({
-    logger: {
-      level: config.logLevel,
-      ...(options.logStream ? { stream: options.logStream } : {}),
-      redact: ["req.headers.authorization", 'req.headers["x-api-key"]', "req.headers.cookie"],
-      serializers: {
-        req: (req) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }),
-      },
-    },
+    loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: config.bodyLimit,
     requestIdHeader: "x-request-id",
     genReqId: () => randomUUID(),
@@ -124,6 +196,9 @@ function buildApp(services: Services, options: ServerOptions): FastifyInstance {
   app.addSchema(ErrorEnvelope);
   app.addSchema(User);
   app.addSchema(APIKeyInfo);
+  for (const schema of [GraphExecutionMeta, NodeExecutionResult, GraphExecutionWithNodes, ExecuteResponse]) {
+    app.addSchema(schema);
+  }
   registerErrorHandling(app);
   app.addHook("onRequest", async (request, reply) => {
     reply.header("x-request-id", request.id);
@@ -152,11 +227,16 @@ function buildApp(services: Services, options: ServerOptions): FastifyInstance {
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
 
   app.register(healthRoutes);
+  app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  app.register(wsRoutes);
   app.register(
     async (api) => {
       api.register(authRoutes, { prefix: "/auth", signupEnabled: config.auth.signupEnabled });
       api.register(apiKeyRoutes, { prefix: "/api-keys" });
       api.register(adminUserRoutes, { prefix: "/admin/users" });
+      api.register(graphRoutes);
+      api.register(blockRoutes);
+      api.register(executionRoutes);
     },
     { prefix: "/api" },
   );

@@ -44,6 +44,16 @@ export function requireScope(...scopes: Scope[]): preHandlerAsyncHookHandler {
   };
 }
 
+/** Any one of the scopes suffices (e.g. RUN_AGENT, or v1's legacy EXECUTE_GRAPH). */
+export function requireAnyScope(...scopes: Scope[]): preHandlerAsyncHookHandler {
+  return async (request) => {
+    const principal = principalOf(request);
+    if (!scopes.some((s) => principal.scopes.has(s))) {
+      throw ApiError.forbidden(`Missing required scope: one of ${scopes.join(", ")}`, { missing_scopes: scopes });
+    }
+  };
+}
+
 export const requireAdmin: preHandlerAsyncHookHandler = async (request) => {
   if (principalOf(request).user.role !== "admin") throw ApiError.forbidden("Admin access required");
 };

@@ -20,6 +20,25 @@ function validationDetails(err: FastifyError): Array<Record<string, unknown>> {
   });
 }
 
+/** Any error as the ApiError the client will see. */
+export function toApiError(err: FastifyError | ApiError): ApiError {
+  return err instanceof ApiError ? err : fromFastifyError(err as FastifyError);
+}
+
+/** Logs by severity and sets the headers an error carries (Retry-After); returns it as an ApiError. */
+export function reportError(err: FastifyError | ApiError, request: FastifyRequest, reply: FastifyReply): ApiError {
+  const apiError = toApiError(err);
+  if (apiError.status >= 500) {
+    request.log.error({ err }, "request failed");
+  } else {
+    request.log.info({ code: apiError.code, status: apiError.status }, apiError.message);
+  }
+  if (apiError.code === "RATE_LIMITED" && apiError.details.retry_after !== undefined) {
+    reply.header("retry-after", String(apiError.details.retry_after));
+  }
+  return apiError;
+}
+
 function fromFastifyError(err: FastifyError): ApiError {
   if (err.validation) {
     const details = validationDetails(err);
@@ -48,15 +67,7 @@ function fromFastifyError(err: FastifyError): ApiError {
 
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | ApiError, request: FastifyRequest, reply: FastifyReply) => {
-    const apiError = err instanceof ApiError ? err : fromFastifyError(err as FastifyError);
-    if (apiError.status >= 500) {
-      request.log.error({ err }, "request failed");
-    } else {
-      request.log.info({ code: apiError.code, status: apiError.status }, apiError.message);
-    }
-    if (apiError.code === "RATE_LIMITED" && apiError.details.retry_after !== undefined) {
-      reply.header("retry-after", String(apiError.details.retry_after));
-    }
+    const apiError = reportError(err, request, reply);
     return reply.status(apiError.status).send(envelope(apiError));
   });
 

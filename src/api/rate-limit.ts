@@ -53,7 +53,7 @@ export function registerRateLimit(app: FastifyInstance, config: RateLimitConfig,
   if (!config.enabled) return;
   app.addHook("onRequest", async (request, reply) => {
     const path = request.url.split("?")[0] as string;
-    if (UNLIMITED_PATHS.has(path) || path.startsWith("/docs") || path.endsWith("/docs")) return;
+    if (UNLIMITED_PATHS.has(path) || path.startsWith("/docs") || path.endsWith("/docs") || path.endsWith("/openapi.json")) return;
     const principal = request.principal;
     const key = principal?.rateKey ?? `ip:${request.ip}`;
     const perMinute = principal && principal.kind !== "session" ? config.perKeyPerMinute : config.perUserPerMinute;

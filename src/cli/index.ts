@@ -9,6 +9,7 @@ import { type Config, loadConfig } from "../config.js";
 import { DataDirLockedError, openDatabase } from "../infra/db/index.js";
 import * as users from "../infra/db/repos/users.js";
 import { createServer } from "../server.js";
+import { parseInputs, runAgentFile } from "./run.js";
 
 const USAGE = `Usage: agentry <command> [options]
 
@@ -19,6 +20,8 @@ Commands:
                                                     create a user (prints a generated password if none is given)
   keys create --user EMAIL --scopes S1,S2 [--name N]
                                                     create an API key for a user and print it once
+  run FILE.json [--input name=value ...] [--data-dir DIR]
+                                                    import an agent JSON, run it, show progress, print its outputs
 Environment: PORT, DATA_DIR, DATABASE_URL, REDIS_URL, JWT_SECRET, ENCRYPTION_KEY, LOG_LEVEL (see README).`;
 
 const common = {
@@ -28,12 +31,12 @@ const common = {
   help: { type: "boolean", short: "h" },
 } as const;
 
-function configFrom(values: Record<string, unknown>): Config {
+function configFrom(values: Record<string, unknown>, envDefaults: Record<string, string> = {}): Config {
   const overrides: Record<string, unknown> = {};
   if (typeof values.port === "string") overrides.port = Number(values.port);
   if (typeof values.host === "string") overrides.host = values.host;
   if (typeof values["data-dir"] === "string") overrides.dataDir = values["data-dir"];
-  const config = loadConfig(process.env, overrides);
+  const config = loadConfig({ ...envDefaults, ...process.env }, overrides);
   if (typeof values["data-dir"] === "string")
     config.dataDir = new URL(values["data-dir"], `file://${process.cwd()}/`).pathname;
   return config;
@@ -149,6 +152,23 @@ async function createKey(argv: string[]) {
   });
 }
 
+async function run(argv: string[]) {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { ...common, input: { type: "string", multiple: true, short: "i" } },
+    allowPositionals: true,
+  });
+  if (positionals.length !== 1) throw new UsageError("run takes one agent JSON file");
+  let inputs: Record<string, unknown>;
+  try {
+    inputs = parseInputs(values.input ?? []);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const config = configFrom({ ...values, port: "0" }, { LOG_LEVEL: "warn" });
+  process.exitCode = await runAgentFile(config, positionals[0] as string, inputs, process.stdout);
+}
+
 class UsageError extends Error {}
 
 const commands: Record<string, (argv: string[]) => Promise<void>> = {
@@ -156,6 +176,7 @@ const commands: Record<string, (argv: string[]) => Promise<void>> = {
   migrate,
   "admin create-user": createUser,
   "keys create": createKey,
+  run,
 };
 
 async function main(argv: string[]) {

@@ -1,0 +1,88 @@
+// JSON shapes of runs as AutoGPT serializes them: GraphExecutionMeta, GraphExecution(WithNodes), NodeExecutionResult.
+import { Type } from "@sinclair/typebox";
+import { DateTime, Nullable } from "../schemas.js";
+
+export const ExecutionStatus = Type.Union(
+  ["INCOMPLETE", "QUEUED", "RUNNING", "COMPLETED", "TERMINATED", "FAILED", "REVIEW"].map((s) => Type.Literal(s)),
+  { title: "AgentExecutionStatus" },
+);
+
+const AnyRecord = Type.Record(Type.String(), Type.Unknown());
+
+export const GraphExecutionStats = Type.Object({
+  cost: Type.Number(),
+  duration: Type.Number({ description: "Seconds of wall-clock time" }),
+  duration_cpu_only: Type.Number(),
+  node_exec_time: Type.Number(),
+  node_exec_time_cpu_only: Type.Number(),
+  node_exec_count: Type.Integer(),
+  node_error_count: Type.Integer(),
+  error: Nullable(Type.String()),
+  activity_status: Nullable(Type.String()),
+  correctness_score: Nullable(Type.Number()),
+});
+
+const metaFields = {
+  id: Type.String(),
+  user_id: Type.String(),
+  graph_id: Type.String(),
+  graph_version: Type.Integer(),
+  inputs: AnyRecord,
+  credential_inputs: Nullable(AnyRecord),
+  nodes_input_masks: Nullable(AnyRecord),
+  preset_id: Nullable(Type.String()),
+  status: ExecutionStatus,
+  started_at: Nullable(DateTime),
+  ended_at: Nullable(DateTime),
+  is_shared: Type.Boolean(),
+  share_token: Nullable(Type.String()),
+  is_dry_run: Type.Boolean(),
+  stats: Nullable(Type.Partial(GraphExecutionStats)),
+};
+
+export const GraphExecutionMeta = Type.Object(metaFields, { $id: "GraphExecutionMeta", title: "GraphExecutionMeta" });
+
+export const NodeExecutionResult = Type.Object(
+  {
+    user_id: Type.String(),
+    graph_id: Type.String(),
+    graph_version: Type.Integer(),
+    graph_exec_id: Type.String(),
+    node_exec_id: Type.String(),
+    node_id: Type.String(),
+    block_id: Type.String(),
+    status: ExecutionStatus,
+    input_data: AnyRecord,
+    output_data: Type.Record(Type.String(), Type.Array(Type.Unknown())),
+    add_time: DateTime,
+    queue_time: Nullable(DateTime),
+    start_time: Nullable(DateTime),
+    end_time: Nullable(DateTime),
+  },
+  { $id: "NodeExecutionResult", title: "NodeExecutionResult" },
+);
+
+export const GraphExecutionWithNodes = Type.Object(
+  {
+    ...metaFields,
+    outputs: Type.Record(Type.String(), Type.Array(Type.Unknown())),
+    node_executions: Type.Array(Type.Ref("NodeExecutionResult")),
+  },
+  { $id: "GraphExecutionWithNodes", title: "GraphExecutionWithNodes" },
+);
+
+/** The execute response: the new run (AutoGPT's newest shape) plus `graph_exec_id` (its older shape). */
+export const ExecuteResponse = Type.Object(
+  { ...metaFields, graph_exec_id: Type.String() },
+  { $id: "ExecuteGraphResponse", title: "ExecuteGraphResponse" },
+);
+
+export const ExecuteBody = Type.Object(
+  {
+    inputs: Type.Optional(AnyRecord),
+    credentials_inputs: Type.Optional(AnyRecord),
+    source: Type.Optional(Nullable(Type.String())),
+    dry_run: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);

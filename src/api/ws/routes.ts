@@ -1,0 +1,160 @@
+// /ws: AutoGPT's WebSocket protocol. Subscribe to a run or to all runs of a graph; receive its execution events.
+import type { FastifyPluginAsync } from "fastify";
+import type { WebSocket } from "ws";
+import type { Principal } from "../../auth/service.js";
+import { ApiError } from "../../core/errors.js";
+import type { ExecutionEvent } from "../../engine/types.js";
+import * as repo from "../../infra/db/repos/executions.js";
+
+type Method =
+  | "subscribe_graph_execution"
+  | "subscribe_graph_executions"
+  | "unsubscribe"
+  | "graph_execution_event"
+  | "node_execution_event"
+  | "error"
+  | "heartbeat";
+
+/** Server messages carry every key of AutoGPT's WSMessage, as its server serializes them. */
+function message(method: Method, fields: { data?: unknown; success?: boolean | null; channel?: string | null; error?: string | null }) {
+  return JSON.stringify({
+    method,
+    data: fields.data ?? null,
+    success: fields.success ?? null,
+    channel: fields.channel ?? null,
+    error: fields.error ?? null,
+  });
+}
+
+const execChannel = (userId: string, graphExecId: string) => `${userId}|graph_exec#${graphExecId}`;
+const graphChannel = (userId: string, graphId: string) => `${userId}|graph#${graphId}|executions`;
+
+export const wsRoutes: FastifyPluginAsync = async (app) => {
+  const { auth, events, database, loadGraph } = app.services;
+  const channels = new Map<string, Set<WebSocket>>();
+
+  const unsubscribeBus = events.subscribe((event: ExecutionEvent) => {
+    const data = event.data;
+    const graphExecId = event.type === "graph_execution_event" ? event.data.id : event.data.graph_exec_id;
+    for (const channel of [execChannel(data.user_id, graphExecId), graphChannel(data.user_id, data.graph_id)]) {
+      const sockets = channels.get(channel);
+      if (!sockets || sockets.size === 0) continue;
+      const text = message(event.type, { data, channel });
+      for (const socket of sockets) if (socket.readyState === socket.OPEN) socket.send(text);
+    }
+  });
+  app.addHook("onClose", async () => unsubscribeBus());
+
+  async function identify(request: { principal?: Principal; query: unknown }): Promise<Principal | undefined> {
+    if (request.principal) return request.principal;
+    const token = (request.query as { token?: string }).token;
+    if (!token) return undefined;
+    if (token.startsWith("agpt_") && !token.startsWith("agpt_xt_")) return auth.authenticate({ "x-api-key": token });
+    return auth.authenticateBearer(token);
+  }
+
+  app.get(
+    "/ws",
+    {
+      websocket: true,
+      schema: {
+        tags: ["websocket"],
+        summary:
+          "WebSocket (AutoGPT protocol): authenticate with ?token=<JWT or API key> or headers; " +
+          "send subscribe_graph_execution / subscribe_graph_executions / unsubscribe / heartbeat; " +
+          "receive graph_execution_event and node_execution_event. ?user_id is accepted and ignored.",
+      },
+    },
+    async (socket, request) => {
+      let principal: Principal | undefined;
+      try {
+        principal = await identify(request);
+      } catch {
+        socket.close(4003, "Invalid token");
+        return;
+      }
+      if (!principal) {
+        socket.close(4001, "Missing authentication token");
+        return;
+      }
+      if (principal.kind !== "session" && !principal.scopes.has("READ_RUN")) {
+        socket.close(4003, "Missing required scope: READ_RUN");
+        return;
+      }
+      const userId = principal.user.id;
+      const mine = new Set<string>();
+      const join = (channel: string) => {
+        let set = channels.get(channel);
+        if (!set) channels.set(channel, (set = new Set()));
+        set.add(socket);
+        mine.add(channel);
+      };
+      const leave = (channel: string) => {
+        const set = channels.get(channel);
+        set?.delete(socket);
+        if (set?.size === 0) channels.delete(channel);
+        mine.delete(channel);
+      };
+      const fail = (error: string) => socket.send(message("error", { success: false, error }));
+
+      socket.on("close", () => {
+        for (const channel of [...mine]) leave(channel);
+      });
+      socket.on("message", async (raw) => {
+        let msg: { method?: unknown; data?: Record<string, unknown> | string | null };
+        try {
+          msg = JSON.parse(raw.toString());
+          if (!msg || typeof msg !== "object") throw new Error();
+        } catch {
+          return fail("Invalid message format. Review the schema and retry");
+        }
+        const data = msg.data && typeof msg.data === "object" ? msg.data : {};
+        try {
+          switch (msg.method) {
+            case "heartbeat":
+              return socket.send(JSON.stringify({ method: "heartbeat", data: "pong", success: true }));
+            case "subscribe_graph_execution": {
+              const id = data.graph_exec_id;
+              if (typeof id !== "string") return fail("Subscription data missing");
+              const row = await repo.findGraphExecution(database.db, id, userId);
+              if (!row) return fail(`Graph execution #${id} not found`);
+              const channel = execChannel(userId, id);
+              join(channel);
+              socket.send(message("subscribe_graph_execution", { success: true, channel }));
+              // A run that ended before the subscription still tells its end.
+              if (["COMPLETED", "FAILED", "TERMINATED"].includes(row.status)) {
+                const event = { ...repo.toGraphExecution(row), event_type: "graph_execution_update" };
+                socket.send(message("graph_execution_event", { data: event, channel }));
+              }
+              return;
+            }
+            case "subscribe_graph_executions": {
+              const id = data.graph_id;
+              if (typeof id !== "string") return fail("Subscription data missing");
+              if (!(await loadGraph(userId, id))) return fail(`Graph #${id} not found`);
+              const channel = graphChannel(userId, id);
+              join(channel);
+              return socket.send(message("subscribe_graph_executions", { success: true, channel }));
+            }
+            case "unsubscribe": {
+              const channel =
+                typeof data.graph_exec_id === "string"
+                  ? execChannel(userId, data.graph_exec_id)
+                  : typeof data.graph_id === "string"
+                    ? graphChannel(userId, data.graph_id)
+                    : undefined;
+              if (!channel) return fail("Subscription data missing");
+              leave(channel);
+              return socket.send(message("unsubscribe", { success: true, channel }));
+            }
+            default:
+              return fail("Message type is not processed by the server");
+          }
+        } catch (err) {
+          request.log.warn({ err }, "websocket message failed");
+          return fail(err instanceof ApiError ? err.message : "Invalid message data. Refer to the API schema");
+        }
+      });
+    },
+  );
+};

@@ -1,0 +1,128 @@
+// What the API asks of the engine: start a run (validated, queued), stop it, read it, list runs, delete a finished one.
+import { randomUUID } from "node:crypto";
+import { ApiError } from "../core/errors.js";
+import type { GraphModel } from "../core/graph-types.js";
+import type { Db } from "../infra/db/index.js";
+import * as repo from "../infra/db/repos/executions.js";
+import type { Executor, GraphLoader } from "./executor.js";
+import {
+  type EventBus,
+  type ExecutionQueue,
+  type ExecutionStatus,
+  type GraphExecutionWithNodes,
+  TERMINAL_STATUSES,
+} from "./types.js";
+
+export interface GraphIssue {
+  node_id?: string;
+  field: string;
+  message: string;
+}
+
+export interface ExecutionServiceOptions {
+  db: Db;
+  queue: ExecutionQueue;
+  events: EventBus;
+  executor?: Executor;
+  loadGraph: GraphLoader;
+  /** Graph-level checks before a run (blocks exist, required inputs provided...). */
+  validateForRun(graph: GraphModel, inputs: Record<string, unknown>): GraphIssue[];
+}
+
+export interface StartRequest {
+  inputs?: Record<string, unknown>;
+  credentials_inputs?: Record<string, unknown>;
+  presetId?: string | null;
+}
+
+export class ExecutionService {
+  constructor(private readonly options: ExecutionServiceOptions) {}
+
+  private get db() {
+    return this.options.db;
+  }
+
+  async start(userId: string, graphId: string, version: number | undefined, request: StartRequest) {
+    const graph = await this.options.loadGraph(userId, graphId, version);
+    if (!graph) throw ApiError.notFound(version ? `Graph ${graphId} v${version}` : `Graph ${graphId}`);
+    const inputs = request.inputs ?? {};
+    const issues: GraphIssue[] = [];
+    for (const name of graph.input_schema.required ?? []) {
+      if (inputs[name] === undefined || inputs[name] === null) {
+        issues.push({ field: `inputs.${name}`, message: "This input is required" });
+      }
+    }
+    issues.push(...this.options.validateForRun(graph, inputs));
+    if (issues.length > 0) {
+      throw ApiError.validation(
+        `Graph validation failed: ${issues.length} issue${issues.length > 1 ? "s" : ""}`,
+        issues as unknown as Array<Record<string, unknown>>,
+      );
+    }
+    const row = await repo.insertGraphExecution(this.db, {
+      id: randomUUID(),
+      graphId: graph.id,
+      graphVersion: graph.version,
+      userId,
+      presetId: request.presetId ?? null,
+      status: "QUEUED",
+      inputs,
+      credentialInputs: request.credentials_inputs ?? {},
+    });
+    this.options.events.publish({
+      type: "graph_execution_event",
+      data: { ...repo.toGraphExecution(row), event_type: "graph_execution_update" },
+    });
+    await this.options.queue.enqueue({ graphExecId: row.id, userId });
+    return row;
+  }
+
+  async mustFind(userId: string, graphExecId: string, graphId?: string) {
+    const row = await repo.findGraphExecution(this.db, graphExecId, userId);
+    if (!row || (graphId && row.graphId !== graphId)) throw ApiError.notFound(`Graph execution ${graphExecId}`);
+    return row;
+  }
+
+  /** Stops a run: one still waiting ends TERMINATED at once; a running one is cancelled and awaited. */
+  async stop(userId: string, graphExecId: string, graphId?: string) {
+    const row = await this.mustFind(userId, graphExecId, graphId);
+    if (TERMINAL_STATUSES.has(row.status)) return row;
+    if (row.status === "RUNNING" && (await this.options.executor?.stop(row.id))) {
+      return this.mustFind(userId, graphExecId);
+    }
+    const ended = await repo.updateGraphExecution(
+      this.db,
+      row.id,
+      { status: "TERMINATED", endedAt: new Date(), stats: { ...((row.stats as object) ?? {}), error: "Execution was stopped" } },
+      ["QUEUED", "INCOMPLETE", "REVIEW"],
+    );
+    if (ended) {
+      this.options.events.publish({
+        type: "graph_execution_event",
+        data: { ...repo.toGraphExecution(ended), event_type: "graph_execution_update" },
+      });
+      return ended;
+    }
+    // It started meanwhile: stop it where it runs now.
+    await this.options.executor?.stop(row.id);
+    return this.mustFind(userId, graphExecId);
+  }
+
+  async get(userId: string, graphExecId: string, graphId?: string): Promise<GraphExecutionWithNodes> {
+    const row = await this.mustFind(userId, graphExecId, graphId);
+    const nodes = await repo.listNodeExecutions(this.db, row.id);
+    return { ...repo.toGraphExecution(row), node_executions: nodes.map((n) => repo.toNodeExecutionResult(n, row)) };
+  }
+
+  async list(userId: string, filter: { graphId?: string; status?: ExecutionStatus[]; page: number; pageSize: number }) {
+    return repo.listGraphExecutions(this.db, userId, filter);
+  }
+
+  async remove(userId: string, graphExecId: string): Promise<void> {
+    const row = await this.mustFind(userId, graphExecId);
+    if (!TERMINAL_STATUSES.has(row.status)) {
+      throw ApiError.conflict("The execution has not finished; stop it before deleting it", { status: row.status });
+    }
+    await repo.softDeleteGraphExecution(this.db, userId, graphExecId);
+  }
+}

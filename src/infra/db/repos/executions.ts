@@ -1,0 +1,142 @@
+// Graph and node executions: status rows a recovery sweep can trust, and one row per finished node execution.
+import { and, asc, count, desc, eq, inArray, type SQL } from "drizzle-orm";
+import type {
+  ExecutionStatus,
+  GraphExecution,
+  GraphExecutionStats,
+  NodeExecutionResult,
+} from "../../../engine/types.js";
+import type { Db } from "../index.js";
+import { graphExecutions, nodeExecutions } from "../schema.js";
+
+export type GraphExecutionRow = typeof graphExecutions.$inferSelect;
+export type NodeExecutionRow = typeof nodeExecutions.$inferSelect;
+export type NewNodeExecution = typeof nodeExecutions.$inferInsert;
+
+const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
+
+export function toGraphExecution(row: GraphExecutionRow): GraphExecution {
+  const credentials = row.credentialInputs as Record<string, unknown>;
+  return {
+    id: row.id,
+    user_id: row.userId,
+    graph_id: row.graphId,
+    graph_version: row.graphVersion,
+    inputs: row.inputs as Record<string, unknown>,
+    credential_inputs: credentials && Object.keys(credentials).length > 0 ? credentials : null,
+    nodes_input_masks: (row.nodesInputMasks as Record<string, unknown> | null) ?? null,
+    preset_id: row.presetId,
+    status: row.status,
+    started_at: iso(row.startedAt),
+    ended_at: iso(row.endedAt),
+    is_shared: false,
+    share_token: null,
+    is_dry_run: false,
+    stats: (row.stats as GraphExecutionStats | null) ?? null,
+    outputs: row.outputs as Record<string, unknown[]>,
+  };
+}
+
+export function toNodeExecutionResult(row: NodeExecutionRow, run: GraphExecutionRow): NodeExecutionResult {
+  return {
+    user_id: run.userId,
+    graph_id: run.graphId,
+    graph_version: run.graphVersion,
+    graph_exec_id: row.graphExecutionId,
+    node_exec_id: row.id,
+    node_id: row.nodeId,
+    block_id: row.blockId,
+    status: row.status,
+    input_data: row.inputData as Record<string, unknown>,
+    output_data: row.outputData as Record<string, unknown[]>,
+    add_time: row.addedAt.toISOString(),
+    queue_time: iso(row.queuedAt),
+    start_time: iso(row.startedAt),
+    end_time: iso(row.endedAt),
+  };
+}
+
+export async function insertGraphExecution(db: Db, values: typeof graphExecutions.$inferInsert): Promise<GraphExecutionRow> {
+  const [row] = await db.insert(graphExecutions).values(values).returning();
+  return row as GraphExecutionRow;
+}
+
+export async function updateGraphExecution(
+  db: Db,
+  id: string,
+  values: Partial<typeof graphExecutions.$inferInsert>,
+  onlyIfStatusIn?: ExecutionStatus[],
+): Promise<GraphExecutionRow | undefined> {
+  const where = onlyIfStatusIn
+    ? and(eq(graphExecutions.id, id), inArray(graphExecutions.status, onlyIfStatusIn))
+    : eq(graphExecutions.id, id);
+  const [row] = await db
+    .update(graphExecutions)
+    .set({ ...values, updatedAt: new Date() })
+    .where(where)
+    .returning();
+  return row;
+}
+
+export async function insertNodeExecutions(db: Db, rows: NewNodeExecution[]): Promise<void> {
+  if (rows.length > 0) await db.insert(nodeExecutions).values(rows);
+}
+
+export async function findGraphExecution(db: Db, id: string, userId?: string): Promise<GraphExecutionRow | undefined> {
+  const conditions: SQL[] = [eq(graphExecutions.id, id), eq(graphExecutions.isDeleted, false)];
+  if (userId) conditions.push(eq(graphExecutions.userId, userId));
+  const [row] = await db
+    .select()
+    .from(graphExecutions)
+    .where(and(...conditions))
+    .limit(1);
+  return row;
+}
+
+export async function listGraphExecutions(
+  db: Db,
+  userId: string,
+  filter: { graphId?: string; status?: ExecutionStatus[]; page: number; pageSize: number },
+): Promise<{ rows: GraphExecutionRow[]; total: number }> {
+  const conditions: SQL[] = [eq(graphExecutions.userId, userId), eq(graphExecutions.isDeleted, false)];
+  if (filter.graphId) conditions.push(eq(graphExecutions.graphId, filter.graphId));
+  if (filter.status?.length) conditions.push(inArray(graphExecutions.status, filter.status));
+  const where = and(...conditions);
+  const [rows, [total]] = await Promise.all([
+    db
+      .select()
+      .from(graphExecutions)
+      .where(where)
+      .orderBy(desc(graphExecutions.createdAt), desc(graphExecutions.id))
+      .limit(filter.pageSize)
+      .offset((filter.page - 1) * filter.pageSize),
+    db.select({ n: count() }).from(graphExecutions).where(where),
+  ]);
+  return { rows, total: Number(total?.n ?? 0) };
+}
+
+export async function listNodeExecutions(db: Db, graphExecutionId: string): Promise<NodeExecutionRow[]> {
+  return db
+    .select()
+    .from(nodeExecutions)
+    .where(eq(nodeExecutions.graphExecutionId, graphExecutionId))
+    .orderBy(asc(nodeExecutions.seq));
+}
+
+export async function softDeleteGraphExecution(db: Db, userId: string, id: string): Promise<boolean> {
+  const rows = await db
+    .update(graphExecutions)
+    .set({ isDeleted: true, updatedAt: new Date() })
+    .where(and(eq(graphExecutions.id, id), eq(graphExecutions.userId, userId), eq(graphExecutions.isDeleted, false)))
+    .returning({ id: graphExecutions.id });
+  return rows.length === 1;
+}
+
+/** Runs a previous process left QUEUED or RUNNING (crash or restart). */
+export async function findUnfinishedExecutions(db: Db): Promise<GraphExecutionRow[]> {
+  return db
+    .select()
+    .from(graphExecutions)
+    .where(inArray(graphExecutions.status, ["QUEUED", "RUNNING", "INCOMPLETE"]))
+    .orderBy(asc(graphExecutions.createdAt));
+}
