@@ -121,6 +121,26 @@ describe("agentry CLI", () => {
     }
   }, 120_000);
 
+  it("runs an agent JSON from the command line, showing each node and printing the outputs", async () => {
+    const dir = freshDataDir();
+    try {
+      const ok = await run(["run", "test/fixtures/calculator-agent.json", "--input", "Input=8", "--data-dir", dir]);
+      expect(ok.code, ok.stderr).toBe(0);
+      expect(ok.stdout).toContain('Running "Calculator agent"');
+      expect(ok.stdout).toMatch(/✓ CalculatorBlock \[[0-9a-f]{8}\] COMPLETED result=42/);
+      expect(ok.stdout).toContain("COMPLETED");
+      expect(JSON.parse(ok.stdout.slice(ok.stdout.indexOf("{")))).toEqual({ Output: [42] });
+
+      const invalid = await run(["run", "test/fixtures/agent_d85882b8-633f-44ce-a315-c20a8c123d19.json", "--data-dir", dir]);
+      expect(invalid.code).toBe(1);
+      expect(invalid.stderr).toContain("Invalid block");
+      const badInput = await run(["run", "test/fixtures/calculator-agent.json", "--input", "novalue", "--data-dir", dir]);
+      expect(badInput.code).toBe(2);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it("prints usage for --help and fails with usage for an unknown command", async () => {
     const help = await run(["--help"]);
     expect(help.code).toBe(0);
