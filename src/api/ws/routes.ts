@@ -66,6 +66,10 @@ export const wsRoutes: FastifyPluginAsync = async (app) => {
       },
     },
     async (socket, request) => {
+      // Listen at once: a client may send its first message before authentication (a database lookup) is done.
+      const early: Buffer[] = [];
+      let onMessage: ((raw: Buffer) => void) | undefined;
+      socket.on("message", (raw: Buffer) => (onMessage ? onMessage(raw) : early.push(raw)));
       let principal: Principal | undefined;
       try {
         principal = await identify(request);
@@ -100,7 +104,7 @@ export const wsRoutes: FastifyPluginAsync = async (app) => {
       socket.on("close", () => {
         for (const channel of [...mine]) leave(channel);
       });
-      socket.on("message", async (raw) => {
+      onMessage = async (raw) => {
         let msg: { method?: unknown; data?: Record<string, unknown> | string | null };
         try {
           msg = JSON.parse(raw.toString());
@@ -154,7 +158,8 @@ export const wsRoutes: FastifyPluginAsync = async (app) => {
           request.log.warn({ err }, "websocket message failed");
           return fail(err instanceof ApiError ? err.message : "Invalid message data. Refer to the API schema");
         }
-      });
+      };
+      for (const raw of early.splice(0)) onMessage(raw);
     },
   );
 };
