@@ -48,6 +48,20 @@ export interface Config {
   };
   /** Hosts outgoing HTTP blocks may reach even though they are private or loopback. */
   httpAllowList: string[];
+  /** External OpenID Connect providers for sign-in, from `OIDC_PROVIDERS` (a JSON array). */
+  oidcProviders: OidcProviderConfig[];
+}
+
+/** An external OpenID Connect identity provider users may sign in with (`/api/oauth/{name}/login`). */
+export interface OidcProviderConfig {
+  /** The `{provider}` path segment, e.g. "google". */
+  name: string;
+  /** Issuer URL; its `/.well-known/openid-configuration` is discovered. */
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  /** Requested scopes; default `openid email profile`. */
+  scopes?: string[];
 }
 
 type Env = Record<string, string | undefined>;
@@ -69,6 +83,37 @@ function list(value: string | undefined): string[] {
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean);
+}
+
+function oidcProviders(value: string | undefined): OidcProviderConfig[] {
+  if (value === undefined || value.trim() === "") return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new Error("OIDC_PROVIDERS must be a JSON array of {name, issuer, clientId, clientSecret, scopes?}");
+  }
+  if (!Array.isArray(parsed)) throw new Error("OIDC_PROVIDERS must be a JSON array");
+  return parsed.map((entry, i) => {
+    const p = (entry ?? {}) as Record<string, unknown>;
+    for (const field of ["name", "issuer", "clientId", "clientSecret"]) {
+      if (typeof p[field] !== "string" || p[field] === "") throw new Error(`OIDC_PROVIDERS[${i}].${field} is required`);
+    }
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(p.name as string)) {
+      throw new Error(`OIDC_PROVIDERS[${i}].name may only hold letters, digits, "-" and "_"`);
+    }
+    const scopes = typeof p.scopes === "string" ? p.scopes.split(/[\s,]+/).filter(Boolean) : p.scopes;
+    if (scopes !== undefined && !(Array.isArray(scopes) && scopes.every((s) => typeof s === "string"))) {
+      throw new Error(`OIDC_PROVIDERS[${i}].scopes must be a list of strings`);
+    }
+    return {
+      name: p.name as string,
+      issuer: p.issuer as string,
+      clientId: p.clientId as string,
+      clientSecret: p.clientSecret as string,
+      ...(scopes ? { scopes: scopes as string[] } : {}),
+    };
+  });
 }
 
 export type ConfigOverrides = {
@@ -109,6 +154,7 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
       nodeTimeoutSeconds: int(env.EXECUTOR_NODE_TIMEOUT_SECONDS, 300),
     },
     httpAllowList: list(env.HTTP_ALLOW_LIST),
+    oidcProviders: oidcProviders(env.OIDC_PROVIDERS),
   };
   const merged = { ...base } as Record<string, unknown>;
   for (const [key, value] of Object.entries(overrides)) {

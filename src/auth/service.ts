@@ -126,6 +126,8 @@ export class AuthService {
     if (typeof apiKey === "string" && apiKey) return this.authenticateApiKey(apiKey);
     const auth = headers.authorization;
     if (!auth) return undefined;
+    // Basic credentials belong to OAuth clients on the token endpoints, not to users.
+    if (/^Basic\s/i.test(auth.trim())) return undefined;
     const match = /^Bearer\s+(.+)$/i.exec(auth.trim());
     if (!match) throw ApiError.unauthorized("Authorization header must be 'Bearer <token>'");
     return this.authenticateBearer(match[1] as string);
@@ -273,6 +275,11 @@ export class AuthService {
       userId: user.id,
     });
     return { row, plainText };
+  }
+
+  /** Starts a session for a user proven by other means (an external OpenID Connect sign-in). */
+  issueSession(user: UserRow): Promise<TokenPair> {
+    return this.startSession(user);
   }
 
   private async startSession(user: UserRow): Promise<TokenPair> {

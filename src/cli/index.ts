@@ -9,6 +9,7 @@ import { type Config, loadConfig } from "../config.js";
 import { DataDirLockedError, openDatabase } from "../infra/db/index.js";
 import * as users from "../infra/db/repos/users.js";
 import { createServer } from "../server.js";
+import { createOauthApp } from "./oauth.js";
 import { parseInputs, runAgentFile } from "./run.js";
 
 const USAGE = `Usage: agentry <command> [options]
@@ -20,6 +21,8 @@ Commands:
                                                     create a user (prints a generated password if none is given)
   keys create --user EMAIL --scopes S1,S2 [--name N]
                                                     create an API key for a user and print it once
+  oauth create-app --name N --redirect-uri U [--redirect-uri U2] --scopes S1,S2 [--owner EMAIL]
+                                                    register an OAuth application and print its client secret once
   run FILE.json [--input name=value ...] [--data-dir DIR]
                                                     import an agent JSON, run it, show progress, print its outputs
 Environment: PORT, DATA_DIR, DATABASE_URL, REDIS_URL, JWT_SECRET, ENCRYPTION_KEY, LOG_LEVEL (see README).`;
@@ -176,6 +179,7 @@ const commands: Record<string, (argv: string[]) => Promise<void>> = {
   migrate,
   "admin create-user": createUser,
   "keys create": createKey,
+  "oauth create-app": createOauthApp,
   run,
 };
 
