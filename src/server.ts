@@ -6,6 +6,7 @@ import websocket from "@fastify/websocket";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import pino from "pino";
+import { adminOauthAppRoutes } from "./api/admin/oauth-apps.js";
 import { adminUserRoutes } from "./api/admin/users.js";
 import { APIKeyInfo, apiKeyRoutes } from "./api/api-keys/routes.js";
 import { authRoutes, User } from "./api/auth/routes.js";
@@ -13,7 +14,11 @@ import { blockRoutes } from "./api/blocks/routes.js";
 import { registerAuthentication } from "./api/auth-hooks.js";
 import { registerErrorHandling } from "./api/errors.js";
 import { graphRoutes } from "./api/graphs/routes.js";
+import { registerExternalDocs } from "./api/external/docs.js";
+import { externalV1 } from "./api/external/v1/index.js";
+import { externalV2 } from "./api/external/v2/index.js";
 import { healthRoutes } from "./api/health.js";
+import { oauthMetadataRoutes, oauthRoutes } from "./api/oauth/index.js";
 import { wsRoutes } from "./api/ws/routes.js";
 import { MemoryRateLimitStore, type RateLimitStore, registerRateLimit } from "./api/rate-limit.js";
 import { executionRoutes } from "./api/executions/routes.js";
@@ -30,12 +35,15 @@ import type { Config } from "./config.js";
 import { validateGraph } from "./core/graph.js";
 import { blockHooks } from "./engine/block-hooks.js";
 import { Executor, type GraphLoader } from "./engine/executor.js";
+import { Scheduler } from "./engine/scheduler.js";
 import { ExecutionService } from "./engine/service.js";
 import type { EventBus, ExecutionQueue } from "./engine/types.js";
 import { type Database, openDatabase } from "./infra/db/index.js";
 import { getGraphForRun } from "./infra/db/repos/graphs.js";
 import { MemoryEventBus } from "./infra/events/memory.js";
 import { MemoryExecutionQueue } from "./infra/queue/memory.js";
+import { connectRedis, redisReady } from "./infra/redis/client.js";
+import { RedisRateLimitStore } from "./infra/redis/rate-limit.js";
 
 export interface Services {
   config: Config;
@@ -137,11 +145,22 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       loadGraph,
       validateForRun: (graph, inputs) => validateGraph(graph, { forRun: true, inputs }),
     });
+    const redis = config.redisUrl ? connectRedis(config.redisUrl) : undefined;
+    if (redis) {
+      redis.on("error", (err) => logger.warn({ err: err.message }, "redis connection problem"));
+      await redisReady(redis);
+      cleanups.push(async () => {
+        redis.disconnect();
+      });
+    }
+    const scheduler = config.executor.enabled ? new Scheduler({ db: database.db, executions, log: logger }) : undefined;
     const services: Services = {
       config,
       database,
       auth,
-      rateLimits: new MemoryRateLimitStore(),
+      rateLimits: redis
+        ? new RedisRateLimitStore(redis, (err) => logger.warn({ err }, "rate limiting without Redis"))
+        : new MemoryRateLimitStore(),
       encryptionKey: secrets.encryptionKey,
       events,
       queue,
@@ -151,6 +170,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     };
     const app = buildApp(services, logger, options);
     await app.ready();
+    scheduler?.start();
     if (executor) {
       executor.start();
       if (database.kind === "pglite") await executor.recover();
@@ -167,6 +187,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       },
       async close() {
         await app.close();
+        await scheduler?.stop();
         await executor?.close();
         await queue.close();
         await events.close();
@@ -189,7 +210,7 @@ function buildApp(services: Services, logger: pino.Logger, options: ServerOption
     requestIdHeader: "x-request-id",
     genReqId: () => randomUUID(),
     ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: "array", useDefaults: true } },
-    routerOptions: { ignoreTrailingSlash: true },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorate("services", services);
@@ -227,6 +248,7 @@ function buildApp(services: Services, logger: pino.Logger, options: ServerOption
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
 
   app.register(healthRoutes);
+  app.register(oauthMetadataRoutes);
   app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   app.register(wsRoutes);
   app.register(
@@ -234,12 +256,17 @@ function buildApp(services: Services, logger: pino.Logger, options: ServerOption
       api.register(authRoutes, { prefix: "/auth", signupEnabled: config.auth.signupEnabled });
       api.register(apiKeyRoutes, { prefix: "/api-keys" });
       api.register(adminUserRoutes, { prefix: "/admin/users" });
+      api.register(adminOauthAppRoutes, { prefix: "/admin/oauth/apps" });
+      api.register(oauthRoutes, { prefix: "/oauth" });
       api.register(graphRoutes);
       api.register(blockRoutes);
       api.register(executionRoutes);
     },
     { prefix: "/api" },
   );
+  app.register(externalV1, { prefix: "/external-api/v1" });
+  app.register(externalV2, { prefix: "/external-api/v2" });
+  app.register(registerExternalDocs);
   for (const plugin of options.plugins ?? []) plugin(app);
   return app;
 }

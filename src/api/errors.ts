@@ -56,6 +56,9 @@ function fromFastifyError(err: FastifyError): ApiError {
     case "FST_ERR_CTP_INVALID_CONTENT_LENGTH":
       return ApiError.badRequest("Invalid Content-Length");
   }
+  // PostgreSQL refuses NUL characters and invalid byte sequences in text: bad input, not a server fault.
+  const pgCode = (err as { code?: string; cause?: { code?: string } }).cause?.code ?? err.code;
+  if (pgCode === "22P05" || pgCode === "22021") return ApiError.badRequest("The request contains characters that cannot be stored (NUL)");
   const status = err.statusCode ?? 500;
   if (status === 404) return ApiError.notFound();
   if (status === 401) return ApiError.unauthorized();

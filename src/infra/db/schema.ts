@@ -287,3 +287,134 @@ export const systemSettings = pgTable("system_settings", {
   value: jsonb("value").notNull(),
   updatedAt: ts("updated_at").notNull().defaultNow(),
 });
+
+/** A user's sign-in through an external OpenID Connect provider: the provider's subject, linked to one user. */
+export const userIdentities = pgTable(
+  "user_identities",
+  {
+    provider: text("provider").notNull(),
+    subject: text("subject").notNull(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    email: text("email"),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.provider, t.subject] }), index("user_identities_user_idx").on(t.userId)],
+);
+
+/** Short-lived state of an external login in progress (state, nonce, PKCE verifier), consumed by the callback. */
+export const oauthLoginStates = pgTable("oauth_login_states", {
+  state: text("state").primaryKey(),
+  provider: text("provider").notNull(),
+  nonce: text("nonce").notNull(),
+  codeVerifier: text("code_verifier").notNull(),
+  redirectTo: text("redirect_to"),
+  createdAt: createdAt(),
+  expiresAt: ts("expires_at").notNull(),
+});
+
+/** Responses of write requests sent with an Idempotency-Key, replayed when the same key comes again. */
+export const idempotencyKeys = pgTable(
+  "idempotency_keys",
+  {
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    key: text("key").notNull(),
+    method: text("method").notNull(),
+    path: text("path").notNull(),
+    requestHash: text("request_hash").notNull(),
+    /** null while the first request is still being handled. */
+    status: integer("status"),
+    responseBody: jsonb("response_body"),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.key] }), index("idempotency_keys_created_idx").on(t.createdAt)],
+);
+
+/** A user's copy of an agent in their library (AutoGPT's LibraryAgent). */
+export const libraryAgents = pgTable(
+  "library_agents",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    graphId: text("graph_id").notNull(),
+    graphVersion: integer("graph_version").notNull(),
+    imageUrl: text("image_url"),
+    useGraphIsActiveVersion: boolean("use_graph_is_active_version").notNull().default(true),
+    isFavorite: boolean("is_favorite").notNull().default(false),
+    isCreatedByUser: boolean("is_created_by_user").notNull().default(false),
+    isArchived: boolean("is_archived").notNull().default(false),
+    isDeleted: boolean("is_deleted").notNull().default(false),
+    settings: jsonb("settings").notNull().default({}),
+    createdAt: createdAt(),
+    updatedAt: ts("updated_at").notNull().defaultNow(),
+  },
+  (t) => [index("library_agents_user_idx").on(t.userId, t.isDeleted), index("library_agents_graph_idx").on(t.graphId)],
+);
+
+/** Saved inputs and credential selections for an agent (AutoGPT's AgentPreset). */
+export const agentPresets = pgTable(
+  "agent_presets",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    graphId: text("graph_id").notNull(),
+    graphVersion: integer("graph_version").notNull(),
+    name: text("name").notNull(),
+    description: text("description").notNull().default(""),
+    inputs: jsonb("inputs").notNull().default({}),
+    credentials: jsonb("credentials").notNull().default({}),
+    isActive: boolean("is_active").notNull().default(true),
+    isDeleted: boolean("is_deleted").notNull().default(false),
+    createdAt: createdAt(),
+    updatedAt: ts("updated_at").notNull().defaultNow(),
+  },
+  (t) => [index("agent_presets_user_idx").on(t.userId, t.isDeleted)],
+);
+
+/** Cron schedules that run a graph version with saved inputs. */
+export const schedules = pgTable(
+  "schedules",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    graphId: text("graph_id").notNull(),
+    graphVersion: integer("graph_version").notNull(),
+    name: text("name").notNull(),
+    cron: text("cron").notNull(),
+    timezone: text("timezone").notNull().default("UTC"),
+    inputs: jsonb("inputs").notNull().default({}),
+    credentials: jsonb("credentials").notNull().default({}),
+    nextRunAt: ts("next_run_at"),
+    /** The tick a process has claimed, so one tick fires once even with several processes. */
+    lastFiredFor: ts("last_fired_for"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("schedules_user_idx").on(t.userId), index("schedules_next_run_idx").on(t.nextRunAt)],
+);
+
+/** Files uploaded for agent input, stored under the data dir (or another store) by id. */
+export const uploadedFiles = pgTable(
+  "uploaded_files",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    mimeType: text("mime_type").notNull(),
+    sizeBytes: integer("size_bytes").notNull(),
+    checksum: text("checksum").notNull(),
+    storagePath: text("storage_path").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("uploaded_files_user_idx").on(t.userId)],
+);

@@ -1,0 +1,165 @@
+// External API v1: store reads: /store/agents, /store/agents/{username}/{agent_name}, /store/creators, /store/creators/{username}.
+//
+// Agentry has no marketplace listings or creator profiles yet: the lists are the real, empty ones (with AutoGPT's
+// pagination shape) and a named agent or creator is 404.
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { Type } from "@sinclair/typebox";
+import { ApiError } from "../../../core/errors.js";
+import { DateTime, errors, Nullable, Pagination, pagination } from "../../schemas.js";
+import { scoped } from "../common.js";
+import { StringEnum } from "./schemas.js";
+
+const StoreAgent = Type.Object(
+  {
+    slug: Type.String(),
+    agent_name: Type.String(),
+    agent_image: Type.String(),
+    creator: Type.String(),
+    creator_avatar: Type.String(),
+    sub_heading: Type.String(),
+    description: Type.String(),
+    runs: Type.Integer(),
+    rating: Type.Number(),
+    agent_graph_id: Type.String(),
+  },
+  { title: "StoreAgent" },
+);
+
+const StoreAgentDetails = Type.Object(
+  {
+    store_listing_version_id: Type.String(),
+    slug: Type.String(),
+    agent_name: Type.String(),
+    agent_video: Type.String(),
+    agent_output_demo: Type.String(),
+    agent_image: Type.Array(Type.String()),
+    creator: Type.String(),
+    creator_avatar: Type.String(),
+    sub_heading: Type.String(),
+    description: Type.String(),
+    instructions: Nullable(Type.String()),
+    categories: Type.Array(Type.String()),
+    runs: Type.Integer(),
+    rating: Type.Number(),
+    versions: Type.Array(Type.String()),
+    graph_id: Type.String(),
+    graph_versions: Type.Array(Type.String()),
+    last_updated: DateTime,
+    recommended_schedule_cron: Nullable(Type.String()),
+    active_version_id: Type.String(),
+    has_approved_version: Type.Boolean(),
+    changelog: Nullable(
+      Type.Array(Type.Object({ version: Type.String(), changes_summary: Type.String(), date: DateTime })),
+    ),
+  },
+  { title: "StoreAgentDetails" },
+);
+
+const CreatorDetails = Type.Object(
+  {
+    username: Type.String(),
+    name: Type.String(),
+    description: Type.String(),
+    avatar_url: Nullable(Type.String()),
+    links: Type.Array(Type.String()),
+    is_featured: Type.Boolean(),
+    num_agents: Type.Integer(),
+    agent_runs: Type.Integer(),
+    agent_rating: Type.Number(),
+    top_categories: Type.Array(Type.String()),
+  },
+  { title: "CreatorDetails" },
+);
+
+const page = {
+  page: Type.Integer({ minimum: 1, default: 1, description: "Page number (from 1)" }),
+  page_size: Type.Integer({ minimum: 1, default: 20, description: "Items per page" }),
+};
+
+const AgentsQuery = Type.Object({
+  featured: Type.Boolean({ default: false, description: "Only featured agents" }),
+  creator: Type.Optional(Type.String({ maxLength: 200, description: "Filter by creator username" })),
+  sorted_by: Type.Optional(StringEnum(["rating", "runs", "name", "updated_at"] as const)),
+  search_query: Type.Optional(Type.String({ maxLength: 500, description: "Search name, sub-heading, description" })),
+  category: Type.Optional(Type.String({ maxLength: 200 })),
+  ...page,
+});
+
+const CreatorsQuery = Type.Object({
+  featured: Type.Boolean({ default: false, description: "Only featured creators" }),
+  search_query: Type.Optional(Type.String({ maxLength: 500, description: "Search creators' profile descriptions" })),
+  sorted_by: Type.Optional(StringEnum(["agent_rating", "agent_runs", "num_agents"] as const)),
+  ...page,
+});
+
+const Name = Type.String({ minLength: 1, maxLength: 200 });
+
+export const storeRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const tags = ["store"];
+
+  app.get(
+    "/store/agents",
+    scoped(["READ_STORE"], {
+      tags,
+      summary: "List store agents",
+      description:
+        "A page of marketplace agents, filtered and sorted. Agentry has no marketplace listings yet, so the list " +
+        "is empty (`total_items` 0).",
+      querystring: AgentsQuery,
+      response: {
+        200: Type.Object({ agents: Type.Array(StoreAgent), pagination: Pagination }, { title: "StoreAgentsResponse" }),
+        ...errors(401, 403, 422),
+      },
+    }),
+    async (request) => ({ agents: [], pagination: pagination(0, request.query.page, request.query.page_size) }),
+  );
+
+  app.get(
+    "/store/agents/:username/:agent_name",
+    scoped(["READ_STORE"], {
+      tags,
+      summary: "Get a store agent",
+      description: "A marketplace agent by creator username and agent slug. There are no listings yet: 404.",
+      params: Type.Object({ username: Name, agent_name: Name }),
+      response: { 200: StoreAgentDetails, ...errors(401, 403, 404) },
+    }),
+    async (request) => {
+      const username = request.params.username.toLowerCase();
+      const agent_name = request.params.agent_name.toLowerCase();
+      throw ApiError.notFound(`Store agent ${username}/${agent_name}`, { username, agent_name });
+    },
+  );
+
+  app.get(
+    "/store/creators",
+    scoped(["READ_STORE"], {
+      tags,
+      summary: "List store creators",
+      description: "A page of marketplace creators. Agentry has no creator profiles yet, so the list is empty.",
+      querystring: CreatorsQuery,
+      response: {
+        200: Type.Object(
+          { creators: Type.Array(CreatorDetails), pagination: Pagination },
+          { title: "CreatorsResponse" },
+        ),
+        ...errors(401, 403, 422),
+      },
+    }),
+    async (request) => ({ creators: [], pagination: pagination(0, request.query.page, request.query.page_size) }),
+  );
+
+  app.get(
+    "/store/creators/:username",
+    scoped(["READ_STORE"], {
+      tags,
+      summary: "Get a store creator",
+      description: "A marketplace creator's profile and stats. There are no creator profiles yet: 404.",
+      params: Type.Object({ username: Name }),
+      response: { 200: CreatorDetails, ...errors(401, 403, 404) },
+    }),
+    async (request) => {
+      const username = request.params.username.toLowerCase();
+      throw ApiError.notFound(`Store creator ${username}`, { username });
+    },
+  );
+};
