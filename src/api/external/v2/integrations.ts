@@ -1,0 +1,111 @@
+// External API v2: GET /integrations/credentials.
+//
+// Agentry stores no third-party credentials yet, so the list is the real, empty one in AutoGPT's page shape.
+// AutoGPT's other credential routes (create, delete) need the legacy MANAGE_/DELETE_INTEGRATIONS scopes, which v2
+// does not accept here, so they are not served.
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { Type } from "@sinclair/typebox";
+import type { JsonSchemaObject } from "../../../core/graph-types.js";
+import { principalOf } from "../../auth-hooks.js";
+import { DateTime, Nullable } from "../../schemas.js";
+import { scoped } from "../common.js";
+import { Page, PageQuery, PageRequest, v2Errors } from "./common.js";
+
+const CredentialType = Type.Union([
+  Type.Literal("api_key"),
+  Type.Literal("oauth2"),
+  Type.Literal("user_password"),
+  Type.Literal("host_scoped"),
+]);
+const CREDENTIAL_TYPES = new Set<string>(CredentialType.anyOf.map((t) => t.const));
+
+export const CredentialInfo = Type.Object(
+  {
+    id: Type.String(),
+    type: CredentialType,
+    provider: Type.String({ description: "Integration provider name" }),
+    title: Nullable(Type.String({ description: "User-assigned title for this credential" })),
+    username: Nullable(Type.String({ description: "Third-party service username (OAuth2 credentials only)" })),
+    scopes: Type.Array(Type.String(), { description: "Permission scopes granted to this credential" }),
+    expires_at: Nullable(DateTime),
+    is_managed: Type.Boolean({ description: "Provided by the platform; cannot be updated or deleted" }),
+  },
+  { title: "CredentialInfo" },
+);
+
+export const CredentialRequirement = Type.Object(
+  {
+    field_name: Type.String({ description: "Key to supply this credential under in `credentials_inputs`" }),
+    provider: Type.String({ description: "Required provider name" }),
+    supported_types: Type.Array(CredentialType, { description: "Credential types this requirement accepts" }),
+    required_scopes: Type.Array(Type.String(), {
+      description: "Scopes an OAuth credential must carry to satisfy this",
+    }),
+    matching_credentials: Type.Array(CredentialInfo, {
+      description: "User's credentials that match this requirement",
+    }),
+  },
+  { title: "CredentialRequirement" },
+);
+
+type Credential = typeof CredentialInfo.static;
+type Requirement = typeof CredentialRequirement.static;
+
+/** The user's stored credentials: none, as Agentry does not store third-party credentials yet. */
+export async function userCredentials(_userId: string): Promise<Credential[]> {
+  return [];
+}
+
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((s): s is string => typeof s === "string") : []);
+
+/** One requirement per provider of each credentials field of a graph, with the user's matching credentials. */
+export async function credentialRequirements(schema: JsonSchemaObject, userId: string): Promise<Requirement[]> {
+  const credentials = await userCredentials(userId);
+  const out: Requirement[] = [];
+  for (const [field_name, field] of Object.entries(schema.properties ?? {})) {
+    for (const provider of strings(field.credentials_provider)) {
+      out.push({
+        field_name,
+        provider,
+        supported_types: strings(field.credentials_types).filter((t): t is Requirement["supported_types"][number] =>
+          CREDENTIAL_TYPES.has(t),
+        ),
+        required_scopes: strings(field.credentials_scopes),
+        matching_credentials: credentials.filter((c) => c.provider.toLowerCase() === provider.toLowerCase()),
+      });
+    }
+  }
+  return out;
+}
+
+export const integrationsRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const tags = ["integrations"];
+
+  app.get(
+    "/integrations/credentials",
+    scoped(["READ_INTEGRATIONS"], {
+      tags,
+      summary: "List integration credentials",
+      operationId: "listIntegrationCredentials",
+      description:
+        "The caller's integration credentials (metadata, never secrets), optionally for one provider. Agentry " +
+        "stores no third-party credentials yet, so the list is empty.",
+      querystring: Type.Composite([
+        Type.Object({
+          provider: Type.Optional(
+            Type.String({ maxLength: 100, description: "Filter by provider name (e.g., 'github', 'google')" }),
+          ),
+        }),
+        PageQuery,
+      ]),
+      response: { 200: Page(CredentialInfo), ...v2Errors(400, 401, 403, 422) },
+    }),
+    async (request) => {
+      const { provider, limit, cursor } = request.query;
+      const page = new PageRequest(limit, cursor);
+      const all = await userCredentials(principalOf(request).user.id);
+      const wanted = provider ? all.filter((c) => c.provider.toLowerCase() === provider.toLowerCase()) : all;
+      return page.slice(wanted);
+    },
+  );
+};

@@ -1,0 +1,199 @@
+// v2 response models of the library (LibraryAgent, AgentPreset) and of the runs it starts (AgentGraphRun), as
+// AutoGPT's external v2 models.py has them, and the conversions from Agentry's rows.
+import { Type } from "@sinclair/typebox";
+import type { Scope } from "../../../auth/scopes.js";
+import type { GraphModel } from "../../../core/graph-types.js";
+import type { GraphExecutionRow } from "../../../infra/db/repos/executions.js";
+import type { LibraryEntry, PresetRow } from "../../../infra/db/repos/library.js";
+import { DateTime, Nullable } from "../../schemas.js";
+
+/** The core scope that stands in for AutoGPT's WRITE_LIBRARY, which is not a core scope of the External API guide. */
+export const LIBRARY_WRITE: Scope[] = ["WRITE_GRAPH"];
+
+const AnyRecord = Type.Record(Type.String(), Type.Unknown());
+
+/** AutoGPT's TenantedResource: Agentry has no organizations or teams, so both are always null. */
+const tenanted = {
+  organization_id: Nullable(Type.String({ description: "Organization the resource belongs to" })),
+  team_id: Nullable(Type.String({ description: "Team within the organization; null means organization-wide" })),
+};
+
+export const TriggerSetupInfo = Type.Object(
+  {
+    provider: Type.String(),
+    config_schema: AnyRecord,
+    credentials_input_name: Nullable(Type.String()),
+  },
+  { title: "TriggerSetupInfo" },
+);
+
+export const LibraryAgent = Type.Object(
+  {
+    ...tenanted,
+    id: Type.String(),
+    graph_id: Type.String(),
+    graph_version: Type.Integer(),
+    name: Type.String(),
+    description: Type.String(),
+    is_favorite: Type.Boolean(),
+    can_access_graph: Type.Boolean(),
+    is_latest_version: Type.Boolean(),
+    image_url: Nullable(Type.String()),
+    creator_name: Type.String(),
+    input_schema: AnyRecord,
+    output_schema: AnyRecord,
+    trigger_setup_info: Nullable(TriggerSetupInfo),
+    recommended_schedule_cron: Nullable(Type.String()),
+    folder_id: Nullable(Type.String({ description: "ID of the folder this agent is in" })),
+    folder_name: Nullable(Type.String({ description: "Name of the folder this agent is in" })),
+    created_at: DateTime,
+    updated_at: DateTime,
+  },
+  { title: "LibraryAgent" },
+);
+
+export function toLibraryAgent(entry: LibraryEntry, graph: GraphModel, userId: string): typeof LibraryAgent.static {
+  const { agent } = entry;
+  const updated = new Date(Math.max(agent.updatedAt.getTime(), entry.graph.updatedAt.getTime()));
+  const trigger = graph.trigger_setup_info as typeof TriggerSetupInfo.static | null;
+  return {
+    organization_id: null,
+    team_id: null,
+    id: agent.id,
+    graph_id: agent.graphId,
+    graph_version: agent.graphVersion,
+    name: graph.name,
+    description: graph.description,
+    is_favorite: agent.isFavorite,
+    can_access_graph: entry.graph.userId === userId,
+    // As AutoGPT: the library agent always presents the version it points at as current.
+    is_latest_version: true,
+    image_url: agent.imageUrl,
+    creator_name: entry.creatorName || "Unknown",
+    input_schema: graph.input_schema,
+    output_schema: graph.output_schema,
+    trigger_setup_info: trigger
+      ? {
+          provider: trigger.provider,
+          config_schema: trigger.config_schema,
+          credentials_input_name: trigger.credentials_input_name ?? null,
+        }
+      : null,
+    recommended_schedule_cron: graph.recommended_schedule_cron,
+    folder_id: null,
+    folder_name: null,
+    created_at: agent.createdAt.toISOString(),
+    updated_at: updated.toISOString(),
+  };
+}
+
+export const AgentPreset = Type.Object(
+  {
+    ...tenanted,
+    id: Type.String(),
+    graph_id: Type.String(),
+    graph_version: Type.Integer(),
+    name: Type.String(),
+    description: Type.String(),
+    is_active: Type.Boolean(),
+    inputs: AnyRecord,
+    webhook_id: Nullable(Type.String({ description: "Webhook ID if this preset is triggered by a webhook" })),
+    created_at: DateTime,
+    updated_at: DateTime,
+  },
+  { title: "AgentPreset" },
+);
+
+export function toAgentPreset(row: PresetRow): typeof AgentPreset.static {
+  return {
+    organization_id: null,
+    team_id: null,
+    id: row.id,
+    graph_id: row.graphId,
+    graph_version: row.graphVersion,
+    name: row.name,
+    description: row.description,
+    is_active: row.isActive,
+    inputs: row.inputs as Record<string, unknown>,
+    webhook_id: null,
+    created_at: row.createdAt.toISOString(),
+    updated_at: row.updatedAt.toISOString(),
+  };
+}
+
+const RunStatus = Type.Union([
+  Type.Literal("INCOMPLETE"),
+  Type.Literal("QUEUED"),
+  Type.Literal("RUNNING"),
+  Type.Literal("COMPLETED"),
+  Type.Literal("TERMINATED"),
+  Type.Literal("FAILED"),
+  Type.Literal("REVIEW"),
+]);
+
+const CredentialInputInfo = Type.Object(
+  { id: Type.String(), title: Nullable(Type.String()), provider: Type.String(), type: Type.String() },
+  { title: "CredentialInputInfo" },
+);
+
+export const AgentGraphRun = Type.Object(
+  {
+    ...tenanted,
+    id: Type.String(),
+    graph_id: Type.String(),
+    graph_version: Type.Integer(),
+    status: RunStatus,
+    started_at: Nullable(DateTime),
+    ended_at: Nullable(DateTime),
+    inputs: Nullable(AnyRecord),
+    credentials_inputs: Nullable(
+      Type.Record(Type.String(), CredentialInputInfo, {
+        description: "Credential inputs used in this run (metadata only, no secrets)",
+      }),
+    ),
+    preset_id: Nullable(Type.String({ description: "Preset ID used for this run" })),
+    is_shared: Type.Boolean({ description: "Whether this run is shared" }),
+    share_token: Nullable(Type.String({ description: "Share token for public access" })),
+    cost_cents: Type.Integer({ description: "Cost in cents" }),
+    duration_seconds: Type.Number({ description: "Wall-clock duration" }),
+    node_exec_count: Type.Integer({ description: "Number of nodes executed" }),
+    correctness_score: Nullable(Type.Number()),
+  },
+  { title: "AgentGraphRun" },
+);
+
+/** Credential inputs as metadata only: entries that are not credential references are left out. */
+function credentialInfos(raw: unknown): typeof AgentGraphRun.static.credentials_inputs {
+  if (!raw || typeof raw !== "object") return null;
+  const out: Record<string, typeof CredentialInputInfo.static> = {};
+  for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
+    const v = value as Record<string, unknown> | null;
+    if (!v || typeof v.id !== "string" || typeof v.provider !== "string" || typeof v.type !== "string") continue;
+    out[key] = { id: v.id, title: typeof v.title === "string" ? v.title : null, provider: v.provider, type: v.type };
+  }
+  return Object.keys(out).length > 0 ? out : null;
+}
+
+export function toAgentGraphRun(row: GraphExecutionRow): typeof AgentGraphRun.static {
+  const stats = (row.stats ?? {}) as Record<string, unknown>;
+  const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : 0);
+  return {
+    organization_id: null,
+    team_id: null,
+    id: row.id,
+    graph_id: row.graphId,
+    graph_version: row.graphVersion,
+    status: row.status,
+    started_at: row.startedAt ? row.startedAt.toISOString() : null,
+    ended_at: row.endedAt ? row.endedAt.toISOString() : null,
+    inputs: row.inputs as Record<string, unknown>,
+    credentials_inputs: credentialInfos(row.credentialInputs),
+    preset_id: row.presetId,
+    is_shared: false,
+    share_token: null,
+    cost_cents: Math.round(num(stats.cost)),
+    duration_seconds: num(stats.duration),
+    node_exec_count: Math.round(num(stats.node_exec_count)),
+    correctness_score: typeof stats.correctness_score === "number" ? stats.correctness_score : null,
+  };
+}
