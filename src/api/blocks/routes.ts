@@ -7,7 +7,8 @@ import { anyCredentials, errors } from "../schemas.js";
 
 const Json = Type.Record(Type.String(), Type.Unknown());
 
-const Block = Type.Object(
+/** A block as GET /api/blocks serializes it (AutoGPT's Block.to_dict() plus `costs`). */
+export const Block = Type.Object(
   {
     id: Type.String(),
     name: Type.String(),

@@ -6,25 +6,13 @@ import { allBlocks, blockToJSON, getBlock } from "../../../blocks/index.js";
 import { ApiError } from "../../../core/errors.js";
 import { principalOf } from "../../auth-hooks.js";
 import { errors } from "../../schemas.js";
+import { Block } from "../../blocks/routes.js";
 import { scoped } from "../common.js";
 import { runBlock } from "./run-block.js";
 import { Id, Json } from "./schemas.js";
 
 /** AutoGPT's Block.to_dict(): what v1 lists (the internal /api/blocks adds `costs`; v1 does not). */
-const BlockInfo = Type.Object(
-  {
-    id: Type.String(),
-    name: Type.String(),
-    inputSchema: Json,
-    outputSchema: Json,
-    description: Type.String(),
-    categories: Type.Array(Type.Object({ category: Type.String(), description: Type.String() })),
-    contributors: Type.Array(Type.Object({ name: Type.String() })),
-    staticOutput: Type.Boolean(),
-    uiType: Type.String(),
-  },
-  { title: "BlockInfo" },
-);
+const BlockInfo = Type.Omit(Block, ["costs"], { title: "BlockInfo" });
 
 /** AutoGPT's CompletedBlockOutput: every value the block yielded, grouped by output pin name. */
 const CompletedBlockOutput = Type.Record(Type.String(), Type.Array(Type.Unknown()), {
