@@ -46,6 +46,19 @@ export interface Config {
     workerConcurrency: number;
     nodeTimeoutSeconds: number;
   };
+  /** Run ownership: leases, the recovery sweeper and graceful shutdown (see DESIGN.md "Runs always end"). */
+  runLifecycle: {
+    /** A RUNNING run whose owner has not renewed its lease for this long is ended FAILED by the sweeper. */
+    leaseTtlSeconds: number;
+    /** How often a process renews the leases of the runs it executes. */
+    heartbeatSeconds: number;
+    /** How often the sweeper (one leader at a time) looks for orphaned runs. */
+    sweepIntervalSeconds: number;
+    /** A QUEUED run nobody holds for this long (or since before this process started) is queued again. */
+    queuedGraceSeconds: number;
+    /** On SIGTERM/SIGINT, how long running runs may take to finish before they are ended. */
+    shutdownGraceSeconds: number;
+  };
   /** Hosts outgoing HTTP blocks may reach even though they are private or loopback. */
   httpAllowList: string[];
   /** External OpenID Connect providers for sign-in, from `OIDC_PROVIDERS` (a JSON array). */
@@ -153,6 +166,13 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
       workerConcurrency: int(env.EXECUTOR_WORKER_CONCURRENCY, 32),
       nodeTimeoutSeconds: int(env.EXECUTOR_NODE_TIMEOUT_SECONDS, 300),
     },
+    runLifecycle: {
+      leaseTtlSeconds: int(env.EXECUTOR_LEASE_TTL_SECONDS, 30),
+      heartbeatSeconds: int(env.EXECUTOR_HEARTBEAT_SECONDS, 5),
+      sweepIntervalSeconds: int(env.EXECUTOR_SWEEP_INTERVAL_SECONDS, 10),
+      queuedGraceSeconds: int(env.EXECUTOR_QUEUED_GRACE_SECONDS, 30),
+      shutdownGraceSeconds: int(env.EXECUTOR_SHUTDOWN_GRACE_SECONDS, 30),
+    },
     httpAllowList: list(env.HTTP_ALLOW_LIST),
     oidcProviders: oidcProviders(env.OIDC_PROVIDERS),
   };
@@ -164,5 +184,20 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
         ? { ...current, ...value }
         : value;
   }
-  return merged as unknown as Config;
+  const config = merged as unknown as Config;
+  checkRunLifecycle(config.runLifecycle);
+  return config;
+}
+
+/** A lease renewed less often than it expires would be swept from under a live run. */
+function checkRunLifecycle(c: Config["runLifecycle"]): void {
+  for (const [name, value] of Object.entries(c)) {
+    if (!(value >= 0)) throw new Error(`runLifecycle.${name} must be a number of seconds >= 0, got ${value}`);
+  }
+  if (!(c.heartbeatSeconds > 0 && c.heartbeatSeconds < c.leaseTtlSeconds)) {
+    throw new Error(
+      `EXECUTOR_HEARTBEAT_SECONDS (${c.heartbeatSeconds}) must be above 0 and below EXECUTOR_LEASE_TTL_SECONDS (${c.leaseTtlSeconds})`,
+    );
+  }
+  if (!(c.sweepIntervalSeconds > 0)) throw new Error("EXECUTOR_SWEEP_INTERVAL_SECONDS must be above 0");
 }

@@ -37,6 +37,7 @@ import { blockHooks } from "./engine/block-hooks.js";
 import { Executor, type GraphLoader } from "./engine/executor.js";
 import { Scheduler } from "./engine/scheduler.js";
 import { ExecutionService } from "./engine/service.js";
+import { Sweeper } from "./engine/sweeper.js";
 import type { EventBus, ExecutionQueue } from "./engine/types.js";
 import { type Database, openDatabase } from "./infra/db/index.js";
 import { getGraphForRun } from "./infra/db/repos/graphs.js";
@@ -56,6 +57,8 @@ export interface Services {
   /** Present when this process runs graph executions (not in an API-only process). */
   executor: Executor | undefined;
   executions: ExecutionService;
+  /** Recovers the runs of processes that went away (one leader at a time across processes). */
+  sweeper: Sweeper;
   loadGraph: GraphLoader;
 }
 
@@ -72,7 +75,11 @@ export interface AgentryServer {
   services: Services;
   /** Listens on config.host:config.port; returns the base URL. */
   listen(): Promise<string>;
-  close(): Promise<void>;
+  /**
+   * Stops taking runs, lets running ones finish for `graceMs` (default: the configured shutdown grace) while
+   * HTTP still answers, ends the rest, then closes everything. Called again with `graceMs: 0`, it hurries.
+   */
+  close(options?: { graceMs?: number }): Promise<void>;
 }
 
 /** Strips secrets that clients may put in query strings (WebSocket tokens) before a URL is logged. */
@@ -85,9 +92,24 @@ export interface ServerOptions {
   plugins?: Array<(app: FastifyInstance) => void>;
   /** Where logs go instead of stdout. */
   logStream?: { write(line: string): void };
+  /** The clock run leases are stamped and compared with (tests inject one). */
+  now?: () => Date;
+}
+
+/** Refused at start: a configuration under which runs would wait forever. */
+function checkExecution(config: Config, queue: ExecutionQueue): void {
+  if (!config.executor.enabled && !queue.shared) {
+    throw new Error(
+      "EXECUTOR_ENABLED=false needs a shared execution queue, but this process uses the in-process queue: " +
+        "the runs it accepts would wait forever, as no other process can take them. " +
+        "Leave EXECUTOR_ENABLED unset (or true) so this process runs them.",
+    );
+  }
 }
 
 export async function createServer(config: Config, options: ServerOptions = {}): Promise<AgentryServer> {
+  const queue: ExecutionQueue = new MemoryExecutionQueue();
+  checkExecution(config, queue);
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const cleanups: Array<() => Promise<void>> = [];
   try {
@@ -121,7 +143,6 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       options.logStream as never,
     );
     const events: EventBus = new MemoryEventBus();
-    const queue: ExecutionQueue = new MemoryExecutionQueue();
     const loadGraph: GraphLoader = (userId, graphId, version) => getGraphForRun(database.db, userId, graphId, version);
     const executor = config.executor.enabled
       ? new Executor({
@@ -135,8 +156,22 @@ export async function createServer(config: Config, options: ServerOptions = {}):
           workerConcurrency: config.executor.workerConcurrency,
           nodeTimeoutSeconds: config.executor.nodeTimeoutSeconds,
           httpAllowList: config.httpAllowList,
+          heartbeatMs: config.runLifecycle.heartbeatSeconds * 1000,
+          now: options.now,
         })
       : undefined;
+    const sweeper = new Sweeper({
+      db: database.db,
+      events,
+      queue,
+      log: logger,
+      workerId: executor?.workerId ?? randomUUID(),
+      activeRuns: () => executor?.activeRuns() ?? [],
+      leaseTtlMs: config.runLifecycle.leaseTtlSeconds * 1000,
+      queuedGraceMs: config.runLifecycle.queuedGraceSeconds * 1000,
+      intervalMs: config.runLifecycle.sweepIntervalSeconds * 1000,
+      now: options.now,
+    });
     const executions = new ExecutionService({
       db: database.db,
       queue,
@@ -166,15 +201,27 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       queue,
       executor,
       executions,
+      sweeper,
       loadGraph,
     };
     const app = buildApp(services, logger, options);
     await app.ready();
     scheduler?.start();
-    if (executor) {
-      executor.start();
-      if (database.kind === "pglite") await executor.recover();
-    }
+    executor?.start();
+    // Before serving: a restart after a crash queues the runs left QUEUED and ends those whose lease expired.
+    await sweeper.start();
+    let closing: Promise<void> | undefined;
+    const close = async (graceMs: number) => {
+      await sweeper.stop();
+      await scheduler?.stop();
+      // HTTP keeps answering while runs drain: new runs are recorded QUEUED for the next process to take.
+      await executor?.close(graceMs);
+      await app.close();
+      await queue.close();
+      await events.close();
+      for (const cleanup of cleanups) await cleanup();
+      await database.close();
+    };
     return {
       app,
       services,
@@ -185,14 +232,14 @@ export async function createServer(config: Config, options: ServerOptions = {}):
         const host = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
         return config.publicUrl ?? `http://${host}:${port}`;
       },
-      async close() {
-        await app.close();
-        await scheduler?.stop();
-        await executor?.close();
-        await queue.close();
-        await events.close();
-        for (const cleanup of cleanups) await cleanup();
-        await database.close();
+      close(closeOptions = {}) {
+        const graceMs = closeOptions.graceMs ?? config.runLifecycle.shutdownGraceSeconds * 1000;
+        if (closing) {
+          if (graceMs === 0) void executor?.close(0);
+          return closing;
+        }
+        closing = close(graceMs);
+        return closing;
       },
     };
   } catch (err) {

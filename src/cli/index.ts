@@ -69,10 +69,27 @@ async function serve(argv: string[]) {
         : ""),
   );
   let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
+  const stop = async (signal: NodeJS.Signals) => {
+    if (stopping) {
+      // A second signal: end the runs still going now rather than after the grace period.
+      process.stdout.write(`${signal} again: ending the executions still running now.\n`);
+      await server.close({ graceMs: 0 });
+      return;
+    }
     stopping = true;
-    await server.close();
+    const running = server.services.executor?.activeRuns().length ?? 0;
+    process.stdout.write(
+      running > 0
+        ? `${signal}: no longer taking runs; waiting up to ${config.runLifecycle.shutdownGraceSeconds} s for ` +
+            `${running} running execution${running > 1 ? "s" : ""} to finish (send ${signal} again to end them now).\n`
+        : `${signal}: shutting down.\n`,
+    );
+    try {
+      await server.close();
+    } catch (err) {
+      process.stderr.write(`agentry: shutting down failed: ${(err as Error).message}\n`);
+      process.exit(1);
+    }
     process.exit(0);
   };
   process.on("SIGINT", stop);

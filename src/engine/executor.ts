@@ -1,14 +1,17 @@
-// The executor: takes one job per graph execution from the queue, runs it in-process, persists and publishes what happens.
+// The executor: takes one job per graph execution from the queue, runs it in-process under a lease it renews,
+// persists and publishes what happens, and on shutdown lets its runs finish for a grace period.
 import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { FastifyBaseLogger } from "fastify";
 import type { BlockOutput, SubgraphRequest } from "../blocks/sdk.js";
 import { AsyncQueue } from "../core/async-queue.js";
 import type { GraphModel } from "../core/graph-types.js";
 import type { Db } from "../infra/db/index.js";
 import * as repo from "../infra/db/repos/executions.js";
+import * as leases from "../infra/db/repos/leases.js";
 import { GraphRun, type NodeExec, type RunHooks, type RunResult, nodeExecResult } from "./run.js";
-import type { EventBus, ExecutionJob, ExecutionQueue } from "./types.js";
-import { NodeWriteBuffer } from "./write-buffer.js";
+import type { EventBus, ExecutionJob, ExecutionQueue, ExecutionStatus } from "./types.js";
+import { databaseMessage, NodeWriteBuffer } from "./write-buffer.js";
 
 export type GraphLoader = (userId: string, graphId: string, version?: number) => Promise<GraphModel | undefined>;
 
@@ -23,6 +26,26 @@ export interface ExecutorOptions {
   workerConcurrency: number;
   nodeTimeoutSeconds: number;
   httpAllowList: readonly string[];
+  /** How often the leases of this process's running runs are renewed (one UPDATE for all of them). */
+  heartbeatMs: number;
+  /** The clock leases are stamped with (tests inject one). */
+  now?: () => Date;
+}
+
+/** The reason a run gets when the process stops before the run finished, even after the grace period. */
+export const SHUTDOWN_REASON = "Server shut down before the execution finished";
+
+/** A run this process is executing, or is about to (its claim in flight). */
+interface ActiveRun {
+  controller: AbortController;
+  done: Promise<void>;
+  finish(): void;
+  /** The row is RUNNING under this worker's lease. */
+  leased: boolean;
+  /** Its final write has begun: a lease missing from a renewal then means it ended, not that it was taken. */
+  ending: boolean;
+  /** Set when the process, not the graph, ends the run (shutdown): the status and reason it ends with. */
+  endedBy?: { status: ExecutionStatus; error: string };
 }
 
 /** How deep AgentExecutor blocks may nest runs inside runs before the engine refuses (a graph calling itself). */
@@ -34,35 +57,37 @@ const GRAPH_CACHE_SIZE = 256;
 export class Executor {
   readonly workerId = randomUUID();
   private readonly graphs = new Map<string, GraphModel>();
-  private readonly active = new Map<string, { controller: AbortController; done: Promise<unknown> }>();
+  private readonly active = new Map<string, ActiveRun>();
   private readonly writes: NodeWriteBuffer;
+  private readonly now: () => Date;
   private stopConsuming?: () => Promise<void>;
+  private heartbeat?: NodeJS.Timeout;
+  private renewing = false;
+  private closing?: Promise<void>;
+  private cutGrace?: () => void;
 
   constructor(private readonly options: ExecutorOptions) {
-    this.writes = new NodeWriteBuffer(options.db, (err) => options.log.error({ err }, "writing node executions failed"));
+    this.now = options.now ?? (() => new Date());
+    this.writes = new NodeWriteBuffer(options.db, {
+      onError: (err, graphExecId) =>
+        options.log.error({ graphExecId, error: databaseMessage(err) }, "writing node executions failed"),
+    });
   }
 
   start(): void {
     this.stopConsuming = this.options.queue.consume((job) => this.runJob(job), this.options.workerConcurrency);
+    this.heartbeat = setInterval(() => void this.renewLeases(), this.options.heartbeatMs);
+    this.heartbeat.unref();
   }
 
-  /**
-   * After a restart of the single embedded process: runs still QUEUED are queued again; runs that were
-   * RUNNING cannot be resumed safely (their nodes may have had side effects), so they end FAILED with the reason.
-   */
-  async recover(): Promise<void> {
-    for (const row of await repo.findUnfinishedExecutions(this.options.db)) {
-      if (row.status === "QUEUED" && !row.parentGraphExecutionId) {
-        await this.options.queue.enqueue({ graphExecId: row.id, userId: row.userId });
-        continue;
-      }
-      const ended = await repo.updateGraphExecution(this.options.db, row.id, {
-        status: "FAILED",
-        endedAt: new Date(),
-        stats: { ...((row.stats as object) ?? {}), error: "Execution was interrupted by a server restart" },
-      });
-      if (ended) this.publishGraph(ended);
-    }
+  /** Whether this process is executing the run (or claiming it): its lease is alive while the process is. */
+  owns(graphExecId: string): boolean {
+    return this.active.has(graphExecId);
+  }
+
+  /** Ids of the runs this process executes, sub-executions included. */
+  activeRuns(): string[] {
+    return [...this.active.keys()];
   }
 
   /** Stops a run this process is executing; resolves when it has ended. False if it is not running here. */
@@ -74,39 +99,109 @@ export class Executor {
     return true;
   }
 
-  async close(): Promise<void> {
-    for (const run of this.active.values()) run.controller.abort();
-    await this.stopConsuming?.();
-    await Promise.allSettled([...this.active.values()].map((r) => r.done));
+  /**
+   * Stops taking runs, lets the running ones finish for up to `graceMs`, then ends the rest FAILED with
+   * SHUTDOWN_REASON and flushes the writes. Runs still queued stay QUEUED for the next process to take.
+   * Called again (a second signal), it cuts the grace period short.
+   */
+  close(graceMs = 0): Promise<void> {
+    if (this.closing) {
+      if (graceMs === 0) this.cutGrace?.();
+      return this.closing;
+    }
+    this.closing = this.shutdown(graceMs);
+    return this.closing;
+  }
+
+  private async shutdown(graceMs: number): Promise<void> {
+    // Detaches the consumer at once; what it returns settles when the jobs it had taken have ended.
+    const consumed = this.stopConsuming?.();
+    if (this.active.size > 0 && graceMs > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const grace = new Promise<void>((resolve) => {
+        this.cutGrace = resolve;
+        timer = setTimeout(resolve, graceMs);
+      });
+      await Promise.race([this.idle(), grace]);
+      clearTimeout(timer);
+    }
+    for (const run of this.active.values()) {
+      run.endedBy = { status: "FAILED", error: SHUTDOWN_REASON };
+      run.controller.abort();
+    }
+    await this.idle();
+    await consumed;
+    clearInterval(this.heartbeat);
     await this.writes.flush();
   }
 
+  /** Resolves when no run is active (runs may start sub-executions while it waits). */
+  private async idle(): Promise<void> {
+    while (this.active.size > 0) await Promise.allSettled([...this.active.values()].map((r) => r.done));
+  }
+
+  /** One UPDATE renews every lease; a run whose lease was taken away (stopped elsewhere, swept) is stopped here. */
+  private async renewLeases(): Promise<void> {
+    if (this.renewing) return;
+    const ids = [...this.active].filter(([, run]) => run.leased && !run.ending).map(([id]) => id);
+    if (ids.length === 0) return;
+    this.renewing = true;
+    try {
+      const held = await leases.renewLeases(this.options.db, this.workerId, ids, this.now());
+      for (const id of ids) {
+        const run = this.active.get(id);
+        if (held.has(id) || !run || run.ending) continue;
+        this.options.log.warn({ graphExecId: id }, "execution lost its lease (ended elsewhere); stopping it here");
+        run.controller.abort();
+      }
+    } catch (err) {
+      this.options.log.warn({ error: databaseMessage(err) }, "renewing execution leases failed");
+    } finally {
+      this.renewing = false;
+    }
+  }
+
+  /** Registers a run before its row is claimed, so a stop arriving meanwhile finds it. */
+  private register(graphExecId: string): ActiveRun {
+    let finish!: () => void;
+    const done = new Promise<void>((resolve) => (finish = resolve));
+    const run: ActiveRun = { controller: new AbortController(), done, finish, leased: false, ending: false };
+    this.active.set(graphExecId, run);
+    return run;
+  }
+
+  private release(graphExecId: string, run: ActiveRun): void {
+    if (this.active.get(graphExecId) === run) this.active.delete(graphExecId);
+    run.finish();
+  }
+
   private async runJob(job: ExecutionJob): Promise<void> {
-    const row = await repo.findGraphExecution(this.options.db, job.graphExecId);
-    if (!row || row.status !== "QUEUED") return;
-    const started = await repo.updateGraphExecution(
-      this.options.db,
-      row.id,
-      { status: "RUNNING", startedAt: new Date(), workerId: this.workerId, heartbeatAt: new Date() },
-      ["QUEUED"],
-    );
-    if (!started) return; // stopped while it waited
-    this.publishGraph(started);
-    await this.execute(started, 0);
+    if (this.active.has(job.graphExecId)) return; // the same run queued twice
+    const run = this.register(job.graphExecId);
+    try {
+      // The conditional claim is what makes a run that was queued twice (or by two processes) run once.
+      const started = await leases.claimQueuedRun(this.options.db, job.graphExecId, this.workerId, this.now());
+      if (!started) return; // stopped while it waited, or taken by another process
+      run.leased = true;
+      this.publishGraph(started);
+      await this.execute(started, run, 0);
+    } finally {
+      this.release(job.graphExecId, run);
+    }
   }
 
   /** Runs a RUNNING execution to its end and records the outcome. */
   private async execute(
     row: repo.GraphExecutionRow,
+    active: ActiveRun,
     depth: number,
     onOutput?: (name: string, value: unknown) => void,
     parentSignal?: AbortSignal,
   ): Promise<RunResult | undefined> {
-    const controller = new AbortController();
+    const { controller } = active;
     const stopWithParent = () => controller.abort();
     parentSignal?.addEventListener("abort", stopWithParent, { once: true });
-    let finished!: () => void;
-    this.active.set(row.id, { controller, done: new Promise<void>((r) => (finished = r)) });
+    if (parentSignal?.aborted) controller.abort();
     let result: RunResult | undefined;
     let failure: string | undefined;
     try {
@@ -138,21 +233,36 @@ export class Executor {
     } finally {
       parentSignal?.removeEventListener("abort", stopWithParent);
     }
-    try {
-      await this.writes.flush();
-      const ended = await repo.updateGraphExecution(this.options.db, row.id, {
-        status: result?.status ?? "FAILED",
-        stats: result?.stats ?? { ...emptyStats(), error: failure ?? "Execution failed" },
-        outputs: result?.outputs ?? {},
-        endedAt: new Date(),
-        workerId: null,
-      });
-      if (ended) this.publishGraph(ended);
-    } finally {
-      this.active.delete(row.id);
-      finished();
+    active.ending = true;
+    await this.writes.flush();
+    const outcome = this.outcome(row.id, active, result, failure);
+    const ended = await retryOnce(() =>
+      leases.finishOwnedRun(this.options.db, row.id, this.workerId, { ...outcome, endedAt: new Date() }),
+    ).catch((err) => {
+      // The row stays RUNNING under a lease nobody renews: the sweeper ends it.
+      this.options.log.error({ graphExecId: row.id, error: databaseMessage(err) }, "recording the end of an execution failed");
+      return undefined;
+    });
+    if (ended) this.publishGraph(ended);
+    else this.options.log.info({ graphExecId: row.id }, "execution had already been ended elsewhere");
+    return result && { ...result, status: outcome.status, stats: outcome.stats };
+  }
+
+  /** What a run ends as: its graph's result, unless the process ended it or its node results were lost. */
+  private outcome(graphExecId: string, active: ActiveRun, result: RunResult | undefined, failure: string | undefined) {
+    let status: ExecutionStatus = result?.status ?? "FAILED";
+    let stats = result?.stats ?? { ...emptyStats(), error: failure ?? "Execution failed" };
+    if (active.endedBy && status === "TERMINATED") {
+      status = active.endedBy.status;
+      stats = { ...stats, error: active.endedBy.error };
     }
-    return result;
+    const lost = this.writes.takeFailure(graphExecId);
+    if (lost) {
+      const reason = `Node results could not be stored: ${lost}`;
+      if (status === "COMPLETED") status = "FAILED";
+      stats = { ...stats, error: stats.error ? `${stats.error}; ${reason}` : reason };
+    }
+    return { status, stats, outputs: result?.outputs ?? {} };
   }
 
   private async graphVersion(userId: string, graphId: string, version: number): Promise<GraphModel | undefined> {
@@ -177,20 +287,32 @@ export class Executor {
     if (depth > MAX_SUBGRAPH_DEPTH) throw new Error(`Sub-graphs nest deeper than ${MAX_SUBGRAPH_DEPTH} levels`);
     const graph = await this.options.loadGraph(parent.userId, request.graphId, request.graphVersion);
     if (!graph) throw new Error(`Graph ${request.graphId} v${request.graphVersion} not found`);
-    const child = await repo.insertGraphExecution(this.options.db, {
-      id: randomUUID(),
+    const childId = randomUUID();
+    const active = this.register(childId);
+    let child: repo.GraphExecutionRow;
+    try {
+      child = await repo.insertGraphExecution(this.options.db, {
+        id: childId,
       graphId: graph.id,
       graphVersion: graph.version,
       userId: parent.userId,
       parentGraphExecutionId: parent.id,
       status: "RUNNING",
       inputs: request.inputs,
-      startedAt: new Date(),
-      workerId: this.workerId,
-    });
+        startedAt: new Date(),
+        workerId: this.workerId,
+        heartbeatAt: this.now(),
+      });
+    } catch (err) {
+      this.release(childId, active);
+      throw err;
+    }
+    active.leased = true;
     this.publishGraph(child);
     const outputs = new AsyncQueue<BlockOutput>();
-    const running = this.execute(child, depth, (name, value) => outputs.push([name, value]), signal).then(
+    const running = this.execute(child, active, depth, (name, value) => outputs.push([name, value]), signal)
+      .finally(() => this.release(childId, active))
+      .then(
       (result) => {
         if (!result || result.status === "FAILED") outputs.end(new Error(result?.stats.error ?? "Sub-graph failed"));
         else if (result.status === "TERMINATED") outputs.end(new Error("Sub-graph was stopped"));
@@ -217,6 +339,16 @@ export class Executor {
       type: "node_execution_event",
       data: { ...nodeExecResult(exec, run), event_type: "node_execution_update" },
     });
+  }
+}
+
+/** One retry for the write that ends a run: a dropped connection must not leave it RUNNING for a lease period. */
+async function retryOnce<T>(write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch {
+    await sleep(200);
+    return write();
   }
 }
 

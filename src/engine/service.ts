@@ -4,7 +4,8 @@ import { ApiError } from "../core/errors.js";
 import type { GraphModel } from "../core/graph-types.js";
 import type { Db } from "../infra/db/index.js";
 import * as repo from "../infra/db/repos/executions.js";
-import type { Executor, GraphLoader } from "./executor.js";
+import * as leases from "../infra/db/repos/leases.js";
+import { type Executor, emptyStats, type GraphLoader } from "./executor.js";
 import {
   type EventBus,
   type ExecutionQueue,
@@ -12,6 +13,8 @@ import {
   type GraphExecutionWithNodes,
   TERMINAL_STATUSES,
 } from "./types.js";
+
+const STOPPED = "Execution was stopped";
 
 export interface GraphIssue {
   node_id?: string;
@@ -83,29 +86,52 @@ export class ExecutionService {
     return row;
   }
 
-  /** Stops a run: one still waiting ends TERMINATED at once; a running one is cancelled and awaited. */
+  /**
+   * Stops a run: one still waiting ends TERMINATED at once; a running one is stopped by the executor that owns it
+   * and awaited; one no executor of this process owns (an orphan of a dead process) is ended here.
+   */
   async stop(userId: string, graphExecId: string, graphId?: string) {
     const row = await this.mustFind(userId, graphExecId, graphId);
     if (TERMINAL_STATUSES.has(row.status)) return row;
-    if (row.status === "RUNNING" && (await this.options.executor?.stop(row.id))) {
-      return this.mustFind(userId, graphExecId);
-    }
+    if (row.status === "RUNNING") return this.stopRunning(row);
     const ended = await repo.updateGraphExecution(
       this.db,
       row.id,
-      { status: "TERMINATED", endedAt: new Date(), stats: { ...((row.stats as object) ?? {}), error: "Execution was stopped" } },
+      { status: "TERMINATED", endedAt: new Date(), stats: { ...((row.stats as object) ?? {}), error: STOPPED } },
       ["QUEUED", "INCOMPLETE", "REVIEW"],
     );
     if (ended) {
-      this.options.events.publish({
-        type: "graph_execution_event",
-        data: { ...repo.toGraphExecution(ended), event_type: "graph_execution_update" },
-      });
+      this.publish(ended);
       return ended;
     }
     // It started meanwhile: stop it where it runs now.
-    await this.options.executor?.stop(row.id);
-    return this.mustFind(userId, graphExecId);
+    const now = await this.mustFind(userId, graphExecId);
+    return now.status === "RUNNING" ? this.stopRunning(now) : now;
+  }
+
+  private async stopRunning(row: repo.GraphExecutionRow): Promise<repo.GraphExecutionRow> {
+    if (await this.options.executor?.stop(row.id)) return this.mustFind(row.userId, row.id);
+    // No executor here owns it: its process is gone (the lease is expiring) or it runs in another process. The
+    // scale-out command channel will ask that owner first; without one the run ends here, and an owner still alive
+    // sees at its next lease renewal that the run is no longer its own and stops executing it.
+    const ended = await leases.endRunningRun(this.db, row.id, "TERMINATED", STOPPED, emptyStats());
+    if (!ended) return this.mustFind(row.userId, row.id); // it ended meanwhile
+    const nodes = await leases.endUnfinishedNodes(this.db, [ended.id], "TERMINATED");
+    this.publish(ended);
+    for (const node of nodes) {
+      this.options.events.publish({
+        type: "node_execution_event",
+        data: { ...repo.toNodeExecutionResult(node, ended), event_type: "node_execution_update" },
+      });
+    }
+    return ended;
+  }
+
+  private publish(row: repo.GraphExecutionRow): void {
+    this.options.events.publish({
+      type: "graph_execution_event",
+      data: { ...repo.toGraphExecution(row), event_type: "graph_execution_update" },
+    });
   }
 
   async get(userId: string, graphExecId: string, graphId?: string): Promise<GraphExecutionWithNodes> {

@@ -76,7 +76,14 @@ export interface ExecutionJob {
 }
 
 export interface ExecutionQueue {
+  /**
+   * Whether other processes take jobs from this queue too. The in-process queue is not shared: only the process
+   * that queued a run can run it, so a process that does not execute may not use it.
+   */
+  readonly shared: boolean;
   enqueue(job: ExecutionJob): Promise<void>;
+  /** Whether a job for this run is waiting or being taken (the sweeper does not queue a run twice). */
+  has(graphExecId: string): Promise<boolean>;
   /** Starts taking jobs, at most `concurrency` at a time; returns a function that stops taking new ones. */
   consume(handler: (job: ExecutionJob) => Promise<void>, concurrency: number): () => Promise<void>;
   close(): Promise<void>;

@@ -1,4 +1,6 @@
 // Node execution rows are written when the node finishes, batched over a few milliseconds into one multi-row INSERT.
+// A write that fails is retried; a run whose rows still cannot be stored is told so and ends FAILED, never COMPLETED.
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Db } from "../infra/db/index.js";
 import { insertNodeExecutions, type NewNodeExecution } from "../infra/db/repos/executions.js";
 
@@ -9,18 +11,27 @@ const CHUNK = 500;
  * nodes (each finishing on its own tick) must share one INSERT; a run's end always flushes at once.
  */
 const WINDOW_MS = 5;
+/** Pauses before the retries of a failed write (a dropped connection, a failover, a lock timeout). */
+const RETRY_DELAYS_MS = [50, 500];
+
+export interface NodeWriteBufferOptions {
+  /** A run's rows could not be stored after the retries. */
+  onError(err: unknown, graphExecutionId: string): void;
+  retryDelaysMs?: readonly number[];
+}
 
 export class NodeWriteBuffer {
   private rows: NewNodeExecution[] = [];
   private scheduled = false;
   private chain: Promise<void> = Promise.resolve();
+  private timer?: NodeJS.Timeout;
+  /** Runs that lost node rows, with the reason; read once by the run's end. */
+  private readonly failures = new Map<string, string>();
 
   constructor(
     private readonly db: Db,
-    private readonly onError: (err: unknown) => void,
+    private readonly options: NodeWriteBufferOptions,
   ) {}
-
-  private timer?: NodeJS.Timeout;
 
   add(row: NewNodeExecution): void {
     this.rows.push(row);
@@ -38,15 +49,56 @@ export class NodeWriteBuffer {
     if (rows.length === 0) return;
     this.rows = [];
     this.chain = this.chain.then(async () => {
-      for (let i = 0; i < rows.length; i += CHUNK) {
-        await insertNodeExecutions(this.db, rows.slice(i, i + CHUNK)).catch(this.onError);
-      }
+      for (let i = 0; i < rows.length; i += CHUNK) await this.write(rows.slice(i, i + CHUNK));
     });
   }
 
-  /** Resolves once every row added so far is written. */
+  private async write(rows: NewNodeExecution[]): Promise<void> {
+    try {
+      await insertNodeExecutions(this.db, rows);
+      return;
+    } catch {
+      // Retried below, run by run, so that one run's unstorable row does not cost the others theirs.
+    }
+    const byRun = new Map<string, NewNodeExecution[]>();
+    for (const row of rows) byRun.set(row.graphExecutionId, [...(byRun.get(row.graphExecutionId) ?? []), row]);
+    for (const [runId, group] of byRun) {
+      let failure: unknown;
+      for (const delay of this.options.retryDelaysMs ?? RETRY_DELAYS_MS) {
+        await sleep(delay);
+        try {
+          // Idempotent: a write that failed only on its way back is not stored twice.
+          await insertNodeExecutions(this.db, group);
+          failure = undefined;
+          break;
+        } catch (err) {
+          failure = err;
+        }
+      }
+      if (failure !== undefined) {
+        if (!this.failures.has(runId)) this.failures.set(runId, databaseMessage(failure));
+        this.options.onError(failure, runId);
+      }
+    }
+  }
+
+  /** Resolves once every row added so far is written (or given up on). */
   async flush(): Promise<void> {
     this.drain();
     await this.chain;
   }
+
+  /** Why some of the run's node rows could not be stored, if they could not; forgets it. */
+  takeFailure(graphExecutionId: string): string | undefined {
+    const failure = this.failures.get(graphExecutionId);
+    this.failures.delete(graphExecutionId);
+    return failure;
+  }
+}
+
+/** The driver's own message: the query wrapper's message carries the statement and its parameters. */
+export function databaseMessage(err: unknown): string {
+  const cause = (err as { cause?: unknown }).cause;
+  const inner = cause instanceof Error ? cause : err;
+  return inner instanceof Error ? inner.message : String(inner);
 }

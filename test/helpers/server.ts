@@ -36,6 +36,8 @@ export async function startTestServer(
       logLevel: "info",
       ...overrides,
       rateLimit: { enabled: false, ...overrides.rateLimit },
+      // Closing a test server ends its runs at once instead of waiting for them.
+      runLifecycle: { shutdownGraceSeconds: 0, ...overrides.runLifecycle },
     },
   );
   const server = await createServer(config, { logStream: { write: (line) => void logs.push(line) }, ...options });

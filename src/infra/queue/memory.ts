@@ -2,12 +2,26 @@
 import type { ExecutionJob, ExecutionQueue } from "../../engine/types.js";
 
 export class MemoryExecutionQueue implements ExecutionQueue {
+  readonly shared = false;
   private readonly waiting: ExecutionJob[] = [];
+  /** Runs with a job waiting or being handled, and how many jobs each has. */
+  private readonly held = new Map<string, number>();
   private consumer?: { handler: (job: ExecutionJob) => Promise<void>; concurrency: number; active: Set<Promise<void>> };
 
   async enqueue(job: ExecutionJob): Promise<void> {
     this.waiting.push(job);
+    this.held.set(job.graphExecId, (this.held.get(job.graphExecId) ?? 0) + 1);
     this.pump();
+  }
+
+  async has(graphExecId: string): Promise<boolean> {
+    return this.held.has(graphExecId);
+  }
+
+  private release(job: ExecutionJob): void {
+    const n = (this.held.get(job.graphExecId) ?? 1) - 1;
+    if (n > 0) this.held.set(job.graphExecId, n);
+    else this.held.delete(job.graphExecId);
   }
 
   consume(handler: (job: ExecutionJob) => Promise<void>, concurrency: number): () => Promise<void> {
@@ -29,6 +43,7 @@ export class MemoryExecutionQueue implements ExecutionQueue {
         .handler(job)
         .catch(() => {})
         .finally(() => {
+          this.release(job);
           consumer.active.delete(running);
           this.pump();
         });
@@ -39,5 +54,6 @@ export class MemoryExecutionQueue implements ExecutionQueue {
   async close(): Promise<void> {
     this.consumer = undefined;
     this.waiting.length = 0;
+    this.held.clear();
   }
 }

@@ -79,7 +79,8 @@ export async function updateGraphExecution(
 }
 
 export async function insertNodeExecutions(db: Db, rows: NewNodeExecution[]): Promise<void> {
-  if (rows.length > 0) await db.insert(nodeExecutions).values(rows);
+  // Ids are random: a conflict is only a retried write that had been stored.
+  if (rows.length > 0) await db.insert(nodeExecutions).values(rows).onConflictDoNothing({ target: nodeExecutions.id });
 }
 
 export async function findGraphExecution(db: Db, id: string, userId?: string): Promise<GraphExecutionRow | undefined> {
