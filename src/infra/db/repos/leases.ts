@@ -8,7 +8,7 @@ import { graphExecutions, nodeExecutions } from "../schema.js";
 import type { GraphExecutionRow, NodeExecutionRow } from "./executions.js";
 
 /** The advisory lock only the sweeping process holds (the migration lock is 804006). */
-const SWEEPER_LOCK = 804007;
+export const SWEEPER_LOCK = 804007;
 
 /**
  * Runs `sweep` inside a transaction that holds the sweeper's advisory lock, or returns undefined at once when
