@@ -24,6 +24,7 @@ import {
   parentGraph,
   slowGraph,
   TERMINAL,
+  until,
   waitFor,
   waiting,
 } from "./helpers/runs.js";
@@ -34,7 +35,12 @@ const HOUR = 3600_000;
 /** A clock the test moves by hand: leases expire when the test says so, not when the machine is slow. */
 function manualClock() {
   let t = Date.now();
-  return { now: () => new Date(t), advance: (ms: number) => void (t += ms) };
+  return {
+    now: () => new Date(t),
+    advance(ms: number) {
+      t += ms;
+    },
+  };
 }
 
 type Db = TestServer["server"]["services"]["database"]["db"];
@@ -67,19 +73,12 @@ function watch(url: string, token: string, execId: string): Promise<{ events: an
     ws.once("open", () => {
       ws.send(JSON.stringify({ method: "subscribe_graph_execution", data: { graph_exec_id: execId } }));
       ws.on("message", (raw) => {
-        if (JSON.parse(raw.toString()).method === "subscribe_graph_execution") resolve({ events, close: () => ws.close() });
+        if (JSON.parse(raw.toString()).method === "subscribe_graph_execution")
+          resolve({ events, close: () => ws.close() });
       });
     });
     ws.once("error", reject);
   });
-}
-
-async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 describe.each(["pglite", "postgres"] as const)("the sweeper on %s, with an injected clock", (kind) => {
@@ -222,8 +221,14 @@ describe("two processes on one PostgreSQL database", () => {
   beforeAll(async () => {
     pgdb = await createThrowawayDatabase();
     const lifecycle = { leaseTtlSeconds: 30, heartbeatSeconds: 0.1, sweepIntervalSeconds: 24 * 3600 };
-    a = await startTestServer({ databaseUrl: pgdb.url, runLifecycle: lifecycle, auth: { jwtSecret: "s".repeat(40) } }, { now: clock.now });
-    b = await startTestServer({ databaseUrl: pgdb.url, runLifecycle: lifecycle, auth: { jwtSecret: "s".repeat(40) } }, { now: clock.now });
+    a = await startTestServer(
+      { databaseUrl: pgdb.url, runLifecycle: lifecycle, auth: { jwtSecret: "s".repeat(40) } },
+      { now: clock.now },
+    );
+    b = await startTestServer(
+      { databaseUrl: pgdb.url, runLifecycle: lifecycle, auth: { jwtSecret: "s".repeat(40) } },
+      { now: clock.now },
+    );
     alice = await signUp(a.url);
     slow = await create(alice.api, slowGraph(600));
   });
@@ -247,7 +252,8 @@ describe("two processes on one PostgreSQL database", () => {
     const ids = orphans.map((o) => o.id);
     const failedEvents: string[] = [];
     const listen = (e: ExecutionEvent) => {
-      if (e.type === "graph_execution_event" && e.data.status === "FAILED" && ids.includes(e.data.id)) failedEvents.push(e.data.id);
+      if (e.type === "graph_execution_event" && e.data.status === "FAILED" && ids.includes(e.data.id))
+        failedEvents.push(e.data.id);
     };
     const unsubscribe = [a, b].map((s) => s.server.services.events.subscribe(listen));
     clock.advance(HOUR);

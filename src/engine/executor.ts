@@ -9,7 +9,7 @@ import type { GraphModel } from "../core/graph-types.js";
 import type { Db } from "../infra/db/index.js";
 import * as repo from "../infra/db/repos/executions.js";
 import * as leases from "../infra/db/repos/leases.js";
-import { GraphRun, type NodeExec, type RunHooks, type RunResult, nodeExecResult } from "./run.js";
+import { GraphRun, type NodeExec, nodeExecResult, type RunHooks, type RunResult } from "./run.js";
 import type { EventBus, ExecutionJob, ExecutionQueue, ExecutionStatus } from "./types.js";
 import { databaseMessage, NodeWriteBuffer } from "./write-buffer.js";
 
@@ -240,7 +240,10 @@ export class Executor {
       leases.finishOwnedRun(this.options.db, row.id, this.workerId, { ...outcome, endedAt: new Date() }),
     ).catch((err) => {
       // The row stays RUNNING under a lease nobody renews: the sweeper ends it.
-      this.options.log.error({ graphExecId: row.id, error: databaseMessage(err) }, "recording the end of an execution failed");
+      this.options.log.error(
+        { graphExecId: row.id, error: databaseMessage(err) },
+        "recording the end of an execution failed",
+      );
       return undefined;
     });
     if (ended) this.publishGraph(ended);
@@ -293,12 +296,12 @@ export class Executor {
     try {
       child = await repo.insertGraphExecution(this.options.db, {
         id: childId,
-      graphId: graph.id,
-      graphVersion: graph.version,
-      userId: parent.userId,
-      parentGraphExecutionId: parent.id,
-      status: "RUNNING",
-      inputs: request.inputs,
+        graphId: graph.id,
+        graphVersion: graph.version,
+        userId: parent.userId,
+        parentGraphExecutionId: parent.id,
+        status: "RUNNING",
+        inputs: request.inputs,
         startedAt: new Date(),
         workerId: this.workerId,
         heartbeatAt: this.now(),
@@ -313,13 +316,13 @@ export class Executor {
     const running = this.execute(child, active, depth, (name, value) => outputs.push([name, value]), signal)
       .finally(() => this.release(childId, active))
       .then(
-      (result) => {
-        if (!result || result.status === "FAILED") outputs.end(new Error(result?.stats.error ?? "Sub-graph failed"));
-        else if (result.status === "TERMINATED") outputs.end(new Error("Sub-graph was stopped"));
-        else outputs.end();
-      },
-      (err) => outputs.end(err),
-    );
+        (result) => {
+          if (!result || result.status === "FAILED") outputs.end(new Error(result?.stats.error ?? "Sub-graph failed"));
+          else if (result.status === "TERMINATED") outputs.end(new Error("Sub-graph was stopped"));
+          else outputs.end();
+        },
+        (err) => outputs.end(err),
+      );
     yield* outputs;
     await running;
   }

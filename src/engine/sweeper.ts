@@ -95,7 +95,13 @@ export class Sweeper {
         expired.map((r) => r.id),
         "FAILED",
       );
-      const queued = await leases.holdOrphanedQueuedRuns(tx, { workerId, now, leaseCutoff, unheldBefore, limit: BATCH });
+      const queued = await leases.holdOrphanedQueuedRuns(tx, {
+        workerId,
+        now,
+        leaseCutoff,
+        unheldBefore,
+        limit: BATCH,
+      });
       return { expired, nodes, queued };
     });
     if (!swept) return undefined;

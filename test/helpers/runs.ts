@@ -44,7 +44,10 @@ export const slowGraph = (seconds: number) =>
   );
 
 /** input `message` -> AgentExecutor(child graph) -> output `done`: the child runs as a sub-execution. */
-export const parentGraph = (child: { id: string; version: number; input_schema: unknown; output_schema: unknown }, userId: string) =>
+export const parentGraph = (
+  child: { id: string; version: number; input_schema: unknown; output_schema: unknown },
+  userId: string,
+) =>
   graph(
     "parent",
     [
@@ -90,7 +93,8 @@ export async function waitFor(api: Client, execId: string, done: (run: any) => b
     const res = await api.get(`/api/executions/${execId}`);
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     if (done(res.body)) return res.body;
-    if (Date.now() > deadline) throw new Error(`run ${execId} still ${res.body.status}: ${JSON.stringify(res.body.stats)}`);
+    if (Date.now() > deadline)
+      throw new Error(`run ${execId} still ${res.body.status}: ${JSON.stringify(res.body.stats)}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -100,3 +104,12 @@ export const ended = (run: { status: string }) => TERMINAL.includes(run.status);
 /** Waits until the run's countdown node is running (its input node has finished). */
 export const waiting = (run: { status: string; node_executions: unknown[] }) =>
   run.status === "RUNNING" && run.node_executions.length >= 1;
+
+/** Polls a condition; fails after `timeoutMs` (a bound for a loaded machine, not a measurement). */
+export async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

@@ -45,7 +45,11 @@ export async function renewLeases(db: Db, workerId: string, ids: string[], now: 
     .update(graphExecutions)
     .set({ heartbeatAt: now })
     .where(
-      and(inArray(graphExecutions.id, ids), eq(graphExecutions.workerId, workerId), eq(graphExecutions.status, "RUNNING")),
+      and(
+        inArray(graphExecutions.id, ids),
+        eq(graphExecutions.workerId, workerId),
+        eq(graphExecutions.status, "RUNNING"),
+      ),
     )
     .returning({ id: graphExecutions.id });
   return new Set(rows.map((r) => r.id));
@@ -112,7 +116,13 @@ export async function endRunningRun(
 ): Promise<GraphExecutionRow | undefined> {
   const [row] = await db
     .update(graphExecutions)
-    .set({ status, endedAt: new Date(), workerId: null, stats: statsWithError(emptyStats, reason), updatedAt: new Date() })
+    .set({
+      status,
+      endedAt: new Date(),
+      workerId: null,
+      stats: statsWithError(emptyStats, reason),
+      updatedAt: new Date(),
+    })
     .where(and(eq(graphExecutions.id, id), eq(graphExecutions.status, "RUNNING")))
     .returning();
   return row;
