@@ -428,5 +428,5 @@ describe.each(["pglite", "postgres"] as const)("kill -9 with runs in flight, on 
       second.child.kill("SIGTERM");
       expect(await second.exited).toBe(0);
     }
-  }, 180_000);
+  }, 240_000);
 });

@@ -80,5 +80,5 @@ describe("SIGTERM", () => {
       third.child.kill("SIGTERM");
       expect(await third.exited).toBe(0);
     }
-  }, 240_000);
+  }, 360_000);
 });
