@@ -20,7 +20,7 @@ import { externalV2 } from "./api/external/v2/index.js";
 import { healthRoutes } from "./api/health.js";
 import { oauthMetadataRoutes, oauthRoutes } from "./api/oauth/index.js";
 import { wsRoutes } from "./api/ws/routes.js";
-import { MemoryRateLimitStore, type RateLimitStore, registerRateLimit } from "./api/rate-limit.js";
+import { type Clock, MemoryRateLimitStore, type RateLimitStore, registerRateLimit } from "./api/rate-limit.js";
 import { executionRoutes } from "./api/executions/routes.js";
 import {
   ExecuteResponse,
@@ -85,6 +85,8 @@ export interface ServerOptions {
   plugins?: Array<(app: FastifyInstance) => void>;
   /** Where logs go instead of stdout. */
   logStream?: { write(line: string): void };
+  /** The clock rate limits read instead of the real one (tests advance it rather than sleep). */
+  rateLimitClock?: Clock;
 }
 
 export async function createServer(config: Config, options: ServerOptions = {}): Promise<AgentryServer> {
@@ -159,8 +161,12 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       database,
       auth,
       rateLimits: redis
-        ? new RedisRateLimitStore(redis, (err) => logger.warn({ err }, "rate limiting without Redis"))
-        : new MemoryRateLimitStore(),
+        ? new RedisRateLimitStore(
+            redis,
+            (err) => logger.warn({ err }, "rate limiting without Redis"),
+            options.rateLimitClock,
+          )
+        : new MemoryRateLimitStore(options.rateLimitClock),
       encryptionKey: secrets.encryptionKey,
       events,
       queue,
