@@ -20,7 +20,7 @@ import { externalV2 } from "./api/external/v2/index.js";
 import { healthRoutes } from "./api/health.js";
 import { oauthMetadataRoutes, oauthRoutes } from "./api/oauth/index.js";
 import { wsRoutes } from "./api/ws/routes.js";
-import { MemoryRateLimitStore, type RateLimitStore, registerRateLimit } from "./api/rate-limit.js";
+import { type Clock, MemoryRateLimitStore, type RateLimitStore, registerRateLimit } from "./api/rate-limit.js";
 import { executionRoutes } from "./api/executions/routes.js";
 import {
   ExecuteResponse,
@@ -94,6 +94,8 @@ export interface ServerOptions {
   logStream?: { write(line: string): void };
   /** The clock run leases are stamped and compared with (tests inject one). */
   now?: () => Date;
+  /** The clock rate limits read instead of the real one (tests advance it rather than sleep). */
+  rateLimitClock?: Clock;
 }
 
 /** Refused at start: a configuration under which runs would wait forever. */
@@ -105,7 +107,6 @@ function checkExecution(config: Config, queue: ExecutionQueue): void {
         "Leave EXECUTOR_ENABLED unset (or true) so this process runs them.",
     );
   }
-}
 
 export async function createServer(config: Config, options: ServerOptions = {}): Promise<AgentryServer> {
   const queue: ExecutionQueue = new MemoryExecutionQueue();
@@ -194,8 +195,12 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       database,
       auth,
       rateLimits: redis
-        ? new RedisRateLimitStore(redis, (err) => logger.warn({ err }, "rate limiting without Redis"))
-        : new MemoryRateLimitStore(),
+        ? new RedisRateLimitStore(
+            redis,
+            (err) => logger.warn({ err }, "rate limiting without Redis"),
+            options.rateLimitClock,
+          )
+        : new MemoryRateLimitStore(options.rateLimitClock),
       encryptionKey: secrets.encryptionKey,
       events,
       queue,

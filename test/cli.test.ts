@@ -1,54 +1,23 @@
 // The `agentry` command as a user runs it: create an admin and a key, serve, the data-dir lock, data kept across restarts.
-import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
-import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
+import { budget, killChildren, run, serve, stop } from "./helpers/cli.js";
 import { client } from "./helpers/client.js";
 import { freshDataDir } from "./helpers/server.js";
 
-const BIN = path.resolve("bin/agentry.js");
-
-function run(args: string[], env: Record<string, string> = {}) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, LOG_LEVEL: "warn", ...env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-function serve(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [BIN, "serve", "--port", "0", "--host", "127.0.0.1", "--data-dir", dataDir], {
-    env: { ...process.env, LOG_LEVEL: "warn" },
-  });
-  return new Promise((resolve, reject) => {
-    let out = "";
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 60_000);
-    child.stdout?.on("data", (d) => {
-      out += d;
-      const m = /running at (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, url: m[1] as string });
-      }
-    });
-    child.on("exit", (code) => reject(new Error(`server exited with ${code}: ${out}`)));
-  });
-}
-
-const stop = (child: ChildProcess) =>
-  new Promise<void>((resolve) => {
-    child.once("exit", () => resolve());
-    child.kill("SIGTERM");
-  });
-
 describe("agentry CLI", () => {
-  const dataDir = freshDataDir();
-  afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+  // A copy of the migrated template: the point of these tests is the commands, not PGlite's first init.
+  let dataDir = "";
+  afterEach(async () => {
+    await killChildren();
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+    dataDir = "";
+  });
 
-  it("creates an admin and a key, serves them, refuses a second process, and keeps data across restarts", async () => {
+  it("creates an admin and a key, serves them, refuses a second process, and keeps data across restarts", {
+    timeout: budget(7),
+  }, async () => {
+    dataDir = freshDataDir();
     expect((await run(["migrate", "--data-dir", dataDir])).stdout).toContain("Migrations applied");
 
     const created = await run([
@@ -119,29 +88,39 @@ describe("agentry CLI", () => {
     } finally {
       await stop(again.child);
     }
-  }, 120_000);
+  });
 
-  it("runs an agent JSON from the command line, showing each node and printing the outputs", async () => {
-    const dir = freshDataDir();
-    try {
-      const ok = await run(["run", "test/fixtures/calculator-agent.json", "--input", "Input=8", "--data-dir", dir]);
-      expect(ok.code, ok.stderr).toBe(0);
-      expect(ok.stdout).toContain('Running "Calculator agent"');
-      expect(ok.stdout).toMatch(/✓ CalculatorBlock \[[0-9a-f]{8}\] COMPLETED result=42/);
-      expect(ok.stdout).toContain("COMPLETED");
-      expect(JSON.parse(ok.stdout.slice(ok.stdout.indexOf("{")))).toEqual({ Output: [42] });
+  it("runs an agent JSON from the command line, showing each node and printing the outputs", {
+    timeout: budget(3),
+  }, async () => {
+    dataDir = freshDataDir();
+    const ok = await run(["run", "test/fixtures/calculator-agent.json", "--input", "Input=8", "--data-dir", dataDir]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain('Running "Calculator agent"');
+    expect(ok.stdout).toMatch(/✓ CalculatorBlock \[[0-9a-f]{8}\] COMPLETED result=42/);
+    expect(ok.stdout).toContain("COMPLETED");
+    expect(JSON.parse(ok.stdout.slice(ok.stdout.indexOf("{")))).toEqual({ Output: [42] });
 
-      const invalid = await run(["run", "test/fixtures/agent_d85882b8-633f-44ce-a315-c20a8c123d19.json", "--data-dir", dir]);
-      expect(invalid.code).toBe(1);
-      expect(invalid.stderr).toContain("Invalid block");
-      const badInput = await run(["run", "test/fixtures/calculator-agent.json", "--input", "novalue", "--data-dir", dir]);
-      expect(badInput.code).toBe(2);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  }, 60_000);
+    const invalid = await run([
+      "run",
+      "test/fixtures/agent_d85882b8-633f-44ce-a315-c20a8c123d19.json",
+      "--data-dir",
+      dataDir,
+    ]);
+    expect(invalid.code).toBe(1);
+    expect(invalid.stderr).toContain("Invalid block");
+    const badInput = await run([
+      "run",
+      "test/fixtures/calculator-agent.json",
+      "--input",
+      "novalue",
+      "--data-dir",
+      dataDir,
+    ]);
+    expect(badInput.code).toBe(2);
+  });
 
-  it("prints usage for --help and fails with usage for an unknown command", async () => {
+  it("prints usage for --help and fails with usage for an unknown command", { timeout: budget(2) }, async () => {
     const help = await run(["--help"]);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain("agentry <command>");

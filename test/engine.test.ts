@@ -180,7 +180,8 @@ describe("engine", () => {
     const stopped = await alice.api.post(`/api/executions/${run.id}/stop`);
     expect(stopped.status).toBe(200);
     expect(stopped.body.status).toBe("TERMINATED");
-    expect(Date.now() - started).toBeLessThan(3000);
+    // Not the 30 s countdown (a generous bound: the machine may be loaded).
+    expect(Date.now() - started).toBeLessThan(15_000);
     const done = await alice.api.get(`/api/executions/${run.id}`);
     expect(done.body.status).toBe("TERMINATED");
     expect(done.body.outputs).toEqual({});

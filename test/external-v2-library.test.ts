@@ -581,13 +581,15 @@ describe("External API v2: library, credits, integrations, marketplace, search, 
       expect(again.status).toBe(201);
       expect(again.headers.get("idempotent-replayed")).toBe("true");
       expect((await again.json()).id).toBe(body.id);
+      // Neither the replay nor the refused request leaves bytes behind, already when its answer arrives.
+      const stored = () => fs.readdirSync(`${t.dataDir}/files/${alice.user.id}`);
+      expect(stored()).toEqual([body.id]);
       const other = await upload({ key }, "once.txt", "other bytes", headers);
       expect(other.status).toBe(422);
       expect((await other.json()).error.code).toBe("validation_error");
+      expect(stored()).toEqual([body.id]);
       const files = (await keys.UPLOAD_FILES.get(`${V2}/files`)).body.items.filter((f: any) => f.name === "once.txt");
       expect(files).toHaveLength(1);
-      // Neither the replay nor the refused request left bytes behind.
-      expect(fs.readdirSync(`${t.dataDir}/files/${alice.user.id}`)).toEqual([body.id]);
       expect((await keys.UPLOAD_FILES.delete(`${V2}/files/${body.id}`)).status).toBe(204);
     });
 

@@ -505,7 +505,7 @@ describe("External API v2: identity, blocks, graphs, runs, schedules", () => {
       intervalMs: 20,
     });
     scheduler.start();
-    const deadline = Date.now() + 5000;
+    const deadline = Date.now() + 20_000;
     while ((await runsOf(calc.id)).length === before && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 20));
     }

@@ -1,7 +1,5 @@
 // Agentry as an OAuth 2.0 provider, driven by a real client library (openid-client) acting as the third-party app.
-import { spawn } from "node:child_process";
 import fs from "node:fs";
-import path from "node:path";
 import { and, eq } from "drizzle-orm";
 import * as oidc from "openid-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,6 +7,7 @@ import { sha256 } from "../src/auth/tokens.js";
 import { loadConfig } from "../src/config.js";
 import { oauthAccessTokens, oauthApplications, oauthAuthorizationCodes } from "../src/infra/db/schema.js";
 import { createServer } from "../src/server.js";
+import { budget, killChildren, run as runAgentry } from "./helpers/cli.js";
 import { type Client, client, signUp } from "./helpers/client.js";
 import { freshDataDir, startTestServer, type TestServer } from "./helpers/server.js";
 
@@ -577,24 +576,14 @@ describe("OAuth 2.0 provider", () => {
 });
 
 describe("agentry oauth create-app", () => {
-  const BIN = path.resolve("bin/agentry.js");
   const dataDir = freshDataDir();
-  afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+  afterAll(async () => {
+    await killChildren();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+  const run = (args: string[]) => runAgentry([...args, "--data-dir", dataDir]);
 
-  function run(args: string[]) {
-    return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [BIN, ...args, "--data-dir", dataDir], {
-        env: { ...process.env, LOG_LEVEL: "warn" },
-      });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (d) => (stdout += d));
-      child.stderr.on("data", (d) => (stderr += d));
-      child.on("close", (code) => resolve({ code, stdout, stderr }));
-    });
-  }
-
-  it("registers an application owned by the admin and prints its secret once", async () => {
+  it("registers an application owned by the admin and prints its secret once", { timeout: budget(5) }, async () => {
     const noAdmin = await run([
       "oauth",
       "create-app",
@@ -657,5 +646,5 @@ describe("agentry oauth create-app", () => {
     } finally {
       await server.close();
     }
-  }, 120_000);
+  });
 });

@@ -1,11 +1,22 @@
 // Rate limits: the N+1th request in a window is 429 and the budget recovers; with Redis, API processes share it.
+// The limiter reads a clock the test advances, so nothing here depends on how fast the machine is.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { client, createKey, signUp } from "./helpers/client.js";
 import { createThrowawayDatabase } from "./helpers/postgres.js";
-import { type TestServer, startTestServer } from "./helpers/server.js";
+import { startTestServer, type TestServer } from "./helpers/server.js";
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A clock that stands still until the test moves it. */
+function manualClock() {
+  let now = Date.now();
+  return {
+    now: () => now,
+    advance(ms: number) {
+      now += ms;
+    },
+  };
+}
 
 async function statuses(get: () => Promise<{ status: number }>, n: number) {
   const out: number[] = [];
@@ -15,28 +26,42 @@ async function statuses(get: () => Promise<{ status: number }>, n: number) {
 
 describe("rate limits in memory", () => {
   let t: TestServer;
+  const clock = manualClock();
   beforeAll(async () => {
-    // 600/min = one request back every 100 ms, burst 5.
-    t = await startTestServer({ rateLimit: { enabled: true, perUserPerMinute: 600, perKeyPerMinute: 600, burst: 5 } });
+    // 60/min = one request back every second, burst 5.
+    t = await startTestServer(
+      { rateLimit: { enabled: true, perUserPerMinute: 60, perKeyPerMinute: 60, burst: 5 } },
+      { rateLimitClock: clock.now },
+    );
   });
   afterAll(() => t?.close());
 
   it("refuses the request after the burst with 429 and recovers once the window refills", async () => {
     const u = await signUp(t.url);
     const k = await createKey(t.url, u.api, ["IDENTITY"]);
-    expect(await statuses(() => k.api.get("/api/auth/user"), 6)).toEqual([200, 200, 200, 200, 200, 429]);
-    await sleep(250);
-    expect(await statuses(() => k.api.get("/api/auth/user"), 2)).toEqual([200, 200]);
-    await sleep(600);
+    expect(await statuses(() => k.api.get("/api/auth/user"), 5)).toEqual([200, 200, 200, 200, 200]);
+    const refused = await k.api.get("/api/auth/user");
+    expect(refused.status).toBe(429);
+    expect(refused.body.error.code).toBe("RATE_LIMITED");
+    expect(refused.body.error.details).toMatchObject({ limit_per_minute: 60, burst: 5, retry_after: 1 });
+    expect(refused.headers.get("ratelimit-remaining")).toBe("0");
+
+    clock.advance(2_500);
+    expect(await statuses(() => k.api.get("/api/auth/user"), 3)).toEqual([200, 200, 429]);
+    clock.advance(60_000);
     const full = await k.api.get("/api/auth/user");
-    expect(Number(full.headers.get("ratelimit-remaining"))).toBeGreaterThanOrEqual(3);
+    expect(full.status).toBe(200);
+    expect(full.headers.get("ratelimit-remaining")).toBe("4");
+    expect(full.headers.get("ratelimit-limit")).toBe("60");
   });
 
   it("counts signed-in users, keys and anonymous callers separately", async () => {
+    clock.advance(60_000);
     const u = await signUp(t.url);
     const k = await createKey(t.url, u.api, ["IDENTITY"]);
-    expect(await statuses(() => k.api.get("/api/auth/user"), 6)).toContain(429);
+    expect(await statuses(() => k.api.get("/api/auth/user"), 6)).toEqual([200, 200, 200, 200, 200, 429]);
     expect((await u.api.get("/api/auth/user")).status).toBe(200);
+    expect((await client(t.url).get("/api/blocks")).status).not.toBe(429);
     expect((await client(t.url).get("/health")).status).toBe(200);
   });
 });
@@ -45,15 +70,18 @@ describe("rate limits in Redis, shared by two API processes", () => {
   let pg: Awaited<ReturnType<typeof createThrowawayDatabase>>;
   let a: TestServer;
   let b: TestServer;
+  // One clock for both processes, as Redis's own clock would be.
+  const clock = manualClock();
   beforeAll(async () => {
     pg = await createThrowawayDatabase();
     const overrides = {
       databaseUrl: pg.url,
       redisUrl: REDIS_URL,
-      rateLimit: { enabled: true, perUserPerMinute: 600, perKeyPerMinute: 600, burst: 4 },
+      // Keys get one request back a minute: only the test's clock, never the machine's speed, refills them.
+      rateLimit: { enabled: true, perUserPerMinute: 600, perKeyPerMinute: 1, burst: 4 },
     };
-    a = await startTestServer(overrides);
-    b = await startTestServer(overrides);
+    a = await startTestServer(overrides, { rateLimitClock: clock.now });
+    b = await startTestServer(overrides, { rateLimitClock: clock.now });
   });
   afterAll(async () => {
     await a?.close();
@@ -76,8 +104,13 @@ describe("rate limits in Redis, shared by two API processes", () => {
     const refused = await onA.get("/api/auth/user");
     expect(refused.status).toBe(429);
     expect(refused.body.error.code).toBe("RATE_LIMITED");
+    expect(refused.body.error.details.retry_after).toBe(60);
     expect((await onB.get("/api/auth/user")).status).toBe(429);
-    await sleep(250);
+
+    clock.advance(30_000);
+    expect((await onB.get("/api/auth/user")).status).toBe(429);
+    clock.advance(31_000);
     expect((await onB.get("/api/auth/user")).status).toBe(200);
+    expect((await onA.get("/api/auth/user")).status).toBe(429);
   });
 });

@@ -18,14 +18,20 @@ export interface RateLimitStore {
   take(key: string, perMinute: number, burst: number): Promise<RateDecision>;
 }
 
+/** Milliseconds since the epoch; tests pass a clock they advance instead of sleeping. */
+export type Clock = () => number;
+
 export class MemoryRateLimitStore implements RateLimitStore {
   private readonly buckets = new Map<string, { tokens: number; updated: number }>();
 
+  constructor(private readonly now: Clock = Date.now) {}
+
   async take(key: string, perMinute: number, burst: number): Promise<RateDecision> {
-    const now = Date.now();
+    const now = this.now();
     const ratePerMs = perMinute / 60_000;
     const bucket = this.buckets.get(key) ?? { tokens: burst, updated: now };
-    bucket.tokens = Math.min(burst, bucket.tokens + (now - bucket.updated) * ratePerMs);
+    // A clock stepped back refills nothing (rather than taking tokens away).
+    bucket.tokens = Math.min(burst, bucket.tokens + Math.max(0, now - bucket.updated) * ratePerMs);
     bucket.updated = now;
     const allowed = bucket.tokens >= 1;
     if (allowed) bucket.tokens -= 1;
@@ -53,7 +59,13 @@ export function registerRateLimit(app: FastifyInstance, config: RateLimitConfig,
   if (!config.enabled) return;
   app.addHook("onRequest", async (request, reply) => {
     const path = request.url.split("?")[0] as string;
-    if (UNLIMITED_PATHS.has(path) || path.startsWith("/docs") || path.endsWith("/docs") || path.endsWith("/openapi.json")) return;
+    if (
+      UNLIMITED_PATHS.has(path) ||
+      path.startsWith("/docs") ||
+      path.endsWith("/docs") ||
+      path.endsWith("/openapi.json")
+    )
+      return;
     const principal = request.principal;
     const key = principal?.rateKey ?? `ip:${request.ip}`;
     const perMinute = principal && principal.kind !== "session" ? config.perKeyPerMinute : config.perUserPerMinute;

@@ -1,21 +1,24 @@
 // Rate-limit counters in Redis, so several API processes share one budget per user and per key.
 import type { Redis } from "ioredis";
-import type { RateDecision, RateLimitStore } from "../../api/rate-limit.js";
+import type { Clock, RateDecision, RateLimitStore } from "../../api/rate-limit.js";
 
 /**
- * One token bucket per key, updated atomically in Redis with Redis's own clock (API hosts' clocks may differ).
- * Returns {allowed, tokens left, ms since last update unused}.
+ * One token bucket per key, updated atomically in Redis with Redis's own clock (API hosts' clocks may differ),
+ * or with the time in ARGV[3] when a test drives the clock. Returns {allowed, tokens left}.
  */
 const TAKE = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = tonumber(ARGV[3])
+if now == nil then
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
 local rate = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
 local state = redis.call('HMGET', KEYS[1], 'tokens', 'updated')
 local tokens = tonumber(state[1])
 local updated = tonumber(state[2])
 if tokens == nil then tokens = burst; updated = now end
-tokens = math.min(burst, tokens + (now - updated) * rate)
+tokens = math.min(burst, tokens + math.max(0, now - updated) * rate)
 local allowed = 0
 if tokens >= 1 then
   tokens = tokens - 1
@@ -27,9 +30,11 @@ return {allowed, tostring(tokens)}
 `;
 
 export class RedisRateLimitStore implements RateLimitStore {
+  /** `now` replaces Redis's clock: for tests that advance time instead of sleeping, never in production. */
   constructor(
     private readonly redis: Redis,
     private readonly onError: (err: unknown) => void,
+    private readonly now?: Clock,
     private readonly prefix = "agentry:ratelimit:",
   ) {
     redis.defineCommand("agentryTakeToken", { numberOfKeys: 1, lua: TAKE });
@@ -38,9 +43,10 @@ export class RedisRateLimitStore implements RateLimitStore {
   async take(key: string, perMinute: number, burst: number): Promise<RateDecision> {
     const ratePerMs = perMinute / 60_000;
     try {
-      const [allowed, left] = (await (
-        this.redis as unknown as { agentryTakeToken(k: string, r: number, b: number): Promise<[number, string]> }
-      ).agentryTakeToken(this.prefix + key, ratePerMs, burst)) as [number, string];
+      const args: number[] = this.now ? [ratePerMs, burst, this.now()] : [ratePerMs, burst];
+      const [allowed, left] = await (
+        this.redis as unknown as { agentryTakeToken(k: string, ...args: number[]): Promise<[number, string]> }
+      ).agentryTakeToken(this.prefix + key, ...args);
       const tokens = Number(left);
       return {
         allowed: allowed === 1,

@@ -49,7 +49,7 @@ interface ReceivedUpload {
   name: string;
   mimeType: string;
   blob: StoredBlob;
-  /** Set once its metadata row exists; an unclaimed blob is removed when the response is sent. */
+  /** Set once its metadata row exists (or its blob is removed); an unclaimed blob is removed before the answer. */
   claimed: boolean;
 }
 
@@ -143,6 +143,14 @@ export const filesRoutes: FastifyPluginAsyncTypebox = async (app) => {
     request.body = { file: blob.sha256, name, mime_type: mimeType, size_bytes: blob.size };
   };
 
+  const idempotency = idempotent(app);
+  const discardUnclaimed = async (request: FastifyRequest) => {
+    const upload = received.get(request);
+    if (!upload || upload.claimed) return;
+    upload.claimed = true;
+    await store.delete(upload.key).catch((err) => request.log.warn({ err }, "could not remove a refused upload"));
+  };
+
   app.get(
     "/files",
     scoped(["UPLOAD_FILES"], {
@@ -176,12 +184,12 @@ export const filesRoutes: FastifyPluginAsyncTypebox = async (app) => {
         body: UploadBody,
         response: { 201: UploadWorkspaceFileResponse, ...v2Errors(400, 401, 403, 409, 413, 415, 422) },
       }),
-      ...idempotent(app),
+      preHandler: idempotency.preHandler,
       preValidation: receive,
-      async onResponse(request) {
-        const upload = received.get(request);
-        if (upload && !upload.claimed) await store.delete(upload.key).catch(() => {});
-      },
+      // The bytes of a refused or replayed upload go before the answer does: a client that saw the answer sees no
+      // stray blob. onResponse is the backstop for a request that ended without an answer (client went away).
+      onSend: [idempotency.onSend, discardUnclaimed],
+      onResponse: discardUnclaimed,
     },
     async (request, reply) => {
       const upload = received.get(request);

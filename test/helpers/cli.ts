@@ -1,0 +1,96 @@
+// Runs the `agentry` command as a child process for tests, with time budgets fit for a loaded machine.
+import { type ChildProcess, spawn } from "node:child_process";
+import path from "node:path";
+
+const BIN = path.resolve("bin/agentry.js");
+/**
+ * What one `agentry` process may take: loading the sources through tsx and opening PGlite can take 10-50 s on a
+ * loaded 2-core machine. A test's timeout is this times the processes it starts; nothing waits for a fixed time.
+ */
+export const PROCESS_MS = 90_000;
+export const budget = (processes: number) => processes * PROCESS_MS + 10_000;
+
+/** The parent's environment without settings that would point the child elsewhere than its data dir. */
+function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: "warn", ...extra };
+  for (const name of ["DATABASE_URL", "REDIS_URL", "PORT", "HOST", "DATA_DIR", "PUBLIC_URL"]) delete env[name];
+  return env;
+}
+
+/** Children still running when a test ends (it failed or timed out) are killed then, not left holding a lock. */
+const children = new Set<ChildProcess>();
+export async function killChildren(): Promise<void> {
+  const exited = [...children].map(
+    (child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once("exit", resolve))),
+  );
+  for (const child of children) child.kill("SIGKILL");
+  await Promise.all(exited);
+  children.clear();
+}
+
+function launch(args: string[], env: Record<string, string> = {}): ChildProcess {
+  const child = spawn(process.execPath, [BIN, ...args], { env: childEnv(env) });
+  children.add(child);
+  child.once("exit", () => children.delete(child));
+  return child;
+}
+
+export function run(args: string[], env: Record<string, string> = {}) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = launch(args, env);
+    let stdout = "";
+    let stderr = "";
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`agentry ${args.join(" ")} did not finish in ${PROCESS_MS} ms:\n${stdout}\n${stderr}`));
+    }, PROCESS_MS);
+    child.stdout?.on("data", (d) => (stdout += d));
+    child.stderr?.on("data", (d) => (stderr += d));
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** Starts `agentry serve` and resolves once it prints where it is running. */
+export function serve(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = launch(["serve", "--port", "0", "--host", "127.0.0.1", "--data-dir", dataDir]);
+  return new Promise((resolve, reject) => {
+    let out = "";
+    let err = "";
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`server did not start in ${PROCESS_MS} ms:\n${out}\n${err}`));
+    }, PROCESS_MS);
+    child.stderr?.on("data", (d) => (err += d));
+    child.stdout?.on("data", (d) => {
+      out += d;
+      const m = /running at (http:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, url: m[1] as string });
+      }
+    });
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}:\n${out}\n${err}`));
+    });
+  });
+}
+
+/** Stops a server as an operator would (SIGTERM) and waits until it has exited and released its data dir. */
+export function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`server did not stop on SIGTERM in ${PROCESS_MS} ms`));
+    }, PROCESS_MS);
+    child.once("exit", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill("SIGTERM");
+  });
+}
