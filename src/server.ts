@@ -30,6 +30,7 @@ import {
 } from "./api/executions/schemas.js";
 import { ErrorEnvelope } from "./api/schemas.js";
 import { loadInstanceSecrets } from "./auth/secrets.js";
+import { closeSandbox, configureSandbox } from "./blocks/sandbox/index.js";
 import { AuthService } from "./auth/service.js";
 import type { Config } from "./config.js";
 import { validateGraph } from "./core/graph.js";
@@ -88,6 +89,7 @@ export interface ServerOptions {
 }
 
 export async function createServer(config: Config, options: ServerOptions = {}): Promise<AgentryServer> {
+  configureSandbox(config.sandbox);
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const cleanups: Array<() => Promise<void>> = [];
   try {
@@ -189,6 +191,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
         await app.close();
         await scheduler?.stop();
         await executor?.close();
+        await closeSandbox();
         await queue.close();
         await events.close();
         for (const cleanup of cleanups) await cleanup();
