@@ -51,7 +51,8 @@ function oneBlock(block_id: string, input_default: Record<string, unknown>, pin:
 }
 
 const templateGraph = (format: string) => oneBlock(FILL_TEMPLATE, { format }, "values_#_name", ["output"]);
-const matchGraph = (pattern: string) => oneBlock(MATCH_PATTERN, { match: pattern, data: "" }, "text", ["positive", "negative"]);
+const matchGraph = (pattern: string) =>
+  oneBlock(MATCH_PATTERN, { match: pattern, data: "" }, "text", ["positive", "negative"]);
 
 async function create(api: Client, body: unknown): Promise<{ id: string; version: number }> {
   const res = await api.post("/api/graphs", { graph: body });

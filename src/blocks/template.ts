@@ -1,6 +1,7 @@
 // A safe subset of Jinja2 (AutoGPT's sandboxed TextFormatter): {{ }}, {% if/for/set %}, filters and tests, evaluated without eval.
-import { parsePythonFloat } from "../core/convert.js";
+
 import { SANDBOX_DEFAULTS } from "../config.js";
+import { parsePythonFloat } from "../core/convert.js";
 import { isRecord, pyCompare, pyEquals, pyLen, pyRepr, pyRound, pyStr, pyTruthy, pyTypeName } from "./python.js";
 
 export class TemplateError extends Error {
@@ -965,7 +966,8 @@ function plain(v: unknown): unknown {
 
 /** Jinja's global range(), with its sandbox's MAX_RANGE. */
 const RANGE = new Method("range", (args) => {
-  if (args.length === 0 || args.length > 3) throw new TemplateError(`range expected 1 to 3 arguments, got ${args.length}`);
+  if (args.length === 0 || args.length > 3)
+    throw new TemplateError(`range expected 1 to 3 arguments, got ${args.length}`);
   const ints = args.map((a) => {
     const p = plain(a);
     if (typeof p === "boolean") return Number(p);
@@ -1087,11 +1089,7 @@ function getItem(obj: unknown, key: unknown): unknown {
 function slice(obj: unknown, start: unknown, stop: unknown, step: unknown): unknown {
   const o = plain(obj);
   const items =
-    typeof o === "string"
-      ? codePoints(o)
-      : Array.isArray(o)
-        ? o
-        : fail(`'${typeName(o)}' object is not subscriptable`);
+    typeof o === "string" ? codePoints(o) : Array.isArray(o) ? o : fail(`'${typeName(o)}' object is not subscriptable`);
   const n = items.length;
   const st = step === undefined || step === null ? 1 : Number(step);
   if (!Number.isInteger(st) || st === 0) throw new TemplateError("slice step must be a non-zero integer");
@@ -1101,7 +1099,10 @@ function slice(obj: unknown, start: unknown, stop: unknown, step: unknown): unkn
     if (k < 0) k += n;
     return Math.min(Math.max(k, lo), hi);
   };
-  const [from, to] = st > 0 ? [clamp(start, 0, 0, n), clamp(stop, n, 0, n)] : [clamp(start, n - 1, -1, n - 1), clamp(stop, -1, -1, n - 1)];
+  const [from, to] =
+    st > 0
+      ? [clamp(start, 0, 0, n), clamp(stop, n, 0, n)]
+      : [clamp(start, n - 1, -1, n - 1), clamp(stop, -1, -1, n - 1)];
   const length = Math.max(0, Math.ceil((to - from) / st));
   if (typeof o === "string" && st === 1) return chargeText(o.slice(...codeUnitRange(o, items, from, to)));
   if (typeof o === "string") budget.text(length);

@@ -2,8 +2,14 @@
 import { Piscina } from "piscina";
 import { SANDBOX_DEFAULTS, type SandboxConfig } from "../../config.js";
 import type { PyFindOptions, PyMatch } from "../pyregex.js";
-import { type InlinePolicy, renderTemplateInline, TemplateError, TemplateLimitError, type TemplateLimits } from "../template.js";
-import { STARTED, type SandboxReply, type SandboxTask } from "./protocol.js";
+import {
+  type InlinePolicy,
+  renderTemplateInline,
+  TemplateError,
+  TemplateLimitError,
+  type TemplateLimits,
+} from "../template.js";
+import { type SandboxReply, type SandboxTask, STARTED } from "./protocol.js";
 
 /** An evaluation that ran past the time limit; its worker was terminated. */
 export class SandboxTimeoutError extends Error {
@@ -116,7 +122,8 @@ async function evaluate(task: SandboxTask, signal: AbortSignal | undefined): Pro
     if (reply.ok) return reply.value;
     throw revive(reply.name, reply.message);
   } catch (error) {
-    if (timedOut) throw new SandboxTimeoutError(`${what} took longer than ${seconds(settings.timeoutMs)} and was stopped`);
+    if (timedOut)
+      throw new SandboxTimeoutError(`${what} took longer than ${seconds(settings.timeoutMs)} and was stopped`);
     if ((error as { code?: string }).code === "ERR_WORKER_OUT_OF_MEMORY") {
       throw new TemplateError(`${what} ran out of memory (the sandbox allows ${settings.workerHeapMb} MB)`);
     }

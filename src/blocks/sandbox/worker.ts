@@ -2,7 +2,7 @@
 import { parentPort } from "node:worker_threads";
 import { pyFindAllUnbounded } from "../pyregex.js";
 import { renderTemplate } from "../template.js";
-import { STARTED, type SandboxReply, type SandboxTask } from "./protocol.js";
+import { type SandboxReply, type SandboxTask, STARTED } from "./protocol.js";
 
 export function evaluate(task: SandboxTask): SandboxReply {
   parentPort?.postMessage({ [STARTED]: task.id });
