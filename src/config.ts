@@ -63,7 +63,34 @@ export interface Config {
   httpAllowList: string[];
   /** External OpenID Connect providers for sign-in, from `OIDC_PROVIDERS` (a JSON array). */
   oidcProviders: OidcProviderConfig[];
+  sandbox: SandboxConfig;
 }
+
+/** Where user templates and regular expressions run: worker threads with a time limit, and the template size budget. */
+export interface SandboxConfig {
+  /** Worker threads evaluating templates and regular expressions; started on first use. */
+  threads: number;
+  /** Longest one evaluation may run before its worker is terminated. */
+  timeoutMs: number;
+  /** Heap of one worker; a worker that exceeds it is replaced and its task fails. */
+  workerHeapMb: number;
+  /** Characters one template render may build in total (intermediate values and output). */
+  templateMaxChars: number;
+  /** List items and dict entries one template render may build in total. */
+  templateMaxItems: number;
+  /** Evaluation steps (nodes, expressions, loop iterations) one template render may take. */
+  templateMaxSteps: number;
+}
+
+/** Sandbox defaults, also used where blocks run without a server (the block examples). */
+export const SANDBOX_DEFAULTS: SandboxConfig = {
+  threads: 2,
+  timeoutMs: 2_000,
+  workerHeapMb: 256,
+  templateMaxChars: 10_000_000,
+  templateMaxItems: 1_000_000,
+  templateMaxSteps: 1_000_000,
+};
 
 /** An external OpenID Connect identity provider users may sign in with (`/api/oauth/{name}/login`). */
 export interface OidcProviderConfig {
@@ -175,6 +202,14 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     },
     httpAllowList: list(env.HTTP_ALLOW_LIST),
     oidcProviders: oidcProviders(env.OIDC_PROVIDERS),
+    sandbox: {
+      threads: Math.max(1, int(env.SANDBOX_THREADS, SANDBOX_DEFAULTS.threads)),
+      timeoutMs: int(env.SANDBOX_TIMEOUT_MS, SANDBOX_DEFAULTS.timeoutMs),
+      workerHeapMb: int(env.SANDBOX_WORKER_HEAP_MB, SANDBOX_DEFAULTS.workerHeapMb),
+      templateMaxChars: int(env.SANDBOX_TEMPLATE_MAX_CHARS, SANDBOX_DEFAULTS.templateMaxChars),
+      templateMaxItems: int(env.SANDBOX_TEMPLATE_MAX_ITEMS, SANDBOX_DEFAULTS.templateMaxItems),
+      templateMaxSteps: int(env.SANDBOX_TEMPLATE_MAX_STEPS, SANDBOX_DEFAULTS.templateMaxSteps),
+    },
   };
   const merged = { ...base } as Record<string, unknown>;
   for (const [key, value] of Object.entries(overrides)) {

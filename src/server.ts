@@ -30,6 +30,7 @@ import {
 } from "./api/executions/schemas.js";
 import { ErrorEnvelope } from "./api/schemas.js";
 import { loadInstanceSecrets } from "./auth/secrets.js";
+import { closeSandbox, configureSandbox } from "./blocks/sandbox/index.js";
 import { AuthService } from "./auth/service.js";
 import type { Config } from "./config.js";
 import { validateGraph } from "./core/graph.js";
@@ -107,10 +108,12 @@ function checkExecution(config: Config, queue: ExecutionQueue): void {
         "Leave EXECUTOR_ENABLED unset (or true) so this process runs them.",
     );
   }
+}
 
 export async function createServer(config: Config, options: ServerOptions = {}): Promise<AgentryServer> {
   const queue: ExecutionQueue = new MemoryExecutionQueue();
   checkExecution(config, queue);
+  configureSandbox(config.sandbox);
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const cleanups: Array<() => Promise<void>> = [];
   try {
@@ -222,6 +225,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       // HTTP keeps answering while runs drain: new runs are recorded QUEUED for the next process to take.
       await executor?.close(graceMs);
       await app.close();
+      await closeSandbox();
       await queue.close();
       await events.close();
       for (const cleanup of cleanups) await cleanup();

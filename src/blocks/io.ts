@@ -2,8 +2,8 @@
 import { type TSchema, Type } from "@sinclair/typebox";
 import { AnyValue, Dict, inputs, interfaceOutputs, Nullable, outputs } from "./fields.js";
 import { pyStr } from "./python.js";
+import { renderTemplate } from "./sandbox/index.js";
 import { type Block, type BlockTestCase, defineBlock } from "./sdk.js";
-import { renderTemplate } from "./template.js";
 
 /** AgentInputBlock's pins; the typed variants replace `value` and add their own settings. */
 const inputPins = {
@@ -272,14 +272,15 @@ export const agentOutput = defineBlock({
     output: AnyValue({ description: "The value recorded as output." }),
     name: AnyValue({ description: "The name of the value recorded as output." }),
   }),
-  async *run({ value, name, format, escape_html }) {
+  async *run({ value, name, format, escape_html }, ctx) {
     if (!format) {
       yield ["output", value];
       yield ["name", name];
       return;
     }
     try {
-      yield ["output", renderTemplate(format, { [name]: value }, { autoescape: escape_html })];
+      const text = await renderTemplate(format, { [name]: value }, { autoescape: escape_html, signal: ctx.signal });
+      yield ["output", text];
     } catch (error) {
       // AutoGPT reports a broken format in the output itself rather than failing the node.
       yield ["output", `Error: ${(error as Error).message}, ${pyStr(value)}`];

@@ -1,5 +1,4 @@
-// Python `re` patterns run as JS RegExps: syntax translated, and every match bounded by a vm timeout against ReDoS.
-import vm from "node:vm";
+// Python `re` patterns run as JS RegExps: the syntax translated; matching runs in the sandbox (src/blocks/sandbox).
 
 export interface PyRegexFlags {
   ignoreCase?: boolean;
@@ -8,13 +7,10 @@ export interface PyRegexFlags {
 
 /** Longest text a block will search; AutoGPT caps ExtractTextInformationBlock at the same size. */
 export const MAX_REGEX_TEXT = 1_000_000;
-const TIMEOUT_MS = 2_000;
 
-export class RegexTimeoutError extends Error {
-  override name = "RegexTimeoutError";
-  constructor() {
-    super(`Regex evaluation exceeded ${TIMEOUT_MS} ms and was stopped`);
-  }
+export interface PyFindOptions extends PyRegexFlags {
+  all?: boolean;
+  limit?: number;
 }
 
 /** One match: group 0 then each capture group (null where the group did not take part). */
@@ -170,36 +166,20 @@ function translateEscape(pattern: string, i: number, inClass: boolean): { text: 
   }
 }
 
-// One isolated context for all matching: the timeout can only interrupt code run through vm.
-const context = vm.createContext(Object.create(null));
-const matcher = new vm.Script(`(() => {
+/**
+ * Finds the first match (or all, up to `limit`) of a Python pattern. Throws SyntaxError for a bad pattern.
+ * A pattern can backtrack for ever: call this only where it can be interrupted (the sandbox worker).
+ */
+export function pyFindAllUnbounded(pattern: string, text: string, options: PyFindOptions = {}): PyMatch[] {
+  const { source, flags } = translatePattern(pattern, options);
+  const all = options.all ?? false;
+  const limit = options.limit ?? 1000;
   const re = new RegExp(source, flags + (all ? "g" : ""));
-  const found = [];
-  let m;
-  while ((m = re.exec(text)) !== null) {
+  const found: PyMatch[] = [];
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
     found.push(Array.from(m, (g) => (g === undefined ? null : g)));
     if (!all || found.length >= limit) break;
     if (m[0] === "") re.lastIndex += 1;
   }
-  return JSON.stringify(found);
-})()`);
-
-/** Finds the first match (or all, up to `limit`) of a Python pattern. Throws SyntaxError or RegexTimeoutError. */
-export function pyFindAll(
-  pattern: string,
-  text: string,
-  options: PyRegexFlags & { all?: boolean; limit?: number } = {},
-): PyMatch[] {
-  const { source, flags } = translatePattern(pattern, options);
-  Object.assign(context, { source, flags, text, all: options.all ?? false, limit: options.limit ?? 1000 });
-  try {
-    return JSON.parse(matcher.runInContext(context, { timeout: TIMEOUT_MS }) as string) as PyMatch[];
-  } catch (error) {
-    if ((error as { code?: string }).code === "ERR_SCRIPT_EXECUTION_TIMEOUT") throw new RegexTimeoutError();
-    // Errors from the vm context are not instances of this realm's classes; re-raise as ours.
-    const message = (error as Error).message ?? String(error);
-    throw (error as Error).name === "SyntaxError" ? new SyntaxError(message) : new Error(message);
-  } finally {
-    Object.assign(context, { text: "" });
-  }
+  return found;
 }

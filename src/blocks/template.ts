@@ -1,4 +1,6 @@
 // A safe subset of Jinja2 (AutoGPT's sandboxed TextFormatter): {{ }}, {% if/for/set %}, filters and tests, evaluated without eval.
+
+import { SANDBOX_DEFAULTS } from "../config.js";
 import { parsePythonFloat } from "../core/convert.js";
 import { isRecord, pyCompare, pyEquals, pyLen, pyRepr, pyRound, pyStr, pyTruthy, pyTypeName } from "./python.js";
 
@@ -6,22 +8,155 @@ export class TemplateError extends Error {
   override name = "TemplateError";
 }
 
+/** A template that would build too much, run too long or nest too deep; refused before the allocation. */
+export class TemplateLimitError extends TemplateError {
+  override name = "TemplateLimitError";
+}
+
+/** How much one render may build and do. Defaults come from the sandbox config. */
+export interface TemplateLimits {
+  /** Characters built in total: every new string (intermediate values and output). */
+  maxChars: number;
+  /** List items and dict entries built in total. */
+  maxItems: number;
+  /** Evaluation steps: template nodes, expressions and loop iterations. */
+  maxSteps: number;
+}
+
+export const DEFAULT_TEMPLATE_LIMITS: TemplateLimits = {
+  maxChars: SANDBOX_DEFAULTS.templateMaxChars,
+  maxItems: SANDBOX_DEFAULTS.templateMaxItems,
+  maxSteps: SANDBOX_DEFAULTS.templateMaxSteps,
+};
+
+/** Deepest nesting of expressions or of tags; deeper templates are refused while parsing. */
+const MAX_DEPTH = 100;
+/** Jinja's sandbox refuses larger ranges (MAX_RANGE). */
+const MAX_RANGE = 100_000;
+
 export interface RenderOptions {
   /** Escape inserted values for HTML (AutoGPT's escape_html / Jinja autoescape). */
   autoescape?: boolean;
+  limits?: Partial<TemplateLimits>;
 }
 
-/** Guards against templates that loop or grow without bound. */
-const MAX_STEPS = 1_000_000;
-const MAX_OUTPUT = 10_000_000;
+/**
+ * What one render has built so far. Allocations that multiply (repetition, padding, joins, replace, range) are
+ * charged before they happen; those proportional to a value that already exists are charged as they are made.
+ * A render is synchronous, so the one being evaluated is a module-level variable.
+ */
+class Budget {
+  private chars = 0;
+  private items = 0;
+  private steps = 0;
+  constructor(
+    private readonly limits: TemplateLimits,
+    /** Set for a render on the caller's thread: it gives up past a deadline or smaller caps, and declines heavy work. */
+    private readonly inline?: InlinePolicy & { deadline: number },
+  ) {}
+
+  step() {
+    if (++this.steps > this.limits.maxSteps) {
+      throw new TemplateLimitError(`Template exceeds the budget of ${count(this.limits.maxSteps)} evaluation steps`);
+    }
+    if (this.inline && performance.now() > this.inline.deadline) throw new NeedsSandbox();
+  }
+  text(n: number) {
+    this.chars += size(n);
+    if (this.chars > this.limits.maxChars) {
+      throw new TemplateLimitError(`Template exceeds the size budget of ${count(this.limits.maxChars)} characters`);
+    }
+    if (this.inline && this.chars > this.inline.maxChars) throw new NeedsSandbox();
+  }
+  list(n: number) {
+    this.items += size(n);
+    if (this.items > this.limits.maxItems) {
+      throw new TemplateLimitError(`Template exceeds the size budget of ${count(this.limits.maxItems)} list items`);
+    }
+    if (this.inline && this.items > this.inline.maxItems) throw new NeedsSandbox();
+  }
+  /** Work more than linear in its operands (sorting, unique, substring search) is not done inline. */
+  heavy() {
+    if (this.inline) throw new NeedsSandbox();
+  }
+}
+
+/**
+ * An inline render gives up after `deadlineMs` and once it has built more than the small caps. Every operation it
+ * still does is linear in a value of at most its inputs plus those caps, and the clock is read at every step, so
+ * it holds the thread for about `deadlineMs` plus one such operation.
+ */
+export interface InlinePolicy {
+  deadlineMs: number;
+  maxChars: number;
+  maxItems: number;
+}
+
+/** Thrown by an inline render that went past its deadline or met unbounded work; the caller re-runs it in a worker. */
+export class NeedsSandbox extends Error {
+  override name = "NeedsSandbox";
+}
+
+const size = (n: number) => (Number.isNaN(n) ? 0 : Math.max(0, n));
+const count = (n: number) => n.toLocaleString("en-US");
+
+let budget = new Budget(DEFAULT_TEMPLATE_LIMITS);
+const chargeText = (s: string) => {
+  budget.text(s.length);
+  return s;
+};
+const chargeList = <T>(items: T[]) => {
+  budget.list(items.length);
+  return items;
+};
 
 export function renderTemplate(source: string, values: Record<string, unknown>, options: RenderOptions = {}): string {
-  const nodes = parseTemplate(source);
-  // Values are cloned because `list.append` in a template must not reach the caller's data.
-  const root = new Map<string, unknown>(Object.entries(structuredClone(values)));
-  const run = new Renderer(options.autoescape ?? false);
-  run.renderNodes(nodes, [root]);
-  return run.out.join("");
+  return withBudget(new Budget({ ...DEFAULT_TEMPLATE_LIMITS, ...options.limits }), source, values, options);
+}
+
+/**
+ * Renders on the caller's thread if that is quick (see InlinePolicy); otherwise returns undefined and the caller
+ * renders in a worker instead. Errors thrown are the template's own, the same a worker would report.
+ */
+export function renderTemplateInline(
+  source: string,
+  values: Record<string, unknown>,
+  options: RenderOptions & { inline: InlinePolicy },
+): string | undefined {
+  const limits = { ...DEFAULT_TEMPLATE_LIMITS, ...options.limits };
+  const inline = { ...options.inline, deadline: performance.now() + options.inline.deadlineMs };
+  try {
+    return withBudget(new Budget(limits, inline), source, values, options);
+  } catch (error) {
+    if (error instanceof NeedsSandbox) return undefined;
+    throw error;
+  }
+}
+
+function withBudget(b: Budget, source: string, values: Record<string, unknown>, options: RenderOptions): string {
+  const previous = budget;
+  budget = b;
+  try {
+    const nodes = parseTemplate(source);
+    // Values are cloned because `list.append` in a template must not reach the caller's data.
+    const root = new Map<string, unknown>(Object.entries(structuredClone(values)));
+    const run = new Renderer(options.autoescape ?? false);
+    run.renderNodes(nodes, [root]);
+    return run.out.join("");
+  } finally {
+    budget = previous;
+    codePointCache = undefined;
+  }
+}
+
+let codePointCache: { text: string; points: string | string[] } | undefined;
+/** The code points of a str, indexable as Python indexes it; text without surrogates is its own list of them. */
+function codePoints(text: string): string | string[] {
+  if (codePointCache?.text !== text) {
+    budget.text(text.length);
+    codePointCache = { text, points: /[\uD800-\uDFFF]/.test(text) ? [...text] : text };
+  }
+  return codePointCache.points;
 }
 
 // ───────────────────────── values ─────────────────────────
@@ -65,9 +200,12 @@ const isNum = (v: unknown): v is number | boolean => typeof v === "number" || ty
 function iterate(v: unknown): unknown[] {
   if (v instanceof Undef) return [];
   if (Array.isArray(v)) return v;
-  if (typeof v === "string") return [...v];
-  if (v instanceof Markup) return [...v.text];
-  if (isRecord(v)) return Object.keys(v);
+  if (typeof v === "string" || v instanceof Markup) {
+    const text = typeof v === "string" ? v : v.text;
+    budget.list(text.length);
+    return [...text];
+  }
+  if (isRecord(v)) return chargeList(Object.keys(v));
   throw new TemplateError(`'${typeName(v)}' object is not iterable`);
 }
 
@@ -254,7 +392,18 @@ type Node =
 
 class ExprParser {
   private i = 0;
+  private depth = 0;
   constructor(private readonly toks: Tok[]) {}
+
+  /** Every recursive rule goes through here, so a deeply nested expression is refused rather than overflowing. */
+  private nested<T>(rule: () => T): T {
+    if (++this.depth > MAX_DEPTH) throw tooDeep();
+    try {
+      return rule();
+    } finally {
+      this.depth--;
+    }
+  }
 
   get done() {
     return this.i >= this.toks.length;
@@ -296,6 +445,9 @@ class ExprParser {
   }
 
   expression(withCond = true): Expr {
+    return this.nested(() => this.conditional(withCond));
+  }
+  private conditional(withCond: boolean): Expr {
     const e = this.or();
     if (withCond && this.isName("if")) {
       this.i++;
@@ -340,7 +492,7 @@ class ExprParser {
   private not(): Expr {
     if (this.isName("not")) {
       this.i++;
-      return { t: "unary", op: "not", e: this.not() };
+      return { t: "unary", op: "not", e: this.nested(() => this.not()) };
     }
     return this.compare();
   }
@@ -406,7 +558,7 @@ class ExprParser {
     if (this.isOp("-") || this.isOp("+")) {
       const op = String(this.peek()?.value) as "-" | "+";
       this.i++;
-      node = { t: "unary", op, e: this.unary(false) };
+      node = { t: "unary", op, e: this.nested(() => this.unary(false)) };
     } else node = this.primary();
     node = this.postfix(node);
     return withFilter ? this.filters(node) : node;
@@ -533,9 +685,14 @@ class ExprParser {
   }
 }
 
+function tooDeep() {
+  return new TemplateLimitError(`Template nests deeper than ${MAX_DEPTH} levels`);
+}
+
 function parseTemplate(source: string): Node[] {
   const chunks = lexTemplate(source);
   let pos = 0;
+  let depth = 0;
 
   const expr = (toks: Tok[]) => {
     const p = new ExprParser(toks);
@@ -546,6 +703,15 @@ function parseTemplate(source: string): Node[] {
 
   /** Parses nodes until one of `stops` (a tag name); returns the stop tag met. */
   function block(stops: string[]): { nodes: Node[]; stop?: { name: string; toks: Tok[] } } {
+    if (stops.length > 0 && ++depth > MAX_DEPTH) throw tooDeep();
+    try {
+      return blockBody(stops);
+    } finally {
+      if (stops.length > 0) depth--;
+    }
+  }
+
+  function blockBody(stops: string[]): { nodes: Node[]; stop?: { name: string; toks: Tok[] } } {
     const nodes: Node[] = [];
     while (pos < chunks.length) {
       const c = chunks[pos++];
@@ -619,16 +785,13 @@ type Scope = Map<string, unknown>[];
 
 class Renderer {
   readonly out: string[] = [];
-  private size = 0;
-  private steps = 0;
   constructor(private readonly autoescape: boolean) {}
 
   private tick() {
-    if (++this.steps > MAX_STEPS) throw new TemplateError("template is too complex to render");
+    budget.step();
   }
   private emit(s: string) {
-    this.size += s.length;
-    if (this.size > MAX_OUTPUT) throw new TemplateError("rendered text is too large");
+    budget.text(s.length);
     this.out.push(s);
   }
 
@@ -660,9 +823,7 @@ class Renderer {
         }
         case "setblock": {
           const inner = new Renderer(this.autoescape);
-          inner.steps = this.steps;
           inner.renderNodes(node.body, scope);
-          this.steps = inner.steps;
           const text = inner.out.join("");
           scope[scope.length - 1].set(node.target, this.autoescape ? new Markup(text) : text);
           break;
@@ -699,6 +860,7 @@ class Renderer {
     }
     const length = items.length;
     items.forEach((item, index) => {
+      this.tick();
       const frame = new Map<string, unknown>();
       frame.set("loop", {
         index: index + 1,
@@ -726,7 +888,7 @@ class Renderer {
         return e.v;
       case "name": {
         for (let i = scope.length - 1; i >= 0; i--) if (scope[i].has(e.n)) return scope[i].get(e.n);
-        return new Undef(e.n);
+        return e.n === "range" ? RANGE : new Undef(e.n);
       }
       case "attr":
         return getAttr(this.eval(e.o, scope), e.n);
@@ -779,8 +941,10 @@ class Renderer {
       case "cond":
         return truthy(this.eval(e.c, scope)) ? this.eval(e.a, scope) : e.b ? this.eval(e.b, scope) : new Undef("");
       case "list":
+        budget.list(e.items.length);
         return e.items.map((i) => this.eval(i, scope));
       case "dict":
+        budget.list(e.entries.length);
         return Object.fromEntries(e.entries.map(([k, v]) => [toStr(this.eval(k, scope)), this.eval(v, scope)]));
       case "bin":
         if (e.op === "and") {
@@ -800,12 +964,38 @@ function plain(v: unknown): unknown {
   return v instanceof Markup ? v.text : v;
 }
 
+/** Jinja's global range(), with its sandbox's MAX_RANGE. */
+const RANGE = new Method("range", (args) => {
+  if (args.length === 0 || args.length > 3)
+    throw new TemplateError(`range expected 1 to 3 arguments, got ${args.length}`);
+  const ints = args.map((a) => {
+    const p = plain(a);
+    if (typeof p === "boolean") return Number(p);
+    if (typeof p !== "number" || !Number.isInteger(p)) {
+      throw new TemplateError(`'${typeName(p)}' object cannot be interpreted as an integer`);
+    }
+    return p;
+  });
+  const [start, stop, step] = ints.length === 1 ? [0, ints[0], 1] : [ints[0], ints[1], ints[2] ?? 1];
+  if (step === 0) throw new TemplateError("range() arg 3 must not be zero");
+  const length = Math.max(0, Math.ceil((stop - start) / step));
+  if (length > MAX_RANGE) {
+    throw new TemplateLimitError(`Range too big. The sandbox blocks ranges larger than MAX_RANGE (${MAX_RANGE}).`);
+  }
+  budget.list(length);
+  return Array.from({ length }, (_, i) => start + i * step);
+});
+
 function binary(op: string, a: unknown, b: unknown): unknown {
   const l = plain(a);
   const r = plain(b);
   switch (op) {
-    case "~":
-      return toStr(a) + toStr(b);
+    case "~": {
+      const x = toStr(a);
+      const y = toStr(b);
+      budget.text(x.length + y.length);
+      return x + y;
+    }
     case "==":
       return l instanceof Undef || r instanceof Undef ? l instanceof Undef && r instanceof Undef : pyEquals(l, r);
     case "!=":
@@ -832,8 +1022,14 @@ function binary(op: string, a: unknown, b: unknown): unknown {
       return op === "in" ? found : !found;
     }
   }
-  if (op === "+" && typeof l === "string" && typeof r === "string") return l + r;
-  if (op === "+" && Array.isArray(l) && Array.isArray(r)) return [...l, ...r];
+  if (op === "+" && typeof l === "string" && typeof r === "string") {
+    budget.text(l.length + r.length);
+    return l + r;
+  }
+  if (op === "+" && Array.isArray(l) && Array.isArray(r)) {
+    budget.list(l.length + r.length);
+    return [...l, ...r];
+  }
   if (op === "*" && (typeof l === "string" || Array.isArray(l)) && typeof r === "number") return repeat(l, r);
   if (op === "*" && typeof l === "number" && (typeof r === "string" || Array.isArray(r))) return repeat(r, l);
   if (op === "%" && typeof l === "string") return printf(l, r);
@@ -860,8 +1056,15 @@ function binary(op: string, a: unknown, b: unknown): unknown {
 
 function repeat(v: string | unknown[], n: number): string | unknown[] {
   const times = Math.max(0, Math.trunc(n));
-  if (typeof v === "string") return v.repeat(times);
-  return Array.from({ length: times }, () => v).flat();
+  if (v.length === 0 || times === 0) return typeof v === "string" ? "" : [];
+  if (typeof v === "string") {
+    budget.text(v.length * times);
+    return v.repeat(times);
+  }
+  budget.list(v.length * times);
+  const out: unknown[] = [];
+  for (let i = 0; i < times; i++) for (const x of v) out.push(x);
+  return out;
 }
 
 function normIndex(i: unknown, length: number): number | undefined {
@@ -874,7 +1077,7 @@ function getItem(obj: unknown, key: unknown): unknown {
   const o = plain(obj);
   if (o instanceof Undef) throw new TemplateError(`'${o.hint}' is undefined`);
   if (Array.isArray(o) || typeof o === "string") {
-    const items = typeof o === "string" ? [...o] : o;
+    const items = typeof o === "string" ? codePoints(o) : o;
     const k = normIndex(key, items.length);
     if (k !== undefined) return items[k];
   } else if (isRecord(o) && (typeof key === "string" || typeof key === "number") && Object.hasOwn(o, String(key))) {
@@ -886,7 +1089,7 @@ function getItem(obj: unknown, key: unknown): unknown {
 function slice(obj: unknown, start: unknown, stop: unknown, step: unknown): unknown {
   const o = plain(obj);
   const items =
-    typeof o === "string" ? [...o] : Array.isArray(o) ? o : fail(`'${typeName(o)}' object is not subscriptable`);
+    typeof o === "string" ? codePoints(o) : Array.isArray(o) ? o : fail(`'${typeName(o)}' object is not subscriptable`);
   const n = items.length;
   const st = step === undefined || step === null ? 1 : Number(step);
   if (!Number.isInteger(st) || st === 0) throw new TemplateError("slice step must be a non-zero integer");
@@ -896,13 +1099,29 @@ function slice(obj: unknown, start: unknown, stop: unknown, step: unknown): unkn
     if (k < 0) k += n;
     return Math.min(Math.max(k, lo), hi);
   };
+  const [from, to] =
+    st > 0
+      ? [clamp(start, 0, 0, n), clamp(stop, n, 0, n)]
+      : [clamp(start, n - 1, -1, n - 1), clamp(stop, -1, -1, n - 1)];
+  const length = Math.max(0, Math.ceil((to - from) / st));
+  if (typeof o === "string" && st === 1) return chargeText(o.slice(...codeUnitRange(o, items, from, to)));
+  if (typeof o === "string") budget.text(length);
+  else budget.list(length);
   const out: unknown[] = [];
-  if (st > 0) {
-    for (let i = clamp(start, 0, 0, n); i < clamp(stop, n, 0, n); i += st) out.push(items[i]);
-  } else {
-    for (let i = clamp(start, n - 1, -1, n - 1); i > clamp(stop, -1, -1, n - 1); i += st) out.push(items[i]);
-  }
+  for (let j = 0, i = from; j < length; j++, i += st) out.push(items[i]);
   return typeof o === "string" ? out.join("") : out;
+}
+
+/** The code-unit range of code points [from, to) of `text`, whose code points are `points`. */
+function codeUnitRange(text: string, points: string | unknown[], from: number, to: number): [number, number] {
+  if (points === text) return [from, to];
+  let unit = 0;
+  let start = 0;
+  for (let i = 0; i < to; i++) {
+    if (i === from) start = unit;
+    unit += (points[i] as string).length;
+  }
+  return [from < to ? start : unit, unit];
 }
 
 const str = (v: unknown) => toStr(v);
@@ -912,12 +1131,13 @@ const kw = (args: unknown[], kwargs: Record<string, unknown>, index: number, nam
 function pyStrip(s: string, chars: unknown, side: "both" | "left" | "right"): string {
   const set = chars === undefined || chars === null ? null : new Set([...toStr(chars)]);
   const isStrip = (c: string) => (set ? set.has(c) : /\s/.test(c));
+  budget.list(s.length);
   const cs = [...s];
   let a = 0;
   let b = cs.length;
   if (side !== "right") while (a < b && isStrip(cs[a])) a++;
   if (side !== "left") while (b > a && isStrip(cs[b - 1])) b--;
-  return cs.slice(a, b).join("");
+  return chargeText(cs.slice(a, b).join(""));
 }
 
 function pySplit(s: string, sep: unknown, max: unknown): string[] {
@@ -932,12 +1152,35 @@ function pySplit(s: string, sep: unknown, max: unknown): string[] {
       rest = rest.slice(m.index + m[0].length);
     }
     if (rest) parts.push(limit === parts.length ? rest : rest.replace(/\s+$/, ""));
-    return parts;
+    return chargeList(parts);
   }
   const d = toStr(sep);
   if (!d) throw new TemplateError("empty separator");
+  budget.list(occurrences(s, d) + 1);
   const parts = s.split(d);
   return parts.length - 1 > limit ? [...parts.slice(0, limit), parts.slice(limit).join(d)] : parts;
+}
+
+/** How many times `sub` occurs in `s` without overlapping (Python's str.count); "" occurs between every character. */
+function occurrences(s: string, sub: string): number {
+  if (sub === "") return s.length + 1;
+  let n = 0;
+  for (let i = s.indexOf(sub); i >= 0; i = s.indexOf(sub, i + sub.length)) n++;
+  return n;
+}
+
+/** Python's str.replace(old, new), charged for its result before it is built. */
+function replaceText(s: string, old: string, replacement: string): string {
+  budget.text(s.length + occurrences(s, old) * replacement.length);
+  return s.replaceAll(old, () => replacement);
+}
+
+/** `sep.join(items)`, charged for its result before it is built. */
+function joinText(items: unknown[], sep: string): string {
+  budget.list(items.length);
+  const parts = items.map(str);
+  budget.text(parts.reduce((n, p) => n + p.length, 0) + Math.max(0, parts.length - 1) * sep.length);
+  return parts.join(sep);
 }
 
 function pyTitleCase(s: string): string {
@@ -948,7 +1191,7 @@ function pyTitleCase(s: string): string {
     out += letter ? (prev ? ch.toLowerCase() : ch.toUpperCase()) : ch;
     prev = letter;
   }
-  return out;
+  return chargeText(out);
 }
 
 function getAttr(obj: unknown, name: string): unknown {
@@ -958,20 +1201,20 @@ function getAttr(obj: unknown, name: string): unknown {
   const m = (fn: (args: unknown[], kwargs: Record<string, unknown>) => unknown) => new Method(name, fn);
   if (typeof o === "string") {
     const methods: Record<string, Method> = {
-      upper: m(() => o.toUpperCase()),
-      lower: m(() => o.toLowerCase()),
+      upper: m(() => chargeText(o.toUpperCase())),
+      lower: m(() => chargeText(o.toLowerCase())),
       strip: m((a) => pyStrip(o, a[0], "both")),
       lstrip: m((a) => pyStrip(o, a[0], "left")),
       rstrip: m((a) => pyStrip(o, a[0], "right")),
       split: m((a, k) => pySplit(o, kw(a, k, 0, "sep", null), kw(a, k, 1, "maxsplit", -1))),
-      replace: m((a) => o.replaceAll(str(a[0]), str(a[1]))),
+      replace: m((a) => replaceText(o, str(a[0]), str(a[1]))),
       startswith: m((a) => o.startsWith(str(a[0]))),
       endswith: m((a) => o.endsWith(str(a[0]))),
       title: m(() => pyTitleCase(o)),
-      capitalize: m(() => (o ? o[0].toUpperCase() + o.slice(1).toLowerCase() : o)),
-      join: m((a) => iterate(a[0]).map(str).join(o)),
+      capitalize: m(() => chargeText(o ? o[0].toUpperCase() + o.slice(1).toLowerCase() : o)),
+      join: m((a) => joinText(iterate(a[0]), o)),
       find: m((a) => o.indexOf(str(a[0]))),
-      count: m((a) => (str(a[0]) ? o.split(str(a[0])).length - 1 : o.length + 1)),
+      count: m((a) => occurrences(o, str(a[0]))),
       isdigit: m(() => /^\d+$/.test(o)),
       isalpha: m(() => /^\p{L}+$/u.test(o)),
     };
@@ -979,11 +1222,15 @@ function getAttr(obj: unknown, name: string): unknown {
   } else if (Array.isArray(o)) {
     const methods: Record<string, Method> = {
       append: m((a) => {
+        budget.list(1);
         o.push(a[0]);
         return null;
       }),
       extend: m((a) => {
-        o.push(...iterate(a[0]));
+        // `l.extend(l)` reads the list it grows: copy first.
+        const items = chargeList([...iterate(a[0])]);
+        budget.list(items.length);
+        for (const x of items) o.push(x);
         return null;
       }),
       index: m((a) => {
@@ -996,9 +1243,9 @@ function getAttr(obj: unknown, name: string): unknown {
     if (Object.hasOwn(methods, name)) return methods[name];
   } else if (isRecord(o)) {
     const methods: Record<string, Method> = {
-      items: m(() => Object.entries(o).map(([k, v]) => [k, v])),
-      keys: m(() => Object.keys(o)),
-      values: m(() => Object.values(o)),
+      items: m(() => chargeList(Object.entries(o))),
+      keys: m(() => chargeList(Object.keys(o))),
+      values: m(() => chargeList(Object.values(o))),
       get: m((a) => (Object.hasOwn(o, str(a[0])) ? o[str(a[0])] : (a[1] ?? null))),
     };
     if (Object.hasOwn(methods, name)) return methods[name];
@@ -1029,7 +1276,8 @@ const FILTERS: Record<string, Filter> = {
   attr: (v, a) => getAttr(v, str(a[0])),
   batch: (v, a) => {
     const items = iterate(v);
-    const size = Math.max(1, Math.trunc(Number(a[0])));
+    const size = Math.max(1, Math.trunc(Number(a[0])) || 1);
+    budget.list(items.length + (a.length > 1 ? size : 0));
     const out: unknown[][] = [];
     for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
     if (a.length > 1 && out.length && out[out.length - 1].length < size) {
@@ -1040,11 +1288,12 @@ const FILTERS: Record<string, Filter> = {
   },
   capitalize: (v) => {
     const s = str(v);
-    return s ? s[0].toUpperCase() + s.slice(1).toLowerCase() : s;
+    return chargeText(s ? s[0].toUpperCase() + s.slice(1).toLowerCase() : s);
   },
   center: (v, a) => {
     const s = str(v);
-    const width = Number(a[0] ?? 80);
+    const width = Number(a[0] ?? 80) || 0;
+    budget.text(Math.max(width, s.length));
     const pad = Math.max(0, width - s.length);
     const left = Math.floor(pad / 2) + (pad % 2 && width % 2 ? 1 : 0);
     return " ".repeat(left) + s + " ".repeat(pad - left);
@@ -1059,17 +1308,18 @@ const FILTERS: Record<string, Filter> = {
     if (!isRecord(p)) throw new TemplateError("dictsort expects a dict");
     const by = kw(a, k, 1, "by", "key") === "value" ? 1 : 0;
     const cs = kw(a, k, 0, "case_sensitive", false);
-    const entries = Object.entries(p).map(([key, val]) => [key, val]);
+    budget.heavy();
+    const entries = chargeList(Object.entries(p));
     entries.sort((x, y) => pyCompare(sortKey(x[by], null, cs), sortKey(y[by], null, cs)));
     return truthy(kw(a, k, 2, "reverse", false)) ? entries.reverse() : entries;
   },
-  escape: (v) => (v instanceof Markup ? v : new Markup(escapeHtml(str(v)))),
+  escape: (v) => (v instanceof Markup ? v : new Markup(chargeText(escapeHtml(str(v))))),
   first: (v) => {
     const items = iterate(plain(v));
     return items.length ? items[0] : new Undef("first");
   },
   float: (v, a) => toFloat(v, a[0] ?? 0),
-  forceescape: (v) => new Markup(escapeHtml(str(v))),
+  forceescape: (v) => new Markup(chargeText(escapeHtml(str(v)))),
   // AutoGPT replaces Jinja's format with `format_string % float(value)`.
   format: (v, a) => {
     if (!a[0]) return v;
@@ -1080,8 +1330,13 @@ const FILTERS: Record<string, Filter> = {
   },
   indent: (v, a, k) => {
     const width = kw(a, k, 0, "width", 4);
-    const pad = typeof width === "string" ? width : " ".repeat(Number(width));
-    const lines = str(v).split("\n");
+    const text = str(v);
+    const padLength = typeof width === "string" ? width.length : Math.max(0, Math.trunc(Number(width)) || 0);
+    const lineCount = occurrences(text, "\n") + 1;
+    budget.list(lineCount);
+    budget.text(padLength + text.length + lineCount * padLength);
+    const pad = typeof width === "string" ? width : " ".repeat(padLength);
+    const lines = text.split("\n");
     const blank = truthy(kw(a, k, 2, "blank", false));
     const first = truthy(kw(a, k, 1, "first", false));
     return lines.map((line, i) => ((i > 0 || first) && (blank || line.trim() !== "") ? pad + line : line)).join("\n");
@@ -1096,22 +1351,23 @@ const FILTERS: Record<string, Filter> = {
     const p = plain(v);
     if (p instanceof Undef) return [];
     if (!isRecord(p)) throw new TemplateError("items expects a dict");
-    return Object.entries(p).map(([k, x]) => [k, x]);
+    return chargeList(Object.entries(p));
   },
   join: (v, a, k) => {
     const attribute = kw(a, k, 1, "attribute", null);
     const items = iterate(plain(v)).map((x) => (attribute === null ? x : getItem(x, attribute)));
-    return items.map(str).join(str(kw(a, k, 0, "d", "")));
+    return joinText(items, str(kw(a, k, 0, "d", "")));
   },
   last: (v) => {
     const items = iterate(plain(v));
     return items.length ? items[items.length - 1] : new Undef("last");
   },
   length: (v) => pyLen(plain(v) instanceof Undef ? [] : plain(v)),
-  list: (v) => [...iterate(plain(v))],
-  lower: (v) => str(v).toLowerCase(),
+  list: (v) => chargeList([...iterate(plain(v))]),
+  lower: (v) => chargeText(str(v).toLowerCase()),
   map: (v, a, k) => {
     const items = iterate(plain(v));
+    budget.list(items.length);
     if ("attribute" in k) return items.map((x) => getItem(x, k.attribute));
     const fn = FILTERS[str(a[0])];
     if (!fn) throw new TemplateError(`No filter named '${str(a[0])}'.`);
@@ -1132,14 +1388,18 @@ const FILTERS: Record<string, Filter> = {
   replace: (v, a) => {
     const s = str(v);
     const count = a[2] === undefined || a[2] === null ? -1 : Number(a[2]);
-    const parts = s.split(str(a[0]));
+    const old = str(a[0]);
+    const found = old === "" ? s.length : occurrences(s, old);
+    budget.list(found + 1);
+    budget.text(s.length + found * str(a[1]).length);
+    const parts = s.split(old);
     if (count < 0 || parts.length - 1 <= count) return parts.join(str(a[1]));
     return parts.slice(0, count + 1).join(str(a[1])) + str(a[0]) + parts.slice(count + 1).join(str(a[0]));
   },
   reverse: (v) => {
     const p = plain(v);
-    if (typeof p === "string") return [...p].reverse().join("");
-    return [...iterate(p)].reverse();
+    if (typeof p === "string") return chargeText(iterate(p).reverse().join(""));
+    return chargeList([...iterate(p)].reverse());
   },
   round: (v, a, k) => {
     const precision = Number(kw(a, k, 0, "precision", 0));
@@ -1156,18 +1416,24 @@ const FILTERS: Record<string, Filter> = {
   selectattr: (v, a) => selectBy(v, a, false, true),
   rejectattr: (v, a) => selectBy(v, a, true, true),
   sort: (v, a, k) => {
-    const items = [...iterate(plain(v))];
+    budget.heavy();
+    const items = chargeList([...iterate(plain(v))]);
     const attribute = kw(a, k, 2, "attribute", null);
     const cs = kw(a, k, 1, "case_sensitive", false);
     items.sort((x, y) => pyCompare(sortKey(x, attribute, cs), sortKey(y, attribute, cs)));
     return truthy(kw(a, k, 0, "reverse", false)) ? items.reverse() : items;
   },
-  string: (v) => str(v),
-  striptags: (v) =>
-    str(v)
-      .replace(/<!--[\s\S]*?-->|<[^>]*>/g, "")
-      .replace(/\s+/g, " ")
-      .trim(),
+  string: (v) => (typeof plain(v) === "string" ? str(v) : chargeText(str(v))),
+  striptags: (v) => {
+    // Its expression is quadratic on text with many unclosed tags.
+    budget.heavy();
+    return chargeText(
+      str(v)
+        .replace(/<!--[\s\S]*?-->|<[^>]*>/g, "")
+        .replace(/\s+/g, " ")
+        .trim(),
+    );
+  },
   sum: (v, a, k) => {
     const attribute = kw(a, k, 0, "attribute", null);
     return iterate(plain(v)).reduce(
@@ -1190,6 +1456,7 @@ const FILTERS: Record<string, Filter> = {
     return (space > 0 ? cut.slice(0, space) : cut) + end;
   },
   unique: (v, a, k) => {
+    budget.heavy();
     const attribute = kw(a, k, 1, "attribute", null);
     const cs = kw(a, k, 0, "case_sensitive", false);
     const out: unknown[] = [];
@@ -1203,15 +1470,17 @@ const FILTERS: Record<string, Filter> = {
     }
     return out;
   },
-  upper: (v) => str(v).toUpperCase(),
+  upper: (v) => chargeText(str(v).toUpperCase()),
   urlencode: (v) => {
     const p = plain(v);
     const enc = (s: string) => encodeURIComponent(s).replace(/%2F/g, "/");
     if (isRecord(p))
-      return Object.entries(p)
-        .map(([k, x]) => `${enc(k)}=${enc(str(x))}`)
-        .join("&");
-    return enc(str(p));
+      return chargeText(
+        Object.entries(p)
+          .map(([k, x]) => `${enc(k)}=${enc(str(x))}`)
+          .join("&"),
+      );
+    return chargeText(enc(str(p)));
   },
   wordcount: (v) => (str(v).match(/\w+/gu) ?? []).length,
 };
@@ -1222,7 +1491,9 @@ function selectBy(v: unknown, args: unknown[], negate: boolean, byAttribute: boo
   const [first, testName, ...rest] = byAttribute ? args : [undefined, ...args];
   const test = testName === undefined ? undefined : TESTS[str(testName)];
   if (testName !== undefined && !test) throw new TemplateError(`No test named '${str(testName)}'.`);
-  return iterate(plain(v)).filter((x) => {
+  const items = iterate(plain(v));
+  budget.list(items.length);
+  return items.filter((x) => {
     const subject = byAttribute ? getItem(x, first) : x;
     const ok = test ? test(subject, rest) : truthy(subject);
     return negate ? !ok : ok;
@@ -1294,7 +1565,10 @@ export function printf(format: string, args: unknown): string {
         if (!isRecord(p)) throw new TemplateError("format requires a mapping");
         value = p[key];
       } else value = take();
-      return pad(convert(conv, value, flags, precision), w, flags);
+      // A width pads before anything else is built: `%999999999d` must not allocate a gigabyte.
+      if (Number.isFinite(w)) budget.text(Math.abs(w));
+      else throw new TemplateError("* wants int");
+      return chargeText(pad(convert(conv, value, flags, precision), w, flags));
     },
   );
   if (next < list.length && !(list.length === 1 && isRecord(list[0]))) {

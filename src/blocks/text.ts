@@ -1,10 +1,10 @@
 // Text blocks: regex match/extract (Python `re` semantics), Jinja templates, combine, split, replace.
 import { Type } from "@sinclair/typebox";
 import { AnyValue, Dict, inputs, outputs } from "./fields.js";
-import { MAX_REGEX_TEXT, pyFindAll, RegexTimeoutError } from "./pyregex.js";
+import { MAX_REGEX_TEXT } from "./pyregex.js";
 import { pyTruthy, pythonJsonDumps } from "./python.js";
+import { pyFindAll, renderTemplate, SandboxTimeoutError } from "./sandbox/index.js";
 import { type Block, defineBlock } from "./sdk.js";
-import { renderTemplate } from "./template.js";
 
 /** Non-text input is matched as its JSON, as AutoGPT does; the cap bounds the regex's work. */
 const asText = (text: unknown) => (typeof text === "string" ? text : pythonJsonDumps(text)).slice(0, MAX_REGEX_TEXT);
@@ -26,9 +26,13 @@ export const matchTextPattern = defineBlock({
     positive: AnyValue({ description: "Output data if match is found" }),
     negative: AnyValue({ description: "Output data if match is not found" }),
   }),
-  async *run({ text, match, data, case_sensitive, dot_all }) {
+  async *run({ text, match, data, case_sensitive, dot_all }, ctx) {
     const forwarded = pyTruthy(data) ? data : text;
-    const found = pyFindAll(match, asText(text), { ignoreCase: !case_sensitive, dotAll: dot_all });
+    const found = await pyFindAll(match, asText(text), {
+      ignoreCase: !case_sensitive,
+      dotAll: dot_all,
+      signal: ctx.signal,
+    });
     yield [found.length > 0 ? "positive" : "negative", forwarded];
   },
   test: [
@@ -62,14 +66,15 @@ export const extractTextInformation = defineBlock({
     matched_results: Type.Array(Type.String(), { description: "List of matched results" }),
     matched_count: Type.Integer({ description: "Number of matched results" }),
   }),
-  async *run({ text, pattern, group, case_sensitive, dot_all, find_all }) {
+  async *run({ text, pattern, group, case_sensitive, dot_all, find_all }, ctx) {
     let matches: (string | null)[] = [];
     try {
-      const found = pyFindAll(pattern, asText(text), {
+      const found = await pyFindAll(pattern, asText(text), {
         ignoreCase: !case_sensitive,
         dotAll: dot_all,
         all: true,
         limit: MAX_MATCHES,
+        signal: ctx.signal,
       });
       // A group the pattern does not have yields nothing, as `group <= len(match.groups())` does in AutoGPT.
       matches = found
@@ -77,7 +82,7 @@ export const extractTextInformation = defineBlock({
         .map((m) => (m[group] === null ? null : (m[group] as string).slice(0, MAX_MATCH_LENGTH)));
     } catch (error) {
       // AutoGPT treats a bad or runaway pattern as "no match" here rather than failing the node.
-      if (!(error instanceof SyntaxError || error instanceof RegexTimeoutError)) throw error;
+      if (!(error instanceof SyntaxError || error instanceof SandboxTimeoutError)) throw error;
     }
     if (!find_all) matches = matches.slice(0, 1);
     for (const m of matches) yield ["positive", m];
@@ -166,8 +171,8 @@ export const fillTextTemplate = defineBlock({
     }),
   }),
   output: outputs({ output: Type.String({ description: "Formatted text" }) }),
-  async *run({ values, format, escape_html }) {
-    yield ["output", renderTemplate(format, values, { autoescape: escape_html })];
+  async *run({ values, format, escape_html }, ctx) {
+    yield ["output", await renderTemplate(format, values, { autoescape: escape_html, signal: ctx.signal })];
   },
   test: [
     {

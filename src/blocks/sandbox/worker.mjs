@@ -1,0 +1,7 @@
+// Entry of a sandbox worker thread: TypeScript is not transformed in workers, so register tsx before loading it.
+import { register } from "tsx/esm/api";
+
+register();
+const { evaluate } = await import("./worker.ts");
+
+export default evaluate;
