@@ -105,7 +105,6 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       externalJwksUrl: config.auth.externalJwksUrl,
       externalJwtIssuer: config.auth.externalJwtIssuer,
       externalJwtAudience: config.auth.externalJwtAudience,
-      firstUserIsAdmin: database.kind === "pglite",
     });
     const logger = pino({
       level: config.logLevel,

@@ -31,8 +31,8 @@ describe("accounts", () => {
     jwks?.close();
   });
 
-  it("signs up, and the first user on an empty embedded instance is admin, the next is not", async () => {
-    const first = await signUp(t.url, "first@example.com");
+  it("signs up; the operator's setup token makes the first admin, later signups are users", async () => {
+    const first = await signUp(t.url, "first@example.com", { setup_token: t.server.services.auth.setupToken });
     expect(first.user).toMatchObject({ email: "first@example.com", role: "admin" });
     expect(first.tokens.token_type).toBe("bearer");
     expect(first.tokens.refresh_token).toMatch(/^agpt_rs_/);

@@ -1,4 +1,5 @@
 // Who is calling: password sign-in with sessions, Agentry's own JWTs, external IdP JWTs, and API keys.
+import { createHmac, timingSafeEqual } from "node:crypto";
 import { createRemoteJWKSet, decodeJwt, type JWTPayload, type JWTVerifyGetKey, jwtVerify, SignJWT } from "jose";
 import { ApiError } from "../core/errors.js";
 import { TtlCache } from "../core/ttl-cache.js";
@@ -40,14 +41,13 @@ export interface AuthServiceOptions {
   externalJwksUrl?: string;
   externalJwtIssuer?: string;
   externalJwtAudience?: string;
-  /** The first signup becomes admin (embedded instances only). */
-  firstUserIsAdmin: boolean;
 }
 
 const ISSUER = "agentry";
 const AUDIENCE = "authenticated";
 const API_KEY_PREFIX = "agpt_";
 const REFRESH_PREFIX = "agpt_rs_";
+const SETUP_PREFIX = "agpt_setup_";
 const ALL = new Set<Scope>(ALL_SCOPES);
 /** How long an authentication lookup is trusted before the database is asked again (other processes' revocations). */
 const CACHE_MS = 15_000;
@@ -69,7 +69,39 @@ export class AuthService {
     return this.options.db;
   }
 
-  async signup(input: { email: string; password: string; name?: string }): Promise<{ user: UserRow } & TokenPair> {
+  /**
+   * The secret that makes a signup the first admin. It is derived from the instance's JWT secret, so every process of
+   * one instance agrees on it and it is never stored; it is only shown to the operator (`agentry serve`'s console).
+   */
+  get setupToken(): string {
+    const mac = createHmac("sha256", this.options.jwtSecret).update("agentry first-admin setup").digest("base64url");
+    return `${SETUP_PREFIX}${mac}`;
+  }
+
+  /** The setup token while the instance has no admin yet; undefined once it has one. */
+  async pendingSetupToken(): Promise<string | undefined> {
+    return (await userRepo.countAdmins(this.db)) === 0 ? this.setupToken : undefined;
+  }
+
+  /**
+   * A new account. With the operator's `setupToken`, and while there is no admin, it becomes the admin; without it,
+   * always a normal user, so nobody on the network can claim an unconfigured instance.
+   */
+  async signup(input: {
+    email: string;
+    password: string;
+    name?: string;
+    setupToken?: string;
+  }): Promise<{ user: UserRow } & TokenPair> {
+    const wantsAdmin = input.setupToken !== undefined;
+    if (wantsAdmin) {
+      if (!safeEqual(input.setupToken as string, this.setupToken)) throw ApiError.forbidden("Invalid setup token");
+      if ((await userRepo.countAdmins(this.db)) > 0) {
+        throw ApiError.conflict("This instance already has an admin; sign up without setup_token", {
+          field: "setup_token",
+        });
+      }
+    }
     const passwordHash = await hashPassword(input.password);
     const user = await userRepo.insertUser(this.db, {
       id: newId(),
@@ -78,7 +110,7 @@ export class AuthService {
       passwordHash,
     });
     if (!user) throw ApiError.conflict("A user with this email already exists", { field: "email" });
-    if (this.options.firstUserIsAdmin && (await userRepo.promoteIfOnlyUser(this.db, user.id))) user.role = "admin";
+    if (wantsAdmin && (await userRepo.promoteIfNoAdmin(this.db, user.id))) user.role = "admin";
     return { user, ...(await this.startSession(user)) };
   }
 
@@ -310,6 +342,12 @@ export class AuthService {
       .setExpirationTime(`${this.options.accessTokenTtlSeconds}s`)
       .sign(this.options.jwtSecret);
   }
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 const DUMMY_HASH =

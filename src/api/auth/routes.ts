@@ -57,7 +57,17 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ signupEnabled: boolean }> =
         tags,
         summary: "Create an account with email and password",
         body: Type.Object(
-          { email: Email, password: Password, name: Type.Optional(Type.String({ maxLength: 200 })) },
+          {
+            email: Email,
+            password: Password,
+            name: Type.Optional(Type.String({ maxLength: 200 })),
+            setup_token: Type.Optional(
+              Type.String({
+                maxLength: 200,
+                description: "The one the server prints at start while it has no admin: this account becomes the admin",
+              }),
+            ),
+          },
           { additionalProperties: false },
         ),
         response: { 201: SessionResponse, ...errors(403, 409, 422, 429) },
@@ -65,7 +75,8 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ signupEnabled: boolean }> =
     },
     async (request, reply) => {
       if (!opts.signupEnabled) throw ApiError.forbidden("Sign-up is disabled on this instance");
-      const { user, ...tokens } = await auth.signup(request.body);
+      const { setup_token, ...account } = request.body;
+      const { user, ...tokens } = await auth.signup({ ...account, setupToken: setup_token });
       return reply.status(201).send({ ...tokens, user: userJSON(user) });
     },
   );
