@@ -48,6 +48,10 @@ export interface Config {
   };
   /** Hosts outgoing HTTP blocks may reach even though they are private or loopback. */
   httpAllowList: string[];
+  websocket: {
+    /** How often an open connection re-checks its credential (revocations made by other processes). */
+    revalidateSeconds: number;
+  };
   /** External OpenID Connect providers for sign-in, from `OIDC_PROVIDERS` (a JSON array). */
   oidcProviders: OidcProviderConfig[];
 }
@@ -154,6 +158,9 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
       nodeTimeoutSeconds: int(env.EXECUTOR_NODE_TIMEOUT_SECONDS, 300),
     },
     httpAllowList: list(env.HTTP_ALLOW_LIST),
+    websocket: {
+      revalidateSeconds: int(env.WS_REVALIDATE_SECONDS, 60),
+    },
     oidcProviders: oidcProviders(env.OIDC_PROVIDERS),
   };
   const merged = { ...base } as Record<string, unknown>;

@@ -2,12 +2,16 @@
 import { createHash, randomBytes } from "node:crypto";
 import { spawn } from "node:child_process";
 import fs from "node:fs";
+import http from "node:http";
 import path from "node:path";
+import { eq } from "drizzle-orm";
 import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
 import { runAgentFile } from "../src/cli/run.js";
 import { loadConfig } from "../src/config.js";
 import * as users from "../src/infra/db/repos/users.js";
+import { apiKeys, users as usersTable } from "../src/infra/db/schema.js";
 import { type Client, client, createKey, signUp } from "./helpers/client.js";
 import { createThrowawayDatabase } from "./helpers/postgres.js";
 import { freshDataDir, startTestServer, type TestServer } from "./helpers/server.js";
@@ -218,4 +222,238 @@ describe("the first-admin setup and the command line", () => {
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
   }, 90_000);
+});
+
+describe("sessions: refresh-token reuse ends the whole session", () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer();
+  });
+  afterAll(() => t?.close());
+
+  it("after an old refresh token comes back, the newest refresh token and the access tokens stop working", async () => {
+    const u = await signUp(t.url);
+    const anon = client(t.url);
+    const first = await anon.post("/api/auth/refresh", { refresh_token: u.tokens.refresh_token });
+    expect(first.status).toBe(200);
+    const second = await anon.post("/api/auth/refresh", { refresh_token: first.body.refresh_token });
+    expect(second.status).toBe(200);
+    const newest = second.body;
+    const asNewest = client(t.url, { authorization: `Bearer ${newest.access_token}` });
+    expect((await asNewest.get("/api/auth/user")).status).toBe(200);
+    const other = await anon.post("/api/auth/login", { email: u.email, password: u.password });
+
+    // The stolen, already rotated token is replayed.
+    expectEnvelope(await anon.post("/api/auth/refresh", { refresh_token: first.body.refresh_token }), 401, "UNAUTHORIZED");
+    expectEnvelope(await anon.post("/api/auth/refresh", { refresh_token: newest.refresh_token }), 401, "UNAUTHORIZED");
+    for (const access of [newest.access_token, first.body.access_token, u.tokens.access_token]) {
+      expectEnvelope(await client(t.url, { authorization: `Bearer ${access}` }).get("/api/auth/user"), 401, "UNAUTHORIZED");
+    }
+    // Only that session ended: the user's other session still works.
+    const elsewhere = client(t.url, { authorization: `Bearer ${other.body.access_token}` });
+    expect((await elsewhere.get("/api/auth/user")).status).toBe(200);
+  });
+
+  it("a made-up refresh token naming someone's session does not end it", async () => {
+    const u = await signUp(t.url);
+    const sid = u.tokens.refresh_token.slice("agpt_rs_".length).split(".")[0];
+    const forged = `agpt_rs_${sid}.${randomBytes(16).toString("base64url")}.${randomBytes(32).toString("base64url")}`;
+    expect((await client(t.url).post("/api/auth/refresh", { refresh_token: forged })).status).toBe(401);
+    expect((await u.api.get("/api/auth/user")).status).toBe(200);
+    expect((await client(t.url).post("/api/auth/refresh", { refresh_token: u.tokens.refresh_token })).status).toBe(200);
+  });
+});
+
+describe("OAuth hardening", () => {
+  let t: TestServer;
+  let admin: Awaited<ReturnType<typeof signUp>>;
+  beforeAll(async () => {
+    t = await startTestServer();
+    admin = await adminOf(t);
+  });
+  afterAll(() => t?.close());
+
+  const form = (body: Record<string, string>) =>
+    fetch(`${t.url}/api/oauth/token`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams(body).toString(),
+    });
+
+  it("introspection answers only for the calling client's own tokens", async () => {
+    const mine = await registerApp(t, admin.api);
+    const theirs = await registerApp(t, admin.api);
+    const user = await signUp(t.url);
+    const tokens = await oauthTokens(t, mine, user.api, "IDENTITY READ_RUN");
+    const introspect = (app: { clientId: string; secret: string }, token: string) =>
+      client(t.url).post("/api/oauth/introspect", { token, client_id: app.clientId, client_secret: app.secret });
+    expect((await introspect(mine, tokens.access_token)).body).toMatchObject({ active: true, sub: user.user.id });
+    expect((await introspect(mine, tokens.refresh_token)).body).toMatchObject({ active: true });
+    expect((await introspect(theirs, tokens.access_token)).body).toEqual({ active: false });
+    expect((await introspect(theirs, tokens.refresh_token)).body).toEqual({ active: false });
+  });
+
+  it("a refresh asking for a scope it was not granted is invalid_scope and does not burn the refresh token", async () => {
+    const app = await registerApp(t, admin.api, ["IDENTITY", "READ_RUN", "READ_GRAPH"]);
+    const user = await signUp(t.url);
+    const tokens = await oauthTokens(t, app, user.api, "IDENTITY READ_RUN");
+    const creds = { client_id: app.clientId, client_secret: app.secret, grant_type: "refresh_token" };
+    const wider = await form({ ...creds, refresh_token: tokens.refresh_token, scope: "IDENTITY READ_GRAPH" });
+    expect(wider.status).toBe(400);
+    expect((await wider.json()).error).toBe("invalid_scope");
+    const narrower = await form({ ...creds, refresh_token: tokens.refresh_token, scope: "IDENTITY" });
+    expect(narrower.status).toBe(200);
+    expect((await narrower.json()).scope).toBe("IDENTITY");
+  });
+
+  it("answers carrying tokens or secrets are not cacheable", async () => {
+    const anon = client(t.url);
+    const signup = await anon.post("/api/auth/signup", { email: "nostore@example.com", password: "a long password" });
+    const login = await anon.post("/api/auth/login", { email: "nostore@example.com", password: "a long password" });
+    const refresh = await anon.post("/api/auth/refresh", { refresh_token: login.body.refresh_token });
+    const session = client(t.url, { authorization: `Bearer ${refresh.body.access_token}` });
+    const key = await session.post("/api/api-keys", { name: "k", permissions: ["IDENTITY"] });
+    const created = await admin.api.post("/api/admin/oauth/apps", {
+      name: "Cache test",
+      scopes: ["IDENTITY"],
+      redirect_uris: [REDIRECT],
+    });
+    const rotated = await admin.api.post(`/api/admin/oauth/apps/${created.body.application.id}/rotate-secret`);
+    for (const res of [signup, login, refresh, key, created, rotated]) {
+      expect(res.status).toBeLessThan(300);
+      expect(res.headers.get("cache-control")).toBe("no-store");
+    }
+    const app = { clientId: created.body.application.client_id, secret: rotated.body.client_secret };
+    const tokens = await oauthTokens(t, app, session, "IDENTITY");
+    const token = await form({
+      grant_type: "refresh_token",
+      refresh_token: tokens.refresh_token,
+      client_id: app.clientId,
+      client_secret: app.secret,
+    });
+    expect(token.status).toBe(200);
+    expect(token.headers.get("cache-control")).toBe("no-store");
+    expect(token.headers.get("pragma")).toBe("no-cache");
+  });
+
+  it("takes the issuer from the configuration, never from the Host header", async () => {
+    const metadata = (base: string) =>
+      new Promise<any>((resolve, reject) => {
+        const req = http.get(
+          `${base}/.well-known/oauth-authorization-server`,
+          { headers: { host: "evil.example", "x-forwarded-host": "evil.example" } },
+          (res) => {
+            let text = "";
+            res.on("data", (d) => (text += d));
+            res.on("end", () => resolve(JSON.parse(text)));
+          },
+        );
+        req.on("error", reject);
+      });
+    const derived = await metadata(t.url);
+    expect(derived.issuer).toBe(t.url);
+    expect(derived.token_endpoint).toBe(`${t.url}/api/oauth/token`);
+    const pub = await startTestServer({ publicUrl: "https://agentry.example/" });
+    try {
+      const port = (pub.server.app.server.address() as { port: number }).port;
+      const configured = await metadata(`http://127.0.0.1:${port}`);
+      expect(configured.issuer).toBe("https://agentry.example");
+      expect(JSON.stringify(configured)).not.toContain("evil.example");
+    } finally {
+      await pub.close();
+    }
+  });
+});
+
+/** Opens /ws with a credential and waits until the server has authenticated it (a heartbeat is answered). */
+async function openSocket(t: TestServer, query: string) {
+  const ws = new WebSocket(`${t.url.replace("http", "ws")}/ws?${query}`);
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.on("close", (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
+  await new Promise<void>((resolve, reject) => {
+    ws.on("error", reject);
+    ws.on("open", () => ws.send(JSON.stringify({ method: "heartbeat", data: "ping" })));
+    ws.on("message", (raw) => JSON.parse(raw.toString()).method === "heartbeat" && resolve());
+  });
+  return { ws, closed };
+}
+
+describe("WebSocket connections end with their credential", () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    // Periodic re-checks are off here: every close below comes from this process's own revocation.
+    t = await startTestServer({ websocket: { revalidateSeconds: 0 } });
+  });
+  afterAll(() => t?.close());
+
+  it("closes with 1008 when the connection's API key is revoked", async () => {
+    const u = await signUp(t.url);
+    const key = await createKey(t.url, u.api, ["READ_RUN"]);
+    const { closed } = await openSocket(t, `token=${key.key}`);
+    const bystander = await openSocket(t, `token=${u.tokens.access_token}`);
+    expect((await u.api.delete(`/api/api-keys/${key.info.id}`)).status).toBe(200);
+    expect(await closed).toEqual({ code: 1008, reason: "API key revoked" });
+    expect(bystander.ws.readyState).toBe(WebSocket.OPEN);
+    bystander.ws.close();
+  });
+
+  it("closes when the key loses READ_RUN", async () => {
+    const u = await signUp(t.url);
+    const key = await createKey(t.url, u.api, ["READ_RUN", "IDENTITY"]);
+    const { closed } = await openSocket(t, `token=${key.key}`);
+    await u.api.put(`/api/api-keys/${key.info.id}/permissions`, { permissions: ["IDENTITY"] });
+    expect(await closed).toEqual({ code: 1008, reason: "Missing required scope: READ_RUN" });
+  });
+
+  it("closes when its session logs out, or ends because a rotated refresh token was reused", async () => {
+    const u = await signUp(t.url);
+    const first = await openSocket(t, `token=${u.tokens.access_token}`);
+    await u.api.post("/api/auth/logout");
+    expect(await first.closed).toEqual({ code: 1008, reason: "Session ended" });
+
+    const v = await signUp(t.url);
+    const second = await openSocket(t, `token=${v.tokens.access_token}`);
+    const anon = client(t.url);
+    expect((await anon.post("/api/auth/refresh", { refresh_token: v.tokens.refresh_token })).status).toBe(200);
+    expect((await anon.post("/api/auth/refresh", { refresh_token: v.tokens.refresh_token })).status).toBe(401);
+    expect(await second.closed).toEqual({ code: 1008, reason: "Session ended" });
+  });
+
+  it("closes when the OAuth grant behind its access token is revoked", async () => {
+    const admin = await adminOf(t);
+    const app = await registerApp(t, admin.api);
+    const u = await signUp(t.url);
+    const tokens = await oauthTokens(t, app, u.api, "READ_RUN");
+    const { closed } = await openSocket(t, `token=${tokens.access_token}`);
+    const apps = await u.api.get("/api/oauth/authorized-apps");
+    expect((await u.api.delete(`/api/oauth/authorized-apps/${apps.body[0].app_id}`)).status).toBe(204);
+    expect(await closed).toEqual({ code: 1008, reason: "Access token revoked" });
+  });
+});
+
+describe("WebSocket connections re-check their credential periodically", () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer({ websocket: { revalidateSeconds: 0.05 } });
+  });
+  afterAll(() => t?.close());
+
+  it("closes when the user is deleted or the key is revoked elsewhere (straight in the database)", async () => {
+    const db = t.server.services.database.db;
+    const u = await signUp(t.url);
+    const session = await openSocket(t, `token=${u.tokens.access_token}`);
+    const v = await signUp(t.url);
+    const key = await createKey(t.url, v.api, ["READ_RUN"]);
+    const keyed = await openSocket(t, `token=${key.key}`);
+    const stays = await openSocket(t, `token=${v.tokens.access_token}`);
+
+    await db.delete(usersTable).where(eq(usersTable.id, u.user.id));
+    expect(await session.closed).toEqual({ code: 1008, reason: "Session ended" });
+    await db.update(apiKeys).set({ status: "REVOKED" }).where(eq(apiKeys.id, key.info.id));
+    expect(await keyed.closed).toEqual({ code: 1008, reason: "API key revoked" });
+    // The re-checks passed for a live session several times meanwhile.
+    expect(stays.ws.readyState).toBe(WebSocket.OPEN);
+    stays.ws.close();
+  });
 });
