@@ -11,6 +11,15 @@ export interface RateLimitConfig {
   burst: number;
 }
 
+/** Failed authentication attempts (wrong passwords, invalid keys or tokens, bad client secrets) per IP and account. */
+export interface AuthThrottleConfig {
+  enabled: boolean;
+  /** Failures allowed in a row before 429. */
+  maxFailures: number;
+  /** Failures forgiven per minute. */
+  refillPerMinute: number;
+}
+
 export interface Config {
   host: string;
   port: number;
@@ -52,6 +61,7 @@ export interface Config {
     /** How often an open connection re-checks its credential (revocations made by other processes). */
     revalidateSeconds: number;
   };
+  authThrottle: AuthThrottleConfig;
   /** External OpenID Connect providers for sign-in, from `OIDC_PROVIDERS` (a JSON array). */
   oidcProviders: OidcProviderConfig[];
 }
@@ -160,6 +170,11 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     httpAllowList: list(env.HTTP_ALLOW_LIST),
     websocket: {
       revalidateSeconds: int(env.WS_REVALIDATE_SECONDS, 60),
+    },
+    authThrottle: {
+      enabled: bool(env.AUTH_THROTTLE_ENABLED, true),
+      maxFailures: int(env.AUTH_THROTTLE_MAX_FAILURES, 10),
+      refillPerMinute: int(env.AUTH_THROTTLE_PER_MINUTE, 10),
     },
     oidcProviders: oidcProviders(env.OIDC_PROVIDERS),
   };

@@ -12,6 +12,7 @@ import { APIKeyInfo, apiKeyRoutes } from "./api/api-keys/routes.js";
 import { authRoutes, User } from "./api/auth/routes.js";
 import { blockRoutes } from "./api/blocks/routes.js";
 import { registerAuthentication } from "./api/auth-hooks.js";
+import { registerAuthThrottle } from "./api/auth-throttle.js";
 import { registerErrorHandling } from "./api/errors.js";
 import { graphRoutes } from "./api/graphs/routes.js";
 import { registerExternalDocs } from "./api/external/docs.js";
@@ -223,6 +224,7 @@ function buildApp(services: Services, logger: pino.Logger, options: ServerOption
   app.addHook("onRequest", async (request, reply) => {
     reply.header("x-request-id", request.id);
   });
+  registerAuthThrottle(app, config.authThrottle, services.rateLimits);
   registerAuthentication(app, services.auth);
   registerRateLimit(app, config.rateLimit, services.rateLimits);
 

@@ -457,3 +457,118 @@ describe("WebSocket connections re-check their credential periodically", () => {
     stays.ws.close();
   });
 });
+
+/** A JSON client whose connections come from `ip` (any 127.0.0.0/8 address reaches the loopback server). */
+function fromIp(base: string, ip: string) {
+  return (method: string, url: string, body?: unknown, headers: Record<string, string> = {}) =>
+    new Promise<{ status: number; body: any; headers: http.IncomingHttpHeaders }>((resolve, reject) => {
+      const payload = body === undefined ? undefined : JSON.stringify(body);
+      const req = http.request(
+        `${base}${url}`,
+        {
+          method,
+          localAddress: ip,
+          headers: { ...(payload ? { "content-type": "application/json" } : {}), ...headers },
+        },
+        (res) => {
+          let text = "";
+          res.on("data", (d) => (text += d));
+          res.on("end", () =>
+            resolve({ status: res.statusCode as number, body: text ? JSON.parse(text) : undefined, headers: res.headers }),
+          );
+        },
+      );
+      req.on("error", reject);
+      req.end(payload);
+    });
+}
+
+describe("failed authentication is rate limited", () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    // Ten failures in a row, and (practically) none forgiven while the test runs: no timing involved.
+    t = await startTestServer({ authThrottle: { enabled: true, maxFailures: 10, refillPerMinute: 0.001 } });
+  });
+  afterAll(() => t?.close());
+
+  function expectThrottled(res: { status: number; body: any; headers: http.IncomingHttpHeaders }) {
+    expect(res.status).toBe(429);
+    expect(res.body).toMatchObject({ error: { code: "RATE_LIMITED" } });
+    expect(Number(res.headers["retry-after"])).toBeGreaterThan(0);
+  }
+
+  it("wrong passwords: after 10 from one IP, even the right password from it gets 429; other IPs are served", async () => {
+    const users = await Promise.all([1, 2, 3, 4, 5].map(() => signUp(t.url)));
+    const attacker = fromIp(t.url, "127.0.0.2");
+    for (let i = 0; i < 10; i++) {
+      const email = (users[i % 5] as (typeof users)[number]).email;
+      expect((await attacker("POST", "/api/auth/login", { email, password: `guess-${i}-xx` })).status).toBe(401);
+    }
+    const [u] = users as [(typeof users)[number]];
+    expectThrottled(await attacker("POST", "/api/auth/login", { email: u.email, password: u.password }));
+    expectThrottled(await attacker("GET", "/api/auth/user", undefined, { authorization: `Bearer ${u.tokens.access_token}` }));
+    // Two failures per account is far from an account's limit: from elsewhere these users sign in.
+    const other = fromIp(t.url, "127.0.0.3");
+    expect((await other("POST", "/api/auth/login", { email: u.email, password: u.password })).status).toBe(200);
+  });
+
+  it("wrong passwords for one account from many IPs lock that account's password login only", async () => {
+    const victim = await signUp(t.url);
+    const bystander = await signUp(t.url);
+    for (let i = 0; i < 10; i++) {
+      const ip = `127.0.1.${i + 1}`;
+      const res = await fromIp(t.url, ip)("POST", "/api/auth/login", { email: victim.email.toUpperCase(), password: "wrong-password" });
+      expect(res.status).toBe(401);
+    }
+    const fresh = fromIp(t.url, "127.0.2.1");
+    expectThrottled(await fresh("POST", "/api/auth/login", { email: victim.email, password: victim.password }));
+    expect((await fresh("POST", "/api/auth/login", { email: bystander.email, password: bystander.password })).status).toBe(200);
+    // The victim's existing session is not affected.
+    expect((await victim.api.get("/api/auth/user")).status).toBe(200);
+  });
+
+  it("invalid API keys and bearer tokens from one IP", async () => {
+    const u = await signUp(t.url);
+    const key = await createKey(t.url, u.api, ["IDENTITY"]);
+    const attacker = fromIp(t.url, "127.0.0.4");
+    for (let i = 0; i < 5; i++) {
+      expect((await attacker("GET", "/api/auth/user", undefined, { "x-api-key": `agpt_guess${i}` })).status).toBe(401);
+      expect((await attacker("GET", "/api/auth/user", undefined, { authorization: `Bearer agpt_xt_guess${i}` })).status).toBe(401);
+    }
+    expectThrottled(await attacker("GET", "/api/auth/user", undefined, { "x-api-key": key.key }));
+    expect((await fromIp(t.url, "127.0.0.5")("GET", "/api/auth/user", undefined, { "x-api-key": key.key })).status).toBe(200);
+  });
+
+  it("bad client secrets on the OAuth token endpoint", async () => {
+    const admin = await signUp(t.url, undefined, { setup_token: t.server.services.auth.setupToken });
+    const app = await registerApp(t, admin.api);
+    const attacker = fromIp(t.url, "127.0.0.6");
+    const token = (secret: string) =>
+      attacker("POST", "/api/oauth/token", {
+        grant_type: "refresh_token",
+        refresh_token: "agpt_rt_x",
+        client_id: app.clientId,
+        client_secret: secret,
+      });
+    for (let i = 0; i < 10; i++) {
+      const res = await token(`agpt_secret_guess${i}`);
+      expect(res.status).toBe(401);
+      expect(res.body.error).toBe("invalid_client");
+    }
+    expectThrottled(await token(app.secret));
+    const honest = await fromIp(t.url, "127.0.0.7")("POST", "/api/oauth/token", {
+      grant_type: "refresh_token",
+      refresh_token: "agpt_rt_x",
+      client_id: app.clientId,
+      client_secret: app.secret,
+    });
+    expect(honest.body.error).toBe("invalid_grant");
+  });
+
+  it("does not count a request that sent no credentials, or a lapsed session token", async () => {
+    const ip = fromIp(t.url, "127.0.0.8");
+    for (let i = 0; i < 15; i++) expect((await ip("GET", "/api/auth/user")).status).toBe(401);
+    const u = await signUp(t.url);
+    expect((await ip("POST", "/api/auth/login", { email: u.email, password: u.password })).status).toBe(200);
+  });
+});

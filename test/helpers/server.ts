@@ -36,6 +36,7 @@ export async function startTestServer(
       logLevel: "info",
       ...overrides,
       rateLimit: { enabled: false, ...overrides.rateLimit },
+      authThrottle: { enabled: false, ...overrides.authThrottle },
     },
   );
   const server = await createServer(config, { logStream: { write: (line) => void logs.push(line) }, ...options });

@@ -107,6 +107,8 @@ export const wsRoutes: FastifyPluginAsync = async (app) => {
       try {
         principal = await identify(request);
       } catch {
+        // A guessed ?token counts like a guessed header credential (counted by the HTTP layer).
+        await app.authThrottle?.failed(request).catch(() => {});
         socket.close(4003, "Invalid token");
         return;
       }
