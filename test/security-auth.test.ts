@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { runAgentFile } from "../src/cli/run.js";
 import { loadConfig } from "../src/config.js";
+import { createServer } from "../src/server.js";
 import * as users from "../src/infra/db/repos/users.js";
 import { apiKeys, users as usersTable } from "../src/infra/db/schema.js";
 import { type Client, client, createKey, signUp } from "./helpers/client.js";
@@ -570,5 +571,56 @@ describe("failed authentication is rate limited", () => {
     for (let i = 0; i < 15; i++) expect((await ip("GET", "/api/auth/user")).status).toBe(401);
     const u = await signUp(t.url);
     expect((await ip("POST", "/api/auth/login", { email: u.email, password: u.password })).status).toBe(200);
+  });
+});
+
+describe("a stale data-dir lock", () => {
+  const startTime = (pid: number) => {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] as string;
+  };
+
+  it("whose PID now belongs to an unrelated live process does not block start", async () => {
+    const sleeper = spawn("sleep", ["60"]);
+    try {
+      const pid = sleeper.pid as number;
+      const locks = [
+        String(pid), // the old format: just a pid, here of a process that is not Agentry
+        JSON.stringify({ pid, start_time: "1", instance: "gone" }),
+        // A Node process (the test runner's parent), but started at another time than the lock's holder.
+        JSON.stringify({ pid: process.ppid, start_time: "1", instance: "gone" }),
+      ];
+      for (const lock of locks) {
+        const dataDir = freshDataDir();
+        try {
+          fs.writeFileSync(path.join(dataDir, "agentry.lock"), lock);
+          const t = await startTestServer({ dataDir });
+          try {
+            expect((await client(t.url).get("/ready")).body).toMatchObject({ status: "ready" });
+            const owner = JSON.parse(fs.readFileSync(path.join(dataDir, "agentry.lock"), "utf8"));
+            expect(owner).toMatchObject({ pid: process.pid, start_time: startTime(process.pid) });
+          } finally {
+            await t.close();
+          }
+          expect(fs.existsSync(path.join(dataDir, "agentry.lock"))).toBe(false);
+        } finally {
+          fs.rmSync(dataDir, { recursive: true, force: true });
+        }
+      }
+    } finally {
+      sleeper.kill();
+    }
+  });
+
+  it("still blocks while the process that took it is alive", async () => {
+    const dataDir = freshDataDir();
+    try {
+      const holder = { pid: process.ppid, start_time: startTime(process.ppid), instance: "live" };
+      fs.writeFileSync(path.join(dataDir, "agentry.lock"), JSON.stringify(holder));
+      const config = loadConfig({}, { dataDir, logLevel: "warn", port: 0, host: "127.0.0.1" });
+      await expect(createServer(config)).rejects.toThrow(/in use by another Agentry process/);
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
