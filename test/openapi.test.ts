@@ -51,7 +51,12 @@ describe("OpenAPI and docs", () => {
     expect(res.status).toBe(200);
     const csp = res.headers.get("content-security-policy") ?? "";
     const directive = (name: string) =>
-      (csp.split(";").map((d) => d.trim().split(/\s+/)).find(([n]) => n === name) ?? []).slice(1);
+      (
+        csp
+          .split(";")
+          .map((d) => d.trim().split(/\s+/))
+          .find(([n]) => n === name) ?? []
+      ).slice(1);
     const scriptSrc = directive("script-src");
     expect(scriptSrc).toContain("'self'");
     expect(directive("default-src")).toEqual(["'self'"]);
@@ -60,7 +65,9 @@ describe("OpenAPI and docs", () => {
     const inline = [...html.matchAll(/<script(?![^>]*\bsrc=)[^>]*>([\s\S]*?)<\/script>/g)].filter((m) => m[1]?.trim());
     if (inline.length > 0) expect(scriptSrc).toContain("'unsafe-inline'");
     const base = new URL(res.url);
-    const assets = [...html.matchAll(/<(?:script[^>]*\bsrc|link[^>]*\bhref)="([^"]+)"/g)].map((m) => new URL(m[1] as string, base));
+    const assets = [...html.matchAll(/<(?:script[^>]*\bsrc|link[^>]*\bhref)="([^"]+)"/g)].map(
+      (m) => new URL(m[1] as string, base),
+    );
     expect(assets.length).toBeGreaterThan(1);
     for (const asset of assets) {
       expect(asset.origin).toBe(base.origin);

@@ -1,6 +1,7 @@
 // Authentication and authorization holes found in review, each tried as an attacker would over real HTTP/WebSocket.
-import { createHash, randomBytes } from "node:crypto";
+
 import { spawn } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
@@ -10,9 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { runAgentFile } from "../src/cli/run.js";
 import { loadConfig } from "../src/config.js";
-import { createServer } from "../src/server.js";
 import * as users from "../src/infra/db/repos/users.js";
 import { apiKeys, users as usersTable } from "../src/infra/db/schema.js";
+import { createServer } from "../src/server.js";
 import { type Client, client, createKey, signUp } from "./helpers/client.js";
 import { createThrowawayDatabase } from "./helpers/postgres.js";
 import { freshDataDir, startTestServer, type TestServer } from "./helpers/server.js";
@@ -25,8 +26,12 @@ const adminOf = (t: TestServer, email?: string) =>
   signUp(t.url, email, { setup_token: t.server.services.auth.setupToken });
 
 /** A third-party app registered by `admin`, and a consent + code exchange for `user`: the app's OAuth tokens. */
-async function registerApp(t: TestServer, admin: Client, scopes = ["IDENTITY", "READ_RUN"]) {
-  const res = await admin.post("/api/admin/oauth/apps", { name: `app-${randomBytes(3).toString("hex")}`, scopes, redirect_uris: [REDIRECT] });
+async function registerApp(admin: Client, scopes = ["IDENTITY", "READ_RUN"]) {
+  const res = await admin.post("/api/admin/oauth/apps", {
+    name: `app-${randomBytes(3).toString("hex")}`,
+    scopes,
+    redirect_uris: [REDIRECT],
+  });
   expect(res.status).toBe(201);
   return { clientId: res.body.application.client_id as string, secret: res.body.client_secret_plaintext as string };
 }
@@ -96,7 +101,7 @@ describe("admin routes need a signed-in admin", () => {
   });
 
   it("refuses any OAuth access token an app holds for an admin, even IDENTITY", async () => {
-    const app = await registerApp(t, admin.api);
+    const app = await registerApp(admin.api);
     const tokens = await oauthTokens(t, app, admin.api, "IDENTITY");
     const bearer = client(t.url, { authorization: `Bearer ${tokens.access_token}` });
     expect((await bearer.get("/api/auth/user")).status).toBe(200);
@@ -172,7 +177,12 @@ describe("the first-admin setup and the command line", () => {
     const dataDir = freshDataDir();
     try {
       const config = loadConfig({}, { dataDir, logLevel: "warn", port: 0, host: "127.0.0.1" });
-      const out = { text: "", write: (s: string) => void (out.text += s) };
+      const out = {
+        text: "",
+        write(s: string) {
+          out.text += s;
+        },
+      };
       expect(await runAgentFile(config, "test/fixtures/calculator-agent.json", { Input: 8 }, out)).toBe(0);
       const t = await startTestServer({ dataDir });
       try {
@@ -245,10 +255,18 @@ describe("sessions: refresh-token reuse ends the whole session", () => {
     const other = await anon.post("/api/auth/login", { email: u.email, password: u.password });
 
     // The stolen, already rotated token is replayed.
-    expectEnvelope(await anon.post("/api/auth/refresh", { refresh_token: first.body.refresh_token }), 401, "UNAUTHORIZED");
+    expectEnvelope(
+      await anon.post("/api/auth/refresh", { refresh_token: first.body.refresh_token }),
+      401,
+      "UNAUTHORIZED",
+    );
     expectEnvelope(await anon.post("/api/auth/refresh", { refresh_token: newest.refresh_token }), 401, "UNAUTHORIZED");
     for (const access of [newest.access_token, first.body.access_token, u.tokens.access_token]) {
-      expectEnvelope(await client(t.url, { authorization: `Bearer ${access}` }).get("/api/auth/user"), 401, "UNAUTHORIZED");
+      expectEnvelope(
+        await client(t.url, { authorization: `Bearer ${access}` }).get("/api/auth/user"),
+        401,
+        "UNAUTHORIZED",
+      );
     }
     // Only that session ended: the user's other session still works.
     const elsewhere = client(t.url, { authorization: `Bearer ${other.body.access_token}` });
@@ -282,8 +300,8 @@ describe("OAuth hardening", () => {
     });
 
   it("introspection answers only for the calling client's own tokens", async () => {
-    const mine = await registerApp(t, admin.api);
-    const theirs = await registerApp(t, admin.api);
+    const mine = await registerApp(admin.api);
+    const theirs = await registerApp(admin.api);
     const user = await signUp(t.url);
     const tokens = await oauthTokens(t, mine, user.api, "IDENTITY READ_RUN");
     const introspect = (app: { clientId: string; secret: string }, token: string) =>
@@ -295,7 +313,7 @@ describe("OAuth hardening", () => {
   });
 
   it("a refresh asking for a scope it was not granted is invalid_scope and does not burn the refresh token", async () => {
-    const app = await registerApp(t, admin.api, ["IDENTITY", "READ_RUN", "READ_GRAPH"]);
+    const app = await registerApp(admin.api, ["IDENTITY", "READ_RUN", "READ_GRAPH"]);
     const user = await signUp(t.url);
     const tokens = await oauthTokens(t, app, user.api, "IDENTITY READ_RUN");
     const creds = { client_id: app.clientId, client_secret: app.secret, grant_type: "refresh_token" };
@@ -423,7 +441,7 @@ describe("WebSocket connections end with their credential", () => {
 
   it("closes when the OAuth grant behind its access token is revoked", async () => {
     const admin = await adminOf(t);
-    const app = await registerApp(t, admin.api);
+    const app = await registerApp(admin.api);
     const u = await signUp(t.url);
     const tokens = await oauthTokens(t, app, u.api, "READ_RUN");
     const { closed } = await openSocket(t, `token=${tokens.access_token}`);
@@ -475,7 +493,11 @@ function fromIp(base: string, ip: string) {
           let text = "";
           res.on("data", (d) => (text += d));
           res.on("end", () =>
-            resolve({ status: res.statusCode as number, body: text ? JSON.parse(text) : undefined, headers: res.headers }),
+            resolve({
+              status: res.statusCode as number,
+              body: text ? JSON.parse(text) : undefined,
+              headers: res.headers,
+            }),
           );
         },
       );
@@ -507,7 +529,9 @@ describe("failed authentication is rate limited", () => {
     }
     const [u] = users as [(typeof users)[number]];
     expectThrottled(await attacker("POST", "/api/auth/login", { email: u.email, password: u.password }));
-    expectThrottled(await attacker("GET", "/api/auth/user", undefined, { authorization: `Bearer ${u.tokens.access_token}` }));
+    expectThrottled(
+      await attacker("GET", "/api/auth/user", undefined, { authorization: `Bearer ${u.tokens.access_token}` }),
+    );
     // Two failures per account is far from an account's limit: from elsewhere these users sign in.
     const other = fromIp(t.url, "127.0.0.3");
     expect((await other("POST", "/api/auth/login", { email: u.email, password: u.password })).status).toBe(200);
@@ -518,12 +542,17 @@ describe("failed authentication is rate limited", () => {
     const bystander = await signUp(t.url);
     for (let i = 0; i < 10; i++) {
       const ip = `127.0.1.${i + 1}`;
-      const res = await fromIp(t.url, ip)("POST", "/api/auth/login", { email: victim.email.toUpperCase(), password: "wrong-password" });
+      const res = await fromIp(t.url, ip)("POST", "/api/auth/login", {
+        email: victim.email.toUpperCase(),
+        password: "wrong-password",
+      });
       expect(res.status).toBe(401);
     }
     const fresh = fromIp(t.url, "127.0.2.1");
     expectThrottled(await fresh("POST", "/api/auth/login", { email: victim.email, password: victim.password }));
-    expect((await fresh("POST", "/api/auth/login", { email: bystander.email, password: bystander.password })).status).toBe(200);
+    expect(
+      (await fresh("POST", "/api/auth/login", { email: bystander.email, password: bystander.password })).status,
+    ).toBe(200);
     // The victim's existing session is not affected.
     expect((await victim.api.get("/api/auth/user")).status).toBe(200);
   });
@@ -534,15 +563,19 @@ describe("failed authentication is rate limited", () => {
     const attacker = fromIp(t.url, "127.0.0.4");
     for (let i = 0; i < 5; i++) {
       expect((await attacker("GET", "/api/auth/user", undefined, { "x-api-key": `agpt_guess${i}` })).status).toBe(401);
-      expect((await attacker("GET", "/api/auth/user", undefined, { authorization: `Bearer agpt_xt_guess${i}` })).status).toBe(401);
+      expect(
+        (await attacker("GET", "/api/auth/user", undefined, { authorization: `Bearer agpt_xt_guess${i}` })).status,
+      ).toBe(401);
     }
     expectThrottled(await attacker("GET", "/api/auth/user", undefined, { "x-api-key": key.key }));
-    expect((await fromIp(t.url, "127.0.0.5")("GET", "/api/auth/user", undefined, { "x-api-key": key.key })).status).toBe(200);
+    expect(
+      (await fromIp(t.url, "127.0.0.5")("GET", "/api/auth/user", undefined, { "x-api-key": key.key })).status,
+    ).toBe(200);
   });
 
   it("bad client secrets on the OAuth token endpoint", async () => {
     const admin = await signUp(t.url, undefined, { setup_token: t.server.services.auth.setupToken });
-    const app = await registerApp(t, admin.api);
+    const app = await registerApp(admin.api);
     const attacker = fromIp(t.url, "127.0.0.6");
     const token = (secret: string) =>
       attacker("POST", "/api/oauth/token", {

@@ -1,6 +1,7 @@
 // Failed authentication attempts per IP (and per account for password login) are limited, so credentials cannot be guessed.
-import { decodeJwt } from "jose";
+
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import { decodeJwt } from "jose";
 import type { AuthThrottleConfig } from "../config.js";
 import { ApiError } from "../core/errors.js";
 import type { RateLimitStore } from "./rate-limit.js";

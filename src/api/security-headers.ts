@@ -1,6 +1,7 @@
 // The hardening headers every answer carries (@fastify/helmet), with a CSP the Swagger UI reference pages work under.
-import type { FastifyHelmetOptions } from "@fastify/helmet";
+
 import type { IncomingMessage } from "node:http";
+import type { FastifyHelmetOptions } from "@fastify/helmet";
 import type { Config } from "../config.js";
 
 /**

@@ -229,7 +229,7 @@ export class AuthService {
     }
     if (principal.kind === "api_key") {
       const key = await apiKeyRepo.findApiKey(this.db, user.id, principal.apiKeyId as string);
-      if (!key || key.status !== "ACTIVE") return undefined;
+      if (key?.status !== "ACTIVE") return undefined;
       return { ...principal, user, scopes: new Set(key.permissions as Scope[]) };
     }
     return this.oauthRevalidator ? this.oauthRevalidator({ ...principal, user }) : undefined;
