@@ -11,6 +11,15 @@ export interface RateLimitConfig {
   burst: number;
 }
 
+/** Failed authentication attempts (wrong passwords, invalid keys or tokens, bad client secrets) per IP and account. */
+export interface AuthThrottleConfig {
+  enabled: boolean;
+  /** Failures allowed in a row before 429. */
+  maxFailures: number;
+  /** Failures forgiven per minute. */
+  refillPerMinute: number;
+}
+
 export interface Config {
   host: string;
   port: number;
@@ -61,6 +70,11 @@ export interface Config {
   };
   /** Hosts outgoing HTTP blocks may reach even though they are private or loopback. */
   httpAllowList: string[];
+  websocket: {
+    /** How often an open connection re-checks its credential (revocations made by other processes). */
+    revalidateSeconds: number;
+  };
+  authThrottle: AuthThrottleConfig;
   /** External OpenID Connect providers for sign-in, from `OIDC_PROVIDERS` (a JSON array). */
   oidcProviders: OidcProviderConfig[];
   sandbox: SandboxConfig;
@@ -201,6 +215,14 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
       shutdownGraceSeconds: int(env.EXECUTOR_SHUTDOWN_GRACE_SECONDS, 30),
     },
     httpAllowList: list(env.HTTP_ALLOW_LIST),
+    websocket: {
+      revalidateSeconds: int(env.WS_REVALIDATE_SECONDS, 60),
+    },
+    authThrottle: {
+      enabled: bool(env.AUTH_THROTTLE_ENABLED, true),
+      maxFailures: int(env.AUTH_THROTTLE_MAX_FAILURES, 10),
+      refillPerMinute: int(env.AUTH_THROTTLE_PER_MINUTE, 10),
+    },
     oidcProviders: oidcProviders(env.OIDC_PROVIDERS),
     sandbox: {
       threads: Math.max(1, int(env.SANDBOX_THREADS, SANDBOX_DEFAULTS.threads)),

@@ -1,5 +1,6 @@
 // Builds the Agentry process: database, services and the HTTP/WebSocket app, and tears them down in order.
 import { randomUUID } from "node:crypto";
+import helmet from "@fastify/helmet";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import websocket from "@fastify/websocket";
@@ -12,7 +13,9 @@ import { APIKeyInfo, apiKeyRoutes } from "./api/api-keys/routes.js";
 import { authRoutes, User } from "./api/auth/routes.js";
 import { blockRoutes } from "./api/blocks/routes.js";
 import { registerAuthentication } from "./api/auth-hooks.js";
+import { registerAuthThrottle } from "./api/auth-throttle.js";
 import { registerErrorHandling } from "./api/errors.js";
+import { securityHeaders } from "./api/security-headers.js";
 import { graphRoutes } from "./api/graphs/routes.js";
 import { registerExternalDocs } from "./api/external/docs.js";
 import { externalV1 } from "./api/external/v1/index.js";
@@ -131,7 +134,6 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       externalJwksUrl: config.auth.externalJwksUrl,
       externalJwtIssuer: config.auth.externalJwtIssuer,
       externalJwtAudience: config.auth.externalJwtAudience,
-      firstUserIsAdmin: database.kind === "pglite",
     });
     const logger = pino({
       level: config.logLevel,
@@ -280,8 +282,10 @@ function buildApp(services: Services, logger: pino.Logger, options: ServerOption
   app.addHook("onRequest", async (request, reply) => {
     reply.header("x-request-id", request.id);
   });
+  registerAuthThrottle(app, config.authThrottle, services.rateLimits);
   registerAuthentication(app, services.auth);
   registerRateLimit(app, config.rateLimit, services.rateLimits);
+  app.register(helmet, securityHeaders(config));
 
   app.register(swagger, {
     openapi: {
@@ -300,7 +304,7 @@ function buildApp(services: Services, logger: pino.Logger, options: ServerOption
     },
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => (json.$id as string) || `def-${i}` },
   });
-  app.register(swaggerUi, { routePrefix: "/docs", uiConfig: { docExpansion: "list", deepLinking: true } });
+  app.register(swaggerUi, { routePrefix: "/docs", uiConfig: { docExpansion: "list", deepLinking: true, validatorUrl: null } });
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
 
   app.register(healthRoutes);

@@ -31,8 +31,8 @@ describe("accounts", () => {
     jwks?.close();
   });
 
-  it("signs up, and the first user on an empty embedded instance is admin, the next is not", async () => {
-    const first = await signUp(t.url, "first@example.com");
+  it("signs up; the operator's setup token makes the first admin, later signups are users", async () => {
+    const first = await signUp(t.url, "first@example.com", { setup_token: t.server.services.auth.setupToken });
     expect(first.user).toMatchObject({ email: "first@example.com", role: "admin" });
     expect(first.tokens.token_type).toBe("bearer");
     expect(first.tokens.refresh_token).toMatch(/^agpt_rs_/);
@@ -70,7 +70,7 @@ describe("accounts", () => {
     expect(nobody.body.error.message).toBe(wrong.body.error.message);
   });
 
-  it("rotates refresh tokens: the new one works, the old one no longer does", async () => {
+  it("rotates refresh tokens: the new one works, a replayed old one fails and ends the session", async () => {
     const u = await signUp(t.url);
     const anon = client(t.url);
     const r1 = await anon.post("/api/auth/refresh", { refresh_token: u.tokens.refresh_token });
@@ -78,10 +78,11 @@ describe("accounts", () => {
     expect(r1.body.refresh_token).not.toBe(u.tokens.refresh_token);
     const me = await client(t.url, { authorization: `Bearer ${r1.body.access_token}` }).get("/api/auth/user");
     expect(me.body.id).toBe(u.user.id);
-    const replay = await anon.post("/api/auth/refresh", { refresh_token: u.tokens.refresh_token });
-    expect(replay.status).toBe(401);
     const r2 = await anon.post("/api/auth/refresh", { refresh_token: r1.body.refresh_token });
     expect(r2.status).toBe(200);
+    const replay = await anon.post("/api/auth/refresh", { refresh_token: u.tokens.refresh_token });
+    expect(replay.status).toBe(401);
+    expect((await anon.post("/api/auth/refresh", { refresh_token: r2.body.refresh_token })).status).toBe(401);
   });
 
   it("logout ends the session: its access token and refresh token stop working", async () => {

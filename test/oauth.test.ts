@@ -38,7 +38,7 @@ describe("OAuth 2.0 provider", () => {
 
   beforeAll(async () => {
     t = await startTestServer();
-    admin = await signUp(t.url); // the first account on an embedded instance is the admin
+    admin = await signUp(t.url, undefined, { setup_token: t.server.services.auth.setupToken });
     app = await register(admin.api, {
       name: "Third-party app",
       scopes: ["IDENTITY", "READ_GRAPH", "READ_RUN"],

@@ -42,6 +42,65 @@ describe("OpenAPI and docs", () => {
     expect(await res.text()).toContain("swagger");
   });
 
+  /**
+   * What a browser would do with a reference page under its CSP: every script and stylesheet it references is
+   * same-origin and loads, and inline scripts appear only where the page's CSP allows them.
+   */
+  async function loadsUnderItsCsp(pagePath: string) {
+    const res = await fetch(`${t.url}${pagePath}`);
+    expect(res.status).toBe(200);
+    const csp = res.headers.get("content-security-policy") ?? "";
+    const directive = (name: string) =>
+      (
+        csp
+          .split(";")
+          .map((d) => d.trim().split(/\s+/))
+          .find(([n]) => n === name) ?? []
+      ).slice(1);
+    const scriptSrc = directive("script-src");
+    expect(scriptSrc).toContain("'self'");
+    expect(directive("default-src")).toEqual(["'self'"]);
+    expect(directive("object-src")).toEqual(["'none'"]);
+    const html = await res.text();
+    const inline = [...html.matchAll(/<script(?![^>]*\bsrc=)[^>]*>([\s\S]*?)<\/script>/g)].filter((m) => m[1]?.trim());
+    if (inline.length > 0) expect(scriptSrc).toContain("'unsafe-inline'");
+    const base = new URL(res.url);
+    const assets = [...html.matchAll(/<(?:script[^>]*\bsrc|link[^>]*\bhref)="([^"]+)"/g)].map(
+      (m) => new URL(m[1] as string, base),
+    );
+    expect(assets.length).toBeGreaterThan(1);
+    for (const asset of assets) {
+      expect(asset.origin).toBe(base.origin);
+      expect((await fetch(asset)).status, asset.pathname).toBe(200);
+    }
+    return { csp, scriptSrc, inline: inline.length };
+  }
+
+  it("serves /docs and the External API reference pages under a CSP they work with", async () => {
+    const docs = await loadsUnderItsCsp("/docs/");
+    expect(docs.scriptSrc).not.toContain("'unsafe-inline'");
+    // The initializer fetches the document from /docs/json: same origin, so connect-src 'self' (default-src) allows it.
+    const spec = await fetch(`${t.url}/docs/json`);
+    expect((await spec.json()).openapi).toBe("3.1.0");
+    for (const path of ["/external-api/docs", "/external-api/v1/docs", "/external-api/v2/docs"]) {
+      expect((await loadsUnderItsCsp(path)).inline).toBe(1);
+    }
+  });
+
+  it("adds the usual hardening headers to API answers, without inline script", async () => {
+    const res = await fetch(`${t.url}/api/blocks`);
+    expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(res.headers.get("x-frame-options")).toBe("SAMEORIGIN");
+    expect(res.headers.get("referrer-policy")).toBe("no-referrer");
+    expect(res.headers.get("cross-origin-opener-policy")).toBe("same-origin");
+    const csp = res.headers.get("content-security-policy") ?? "";
+    expect(csp).toContain("frame-ancestors 'self'");
+    expect(csp).not.toMatch(/script-src[^;]*unsafe-inline/);
+    // Plain HTTP here: no HSTS and no upgrade of asset URLs to an https:// that does not exist.
+    expect(res.headers.get("strict-transport-security")).toBeNull();
+    expect(csp).not.toContain("upgrade-insecure-requests");
+  });
+
   it("answers /health and /ready", async () => {
     expect((await client(t.url).get("/health")).body).toEqual({ status: "healthy" });
     expect((await client(t.url).get("/ready")).body).toEqual({ status: "ready", database: "pglite" });

@@ -54,6 +54,14 @@ export function requireAnyScope(...scopes: Scope[]): preHandlerAsyncHookHandler 
   };
 }
 
+/**
+ * A signed-in admin (an Agentry session or an external IdP token of an admin). An admin's API key or an OAuth token
+ * an app holds on an admin's behalf acts with scopes, and no scope reaches the admin routes.
+ */
 export const requireAdmin: preHandlerAsyncHookHandler = async (request) => {
-  if (principalOf(request).user.role !== "admin") throw ApiError.forbidden("Admin access required");
+  const principal = principalOf(request);
+  if (principal.kind !== "session") {
+    throw ApiError.forbidden("Admin actions need a signed-in admin session, not an API key or OAuth token");
+  }
+  if (principal.user.role !== "admin") throw ApiError.forbidden("Admin access required");
 };

@@ -200,7 +200,10 @@ export class OAuthProvider {
     this.accessTtl = options.accessTokenTtlSeconds ?? ACCESS_TOKEN_TTL_SECONDS;
     this.refreshTtl = options.refreshTokenTtlSeconds ?? REFRESH_TOKEN_TTL_SECONDS;
     this.codeTtl = options.codeTtlSeconds ?? AUTHORIZATION_CODE_TTL_SECONDS;
-    if (options.auth) options.auth.oauthTokenResolver = (token) => this.resolveAccessToken(token);
+    if (options.auth) {
+      options.auth.oauthTokenResolver = (token) => this.resolveAccessToken(token);
+      options.auth.oauthRevalidator = (principal) => this.revalidate(principal);
+    }
   }
 
   private get db() {
@@ -370,6 +373,17 @@ export class OAuthProvider {
     }
     if (!input.refresh_token) throw new OAuthError("invalid_request", "refresh_token is required");
     const hash = sha256(input.refresh_token);
+    // A bad scope is the client's mistake, not a use: check it before the token is rotated away.
+    const requested = input.scope === undefined ? undefined : parseScopes(input.scope);
+    if (requested) {
+      const found = await repo.findTokenByHash(this.db, "refresh", hash);
+      if (found && found.token.applicationId === app.id && !found.token.revokedAt) {
+        const extra = requested.filter((s) => !found.token.scopes.includes(s));
+        if (requested.length === 0 || extra.length > 0) {
+          throw new OAuthError("invalid_scope", `The refresh token does not grant: ${extra.join(", ") || "(none)"}`);
+        }
+      }
+    }
     const now = new Date();
     const claimed = await repo.claimRefreshToken(this.db, hash, app.id, now);
     if (!claimed) {
@@ -385,11 +399,10 @@ export class OAuthProvider {
     }
     const granted = claimed.scopes.filter(isScope);
     let scopes = granted;
-    if (input.scope !== undefined) {
-      const requested = parseScopes(input.scope);
-      const extra = requested.filter((s) => !granted.includes(s as Scope));
-      if (requested.length === 0 || extra.length > 0) {
-        throw new OAuthError("invalid_scope", `The refresh token does not grant: ${extra.join(", ") || "(none)"}`);
+    if (requested) {
+      // Checked above already; a refresh token's scopes never change, so this only guards the invariant.
+      if (requested.length === 0 || requested.some((s) => !granted.includes(s as Scope))) {
+        throw new OAuthError("invalid_scope", "The refresh token does not grant the requested scope");
       }
       scopes = sortScopes(requested);
     }
@@ -452,18 +465,23 @@ export class OAuthProvider {
       if (!row) continue;
       if (kind === "refresh") await this.revokeGrant(row.userId, app.id, grantOf(row.id));
       this.cache.deleteWhere((e) => e?.tokenId === row.id);
+      this.options.auth?.notifyRevoked({ kind: "oauth", userId: row.userId });
       return;
     }
   }
 
-  /** RFC 7662: whether a token is live, and what it grants. */
-  async introspect(token: string, hint?: string): Promise<IntrospectionResult> {
+  /**
+   * RFC 7662: whether a token is live, and what it grants. A client learns only about its own tokens: another
+   * application's token answers inactive (RFC 7662 §4), so a token leaked to one app cannot be probed by another.
+   */
+  async introspect(client: OAuthAppRow, token: string, hint?: string): Promise<IntrospectionResult> {
     const hash = sha256(token);
     const order: Array<"access" | "refresh"> = hint === "refresh_token" ? ["refresh", "access"] : ["access", "refresh"];
     for (const kind of order) {
       const found = await repo.findTokenByHash(this.db, kind, hash);
       if (!found) continue;
       const { token: row, app } = found;
+      if (app.id !== client.id) return { active: false };
       if (row.revokedAt || row.expiresAt.getTime() <= Date.now() || !app.isActive) return { active: false };
       return {
         active: true,
@@ -495,6 +513,7 @@ export class OAuthProvider {
                 user: row.user,
                 kind: "oauth",
                 scopes: new Set(row.token.scopes.filter(isScope)),
+                oauthTokenId: row.token.id,
                 rateKey: `oauth:${row.token.id}`,
               },
               tokenId: row.token.id,
@@ -506,6 +525,15 @@ export class OAuthProvider {
     }
     if (!entry || entry.expiresAt <= Date.now()) return undefined;
     return entry.principal;
+  }
+
+  /** An OAuth principal as the database sees it now (for connections that outlive a request). */
+  private async revalidate(principal: Principal): Promise<Principal | undefined> {
+    if (!principal.oauthTokenId) return undefined;
+    const found = await repo.findAccessTokenById(this.db, principal.oauthTokenId);
+    if (!found || found.token.revokedAt || !found.app.isActive) return undefined;
+    if (found.token.expiresAt.getTime() <= Date.now()) return undefined;
+    return { ...principal, scopes: new Set(found.token.scopes.filter(isScope)) };
   }
 
   // ---- what a user has authorized ----
@@ -541,16 +569,19 @@ export class OAuthProvider {
     await repo.revokeUserAppTokens(this.db, userId, appId);
     await repo.deleteUnusedCodes(this.db, userId, appId);
     this.cache.deleteWhere((e) => e?.appId === appId && e.principal.user.id === userId);
+    this.options.auth?.notifyRevoked({ kind: "oauth", userId });
     return true;
   }
 
   private async revokeGrant(userId: string, appId: string, grantId: string): Promise<void> {
     await repo.revokeGrant(this.db, userId, appId, grantId);
     this.cache.deleteWhere((e) => e !== null && e.appId === appId && grantOf(e.tokenId) === grantId);
+    this.options.auth?.notifyRevoked({ kind: "oauth", userId });
   }
 
   private forgetApp(appId: string): void {
     this.cache.deleteWhere((e) => e?.appId === appId);
+    this.options.auth?.notifyRevoked({ kind: "oauth" });
   }
 }
 

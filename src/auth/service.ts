@@ -1,4 +1,5 @@
 // Who is calling: password sign-in with sessions, Agentry's own JWTs, external IdP JWTs, and API keys.
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { createRemoteJWKSet, decodeJwt, type JWTPayload, type JWTVerifyGetKey, jwtVerify, SignJWT } from "jose";
 import { ApiError } from "../core/errors.js";
 import { TtlCache } from "../core/ttl-cache.js";
@@ -20,9 +21,21 @@ export interface Principal {
   scopes: ReadonlySet<Scope>;
   sessionId?: string;
   apiKeyId?: string;
+  /** The OAuth access token's id (kind "oauth"). */
+  oauthTokenId?: string;
   /** What the rate limiter counts against. */
   rateKey: string;
 }
+
+/**
+ * A credential stopped being trusted in this process (logout, a reused refresh token, a key revoked or re-scoped, a
+ * role change, OAuth tokens revoked); long-lived connections re-check theirs on it.
+ */
+export type Revocation =
+  | { kind: "session"; id: string }
+  | { kind: "api_key"; id: string }
+  | { kind: "user"; id: string }
+  | { kind: "oauth"; userId?: string };
 
 export interface TokenPair {
   access_token: string;
@@ -40,14 +53,13 @@ export interface AuthServiceOptions {
   externalJwksUrl?: string;
   externalJwtIssuer?: string;
   externalJwtAudience?: string;
-  /** The first signup becomes admin (embedded instances only). */
-  firstUserIsAdmin: boolean;
 }
 
 const ISSUER = "agentry";
 const AUDIENCE = "authenticated";
 const API_KEY_PREFIX = "agpt_";
 const REFRESH_PREFIX = "agpt_rs_";
+const SETUP_PREFIX = "agpt_setup_";
 const ALL = new Set<Scope>(ALL_SCOPES);
 /** How long an authentication lookup is trusted before the database is asked again (other processes' revocations). */
 const CACHE_MS = 15_000;
@@ -69,7 +81,39 @@ export class AuthService {
     return this.options.db;
   }
 
-  async signup(input: { email: string; password: string; name?: string }): Promise<{ user: UserRow } & TokenPair> {
+  /**
+   * The secret that makes a signup the first admin. It is derived from the instance's JWT secret, so every process of
+   * one instance agrees on it and it is never stored; it is only shown to the operator (`agentry serve`'s console).
+   */
+  get setupToken(): string {
+    const mac = createHmac("sha256", this.options.jwtSecret).update("agentry first-admin setup").digest("base64url");
+    return `${SETUP_PREFIX}${mac}`;
+  }
+
+  /** The setup token while the instance has no admin yet; undefined once it has one. */
+  async pendingSetupToken(): Promise<string | undefined> {
+    return (await userRepo.countAdmins(this.db)) === 0 ? this.setupToken : undefined;
+  }
+
+  /**
+   * A new account. With the operator's `setupToken`, and while there is no admin, it becomes the admin; without it,
+   * always a normal user, so nobody on the network can claim an unconfigured instance.
+   */
+  async signup(input: {
+    email: string;
+    password: string;
+    name?: string;
+    setupToken?: string;
+  }): Promise<{ user: UserRow } & TokenPair> {
+    const wantsAdmin = input.setupToken !== undefined;
+    if (wantsAdmin) {
+      if (!safeEqual(input.setupToken as string, this.setupToken)) throw ApiError.forbidden("Invalid setup token");
+      if ((await userRepo.countAdmins(this.db)) > 0) {
+        throw ApiError.conflict("This instance already has an admin; sign up without setup_token", {
+          field: "setup_token",
+        });
+      }
+    }
     const passwordHash = await hashPassword(input.password);
     const user = await userRepo.insertUser(this.db, {
       id: newId(),
@@ -78,7 +122,7 @@ export class AuthService {
       passwordHash,
     });
     if (!user) throw ApiError.conflict("A user with this email already exists", { field: "email" });
-    if (this.options.firstUserIsAdmin && (await userRepo.promoteIfOnlyUser(this.db, user.id))) user.role = "admin";
+    if (wantsAdmin && (await userRepo.promoteIfNoAdmin(this.db, user.id))) user.role = "admin";
     return { user, ...(await this.startSession(user)) };
   }
 
@@ -90,18 +134,32 @@ export class AuthService {
     return { user, ...(await this.startSession(user)) };
   }
 
+  /**
+   * Rotates the refresh token. A refresh token that was already rotated away and comes back means two parties hold
+   * the session's tokens, so the whole session ends: its newest refresh token and its access tokens too.
+   */
   async refresh(refreshToken: string): Promise<TokenPair> {
+    const invalid = () => ApiError.unauthorized("Invalid or expired refresh token");
     const oldHash = sha256(refreshToken);
     const session = await sessionRepo.findSessionByRefreshHash(this.db, oldHash);
-    if (!session || session.revokedAt || session.expiresAt.getTime() < Date.now()) {
-      throw ApiError.unauthorized("Invalid or expired refresh token");
+    if (!session) {
+      const sessionId = this.sessionOfRefreshToken(refreshToken);
+      const reused = sessionId ? await sessionRepo.findSession(this.db, sessionId) : undefined;
+      if (reused && !reused.revokedAt) {
+        await this.logout(reused.id);
+        throw ApiError.unauthorized("The refresh token was already used; the session has ended");
+      }
+      throw invalid();
     }
+    if (session.revokedAt || session.expiresAt.getTime() < Date.now()) throw invalid();
     const user = await userRepo.findUserById(this.db, session.userId);
-    if (!user) throw ApiError.unauthorized("Invalid or expired refresh token");
-    const next = generateSecret(REFRESH_PREFIX);
+    if (!user) throw invalid();
+    const next = this.newRefreshToken(session.id);
     const expiresAt = new Date(Date.now() + this.options.refreshTokenTtlSeconds * 1000);
     if (!(await sessionRepo.rotateRefreshToken(this.db, session.id, oldHash, sha256(next), expiresAt))) {
-      throw ApiError.unauthorized("Invalid or expired refresh token");
+      // Another refresh with the same token won the rotation: the token was used twice.
+      await this.logout(session.id);
+      throw ApiError.unauthorized("The refresh token was already used; the session has ended");
     }
     return {
       access_token: await this.signAccessToken(user, session.id),
@@ -111,10 +169,70 @@ export class AuthService {
     };
   }
 
+  /**
+   * `agpt_rs_<session id>.<nonce>.<mac>`: the session stores only its current token's hash, so the MAC is what shows
+   * that an unknown token is a genuine old one of that session (a reuse), not a guess naming someone's session.
+   */
+  private newRefreshToken(sessionId: string): string {
+    const body = `${sessionId}.${randomBytes(16).toString("base64url")}`;
+    return `${REFRESH_PREFIX}${body}.${this.refreshMac(body)}`;
+  }
+
+  private refreshMac(body: string): string {
+    return createHmac("sha256", this.options.jwtSecret).update(`refresh:${body}`).digest("base64url");
+  }
+
+  private sessionOfRefreshToken(token: string): string | undefined {
+    if (!token.startsWith(REFRESH_PREFIX)) return undefined;
+    const parts = token.slice(REFRESH_PREFIX.length).split(".");
+    if (parts.length !== 3) return undefined;
+    const [sessionId, nonce, mac] = parts as [string, string, string];
+    return safeEqual(mac, this.refreshMac(`${sessionId}.${nonce}`)) ? sessionId : undefined;
+  }
+
   /** Ends the session: its refresh token and every access token issued for it stop working at once. */
   async logout(sessionId: string): Promise<void> {
     await sessionRepo.revokeSession(this.db, sessionId);
     this.sessionCache.delete(sessionId);
+    this.notifyRevoked({ kind: "session", id: sessionId });
+  }
+
+  private readonly revocationListeners = new Set<(event: Revocation) => void>();
+
+  /** Subscribes to this process's revocations; returns the unsubscribe function. */
+  onRevoked(listener: (event: Revocation) => void): () => void {
+    this.revocationListeners.add(listener);
+    return () => this.revocationListeners.delete(listener);
+  }
+
+  notifyRevoked(event: Revocation): void {
+    for (const listener of this.revocationListeners) listener(event);
+  }
+
+  /** Hook for re-checking OAuth access tokens; the OAuth provider installs it. */
+  oauthRevalidator?: (principal: Principal) => Promise<Principal | undefined>;
+
+  /**
+   * The caller as the database sees it now, bypassing the caches, or undefined when its credential no longer works
+   * (session ended, key revoked or suspended, user deleted, OAuth token revoked or expired). For connections that
+   * outlive a request; an access token's own expiry does not end a live session's connection.
+   */
+  async revalidate(principal: Principal): Promise<Principal | undefined> {
+    const user = await userRepo.findUserById(this.db, principal.user.id);
+    if (!user) return undefined;
+    if (principal.kind === "session") {
+      if (principal.sessionId) {
+        const session = await sessionRepo.findSession(this.db, principal.sessionId);
+        if (!session || session.revokedAt || session.expiresAt.getTime() <= Date.now()) return undefined;
+      }
+      return { ...principal, user };
+    }
+    if (principal.kind === "api_key") {
+      const key = await apiKeyRepo.findApiKey(this.db, user.id, principal.apiKeyId as string);
+      if (key?.status !== "ACTIVE") return undefined;
+      return { ...principal, user, scopes: new Set(key.permissions as Scope[]) };
+    }
+    return this.oauthRevalidator ? this.oauthRevalidator({ ...principal, user }) : undefined;
   }
 
   /** Resolves the caller from request headers; undefined when no credentials were sent. */
@@ -251,12 +369,14 @@ export class AuthService {
   /** Called after a key is revoked, suspended or re-scoped, so this process stops trusting its cached form. */
   forgetApiKey(id: string): void {
     this.keyCache.deleteWhere((entry) => entry?.principal.apiKeyId === id);
+    this.notifyRevoked({ kind: "api_key", id });
   }
 
   /** Called after a user's role changes. */
   forgetUser(id: string): void {
     this.keyCache.deleteWhere((entry) => entry?.principal.user.id === id);
     this.sessionCache.deleteWhere((p) => p?.user.id === id);
+    this.notifyRevoked({ kind: "user", id });
   }
 
   async createApiKey(
@@ -283,8 +403,8 @@ export class AuthService {
   }
 
   private async startSession(user: UserRow): Promise<TokenPair> {
-    const refresh = generateSecret(REFRESH_PREFIX);
     const id = newId();
+    const refresh = this.newRefreshToken(id);
     await sessionRepo.insertSession(this.db, {
       id,
       userId: user.id,
@@ -310,6 +430,12 @@ export class AuthService {
       .setExpirationTime(`${this.options.accessTokenTtlSeconds}s`)
       .sign(this.options.jwtSecret);
   }
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 const DUMMY_HASH =

@@ -1,4 +1,6 @@
 // The `agentry` command line: serve, migrate, admin create-user, keys create.
+import fs from "node:fs";
+import path from "node:path";
 import { parseArgs } from "node:util";
 import { hashPassword } from "../auth/passwords.js";
 import { ALL_SCOPES, isScope } from "../auth/scopes.js";
@@ -59,15 +61,10 @@ async function serve(argv: string[]) {
   const config = configFrom(values);
   const server = await createServer(config);
   const url = await server.listen();
-  const count = await users.countUsers(server.services.database.db);
   const storage = server.services.database.kind === "pglite" ? `embedded (${config.dataDir})` : "PostgreSQL";
-  process.stdout.write(
-    `Agentry is running at ${url}\nAPI reference: ${url}/docs\nStorage: ${storage}\n` +
-      (count === 0
-        ? `No users yet: sign up with POST ${url}/api/auth/signup (the first user becomes admin),\n` +
-          "or run `agentry admin create-user --email you@example.com --admin`.\n"
-        : ""),
-  );
+  process.stdout.write(`Agentry is running at ${url}\nAPI reference: ${url}/docs\nStorage: ${storage}\n`);
+  const setupToken = await server.services.auth.pendingSetupToken();
+  process.stdout.write(firstAdminNotice(url, config.dataDir, setupToken, process.stdout.isTTY === true));
   let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -94,6 +91,29 @@ async function serve(argv: string[]) {
   };
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
+}
+
+/**
+ * While there is no admin, the setup token goes to the operator only: onto the terminal (as Jupyter shows its token),
+ * or, when stdout is not a terminal (and may be a shipped log), into a 0600 file in the data dir.
+ */
+function firstAdminNotice(url: string, dataDir: string, token: string | undefined, tty: boolean): string {
+  const file = path.join(dataDir, "setup-token");
+  if (!token) {
+    fs.rmSync(file, { force: true });
+    return "";
+  }
+  if (!tty) {
+    fs.mkdirSync(dataDir, { recursive: true });
+    fs.writeFileSync(file, `${token}\n`, { mode: 0o600 });
+    fs.chmodSync(file, 0o600);
+  }
+  return (
+    "No admin yet: run `agentry admin create-user --email you@example.com --admin`, or sign up as the admin with " +
+    (tty ? "this setup token:\n" : `the setup token in ${file}:\n`) +
+    `  curl -X POST ${url}/api/auth/signup -H 'content-type: application/json' \\\n` +
+    `    -d '{"email":"you@example.com","password":"…","setup_token":"${tty ? token : "<setup token>"}"}'\n`
+  );
 }
 
 async function migrate(argv: string[]) {
@@ -162,7 +182,6 @@ async function createKey(argv: string[]) {
       jwtSecret: secrets.jwtSecret,
       accessTokenTtlSeconds: config.auth.accessTokenTtlSeconds,
       refreshTokenTtlSeconds: config.auth.refreshTokenTtlSeconds,
-      firstUserIsAdmin: false,
     });
     const { plainText, row } = await auth.createApiKey(user, {
       name: values.name ?? "CLI key",

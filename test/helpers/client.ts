@@ -37,9 +37,13 @@ export function client(baseUrl: string, auth: Record<string, string> = {}): Clie
 }
 
 let counter = 0;
-/** Signs up a new user and returns a client authenticated as them. */
-export async function signUp(baseUrl: string, email = `user${Date.now()}-${counter++}@example.com`) {
-  const res = await client(baseUrl).post("/api/auth/signup", { email, password: "correct horse battery" });
+/** Signs up a new user and returns a client authenticated as them; `extra` adds fields (e.g. `setup_token`). */
+export async function signUp(
+  baseUrl: string,
+  email = `user${Date.now()}-${counter++}@example.com`,
+  extra: Record<string, unknown> = {},
+) {
+  const res = await client(baseUrl).post("/api/auth/signup", { email, password: "correct horse battery", ...extra });
   if (res.status !== 201) throw new Error(`signup failed: ${res.status} ${JSON.stringify(res.body)}`);
   return {
     email,

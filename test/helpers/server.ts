@@ -38,6 +38,7 @@ export async function startTestServer(
       rateLimit: { enabled: false, ...overrides.rateLimit },
       // Closing a test server ends its runs at once instead of waiting for them.
       runLifecycle: { shutdownGraceSeconds: 0, ...overrides.runLifecycle },
+      authThrottle: { enabled: false, ...overrides.authThrottle },
     },
   );
   const server = await createServer(config, { logStream: { write: (line) => void logs.push(line) }, ...options });

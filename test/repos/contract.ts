@@ -17,15 +17,17 @@ export function repositoryContract(open: () => Promise<{ database: Database; cle
     await cleanup?.();
   });
 
-  it("stores users with lower-cased unique emails; the only user can be promoted, not a second one", async () => {
+  it("stores users with lower-cased unique emails; the first admin is promoted only while there is none", async () => {
     const db = database.db;
     const a = await users.insertUser(db, { id: newId(), email: "Ada@Example.com", name: "Ada" });
     expect(a?.email).toBe("ada@example.com");
     expect(await users.insertUser(db, { id: newId(), email: "ADA@example.com" })).toBeUndefined();
     expect((await users.findUserByEmail(db, "ada@EXAMPLE.com"))?.id).toBe(a?.id);
-    expect(await users.promoteIfOnlyUser(db, a?.id as string)).toBe(true);
+    expect(await users.countAdmins(db)).toBe(0);
+    expect(await users.promoteIfNoAdmin(db, a?.id as string)).toBe(true);
+    expect(await users.countAdmins(db)).toBe(1);
     const b = await users.insertUser(db, { id: newId(), email: "bob@example.com" });
-    expect(await users.promoteIfOnlyUser(db, b?.id as string)).toBe(false);
+    expect(await users.promoteIfNoAdmin(db, b?.id as string)).toBe(false);
     expect((await users.findUserById(db, b?.id as string))?.role).toBe("user");
     const page = await users.listUsers(db, 1, 1);
     expect(page.total).toBe(2);

@@ -25,7 +25,7 @@ describe("server on PostgreSQL", () => {
     await pg?.drop();
   });
 
-  it("migrates, signs up (no automatic admin outside embedded mode), and authenticates keys", async () => {
+  it("migrates, signs up (a user, not an admin, without the setup token), and authenticates keys", async () => {
     expect((await client(t.url).get("/ready")).body).toEqual({ status: "ready", database: "postgres" });
     const u = await signUp(t.url);
     expect(u.user.role).toBe("user");

@@ -1,12 +1,14 @@
 // /api/admin/oauth/apps: registering OAuth applications (client secret shown once), for admins only.
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { type Static, Type } from "@sinclair/typebox";
+import type { FastifyReply } from "fastify";
 import { GRANT_TYPES, isValidRedirectUri, type OAuthAppRow, OAuthProvider } from "../../auth/oauth-provider.js";
 import { ALL_SCOPES } from "../../auth/scopes.js";
 import { ApiError } from "../../core/errors.js";
 import * as repo from "../../infra/db/repos/oauth.js";
 import * as users from "../../infra/db/repos/users.js";
 import { principalOf, requireAdmin, requireUser } from "../auth-hooks.js";
+import { noStore } from "../oauth/common.js";
 import { DateTime, errors, IdParam, Nullable } from "../schemas.js";
 
 const Scope = Type.Union(
@@ -135,6 +137,7 @@ export const adminOauthAppRoutes: FastifyPluginAsyncTypebox = async (app) => {
         ownerId,
       });
       request.log.info({ app_id: row.id, client_id: row.clientId }, "oauth application registered");
+      noStore(reply);
       return reply.status(201).send({ application: appJSON(row), client_secret_plaintext: clientSecret });
     },
   );
@@ -247,10 +250,14 @@ export const adminOauthAppRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
   };
-  const handleRotate = async (request: { params: { id: string }; log: { info: (o: object, m: string) => void } }) => {
+  const handleRotate = async (
+    request: { params: { id: string }; log: { info: (o: object, m: string) => void } },
+    reply: FastifyReply,
+  ) => {
     const clientSecret = await provider.rotateSecret(request.params.id);
     if (!clientSecret) throw ApiError.notFound("OAuth application");
     request.log.info({ app_id: request.params.id }, "oauth client secret rotated");
+    noStore(reply);
     return { client_secret: clientSecret };
   };
   app.post("/:id/rotate-secret", rotate, handleRotate);

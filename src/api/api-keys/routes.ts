@@ -5,6 +5,7 @@ import { ALL_SCOPES } from "../../auth/scopes.js";
 import { ApiError } from "../../core/errors.js";
 import * as repo from "../../infra/db/repos/api-keys.js";
 import { principalOf, requireSession } from "../auth-hooks.js";
+import { noStore } from "../oauth/common.js";
 import { DateTime, errors, IdParam, Nullable } from "../schemas.js";
 
 const Permission = Type.Union(
@@ -75,8 +76,9 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox = async (app) => {
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { row, plainText } = await auth.createApiKey(principalOf(request).user, request.body);
+      noStore(reply);
       return { api_key: keyJSON(row), plain_text_key: plainText };
     },
   );

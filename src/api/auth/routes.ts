@@ -4,6 +4,7 @@ import { Type } from "@sinclair/typebox";
 import type { UserRow } from "../../auth/service.js";
 import { ApiError } from "../../core/errors.js";
 import { principalOf, requireScope, requireUser } from "../auth-hooks.js";
+import { noStore } from "../oauth/common.js";
 import { DateTime, errors, Nullable } from "../schemas.js";
 
 export const User = Type.Object(
@@ -57,7 +58,17 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ signupEnabled: boolean }> =
         tags,
         summary: "Create an account with email and password",
         body: Type.Object(
-          { email: Email, password: Password, name: Type.Optional(Type.String({ maxLength: 200 })) },
+          {
+            email: Email,
+            password: Password,
+            name: Type.Optional(Type.String({ maxLength: 200 })),
+            setup_token: Type.Optional(
+              Type.String({
+                maxLength: 200,
+                description: "The one the server prints at start while it has no admin: this account becomes the admin",
+              }),
+            ),
+          },
           { additionalProperties: false },
         ),
         response: { 201: SessionResponse, ...errors(403, 409, 422, 429) },
@@ -65,7 +76,9 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ signupEnabled: boolean }> =
     },
     async (request, reply) => {
       if (!opts.signupEnabled) throw ApiError.forbidden("Sign-up is disabled on this instance");
-      const { user, ...tokens } = await auth.signup(request.body);
+      const { setup_token, ...account } = request.body;
+      const { user, ...tokens } = await auth.signup({ ...account, setupToken: setup_token });
+      noStore(reply);
       return reply.status(201).send({ ...tokens, user: userJSON(user) });
     },
   );
@@ -80,8 +93,9 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ signupEnabled: boolean }> =
         response: { 200: SessionResponse, ...errors(401, 422, 429) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { user, ...tokens } = await auth.login(request.body.email, request.body.password);
+      noStore(reply);
       return { ...tokens, user: userJSON(user) };
     },
   );
@@ -99,7 +113,11 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ signupEnabled: boolean }> =
         response: { 200: TokenResponse, ...errors(401, 422, 429) },
       },
     },
-    async (request) => auth.refresh(request.body.refresh_token),
+    async (request, reply) => {
+      const tokens = await auth.refresh(request.body.refresh_token);
+      noStore(reply);
+      return tokens;
+    },
   );
 
   app.post(

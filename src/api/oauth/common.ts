@@ -3,10 +3,16 @@ import { Type } from "@sinclair/typebox";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Config } from "../../config.js";
 
-/** The issuer (RFC 8414): the configured public URL, else the origin the request came to. */
-export function issuerOf(request: FastifyRequest, config: Pick<Config, "publicUrl">): string {
+/**
+ * The issuer (RFC 8414) and base of every URL handed to clients: the configured public URL, else the configured
+ * host and the port listened on. Never the request's Host header, which the caller chooses.
+ */
+export function issuerOf(request: FastifyRequest, config: Pick<Config, "publicUrl" | "host" | "port">): string {
   if (config.publicUrl) return config.publicUrl.replace(/\/+$/, "");
-  return `${request.protocol}://${request.host}`;
+  const address = request.server.server.address();
+  const port = typeof address === "object" && address ? address.port : config.port;
+  const host = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
+  return `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
 }
 
 /** RFC 6749 §5.2: what OAuth client libraries parse, instead of the platform's error envelope. */

@@ -219,7 +219,9 @@ export const oauthTokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         summary: "Introspect a token (RFC 7662)",
-        description: "Client-authenticated. An unknown, expired or revoked token answers `{active: false}`.",
+        description:
+          "Client-authenticated. An unknown, expired or revoked token, or another client's token, answers " +
+          "`{active: false}`.",
         consumes: [FORM, "application/json"],
         body: TokenOnly,
         response: { 200: Introspection, ...oauthErrors },
@@ -228,9 +230,9 @@ export const oauthTokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       noStore(reply);
       const body = (request.body ?? {}) as Fields;
-      await authenticated(request, body);
+      const client = await authenticated(request, body);
       if (!body.token) throw new OAuthError("invalid_request", "token is required");
-      return provider.introspect(body.token, body.token_type_hint);
+      return provider.introspect(client, body.token, body.token_type_hint);
     },
   );
 };

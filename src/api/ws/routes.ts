@@ -1,7 +1,7 @@
 // /ws: AutoGPT's WebSocket protocol. Subscribe to a run or to all runs of a graph; receive its execution events.
 import type { FastifyPluginAsync } from "fastify";
 import type { WebSocket } from "ws";
-import type { Principal } from "../../auth/service.js";
+import type { Principal, Revocation } from "../../auth/service.js";
 import { ApiError } from "../../core/errors.js";
 import type { ExecutionEvent } from "../../engine/types.js";
 import * as repo from "../../infra/db/repos/executions.js";
@@ -26,11 +26,36 @@ function message(method: Method, fields: { data?: unknown; success?: boolean | n
   });
 }
 
+/** Policy violation (RFC 6455 §7.4.1): the credential the connection was opened with no longer holds. */
+const CREDENTIAL_ENDED = 1008;
+
+function affects(event: Revocation, principal: Principal): boolean {
+  switch (event.kind) {
+    case "session":
+      return principal.sessionId === event.id;
+    case "api_key":
+      return principal.apiKeyId === event.id;
+    case "user":
+      return principal.user.id === event.id;
+    case "oauth":
+      return principal.kind === "oauth" && (event.userId === undefined || event.userId === principal.user.id);
+  }
+}
+
+function endedReason(principal: Principal): string {
+  if (principal.kind === "api_key") return "API key revoked";
+  if (principal.kind === "oauth") return "Access token revoked";
+  return "Session ended";
+}
+
+const canRead = (principal: Principal) => principal.kind === "session" || principal.scopes.has("READ_RUN");
+
 const execChannel = (userId: string, graphExecId: string) => `${userId}|graph_exec#${graphExecId}`;
 const graphChannel = (userId: string, graphId: string) => `${userId}|graph#${graphId}|executions`;
 
 export const wsRoutes: FastifyPluginAsync = async (app) => {
-  const { auth, events, database, loadGraph } = app.services;
+  const { auth, events, database, loadGraph, config } = app.services;
+  const revalidateSeconds = config.websocket.revalidateSeconds;
   const channels = new Map<string, Set<WebSocket>>();
 
   const unsubscribeBus = events.subscribe((event: ExecutionEvent) => {
@@ -44,6 +69,14 @@ export const wsRoutes: FastifyPluginAsync = async (app) => {
     }
   });
   app.addHook("onClose", async () => unsubscribeBus());
+
+  // A connection outlives the request that authenticated it: it re-checks its credential on this process's
+  // revocations at once, and every `revalidateSeconds` for revocations made elsewhere (other processes, the database).
+  const checks = new Set<{ principal: Principal; check: () => void }>();
+  const unsubscribeRevocations = auth.onRevoked((event: Revocation) => {
+    for (const entry of checks) if (affects(event, entry.principal)) entry.check();
+  });
+  app.addHook("onClose", async () => unsubscribeRevocations());
 
   async function identify(request: { principal?: Principal; query: unknown }): Promise<Principal | undefined> {
     if (request.principal) return request.principal;
@@ -74,6 +107,8 @@ export const wsRoutes: FastifyPluginAsync = async (app) => {
       try {
         principal = await identify(request);
       } catch {
+        // A guessed ?token counts like a guessed header credential (counted by the HTTP layer).
+        await app.authThrottle?.failed(request).catch(() => {});
         socket.close(4003, "Invalid token");
         return;
       }
@@ -81,11 +116,33 @@ export const wsRoutes: FastifyPluginAsync = async (app) => {
         socket.close(4001, "Missing authentication token");
         return;
       }
-      if (principal.kind !== "session" && !principal.scopes.has("READ_RUN")) {
+      if (!canRead(principal)) {
         socket.close(4003, "Missing required scope: READ_RUN");
         return;
       }
+      // The client may have gone while it was being authenticated: nothing to watch then.
+      if (socket.readyState !== socket.OPEN) return;
       const userId = principal.user.id;
+      const opened = principal;
+      let checking = false;
+      const check = async () => {
+        if (checking || socket.readyState !== socket.OPEN) return;
+        checking = true;
+        try {
+          const now = await auth.revalidate(opened);
+          if (!now) socket.close(CREDENTIAL_ENDED, endedReason(opened));
+          else if (!canRead(now)) socket.close(CREDENTIAL_ENDED, "Missing required scope: READ_RUN");
+        } catch (err) {
+          // The database is unreachable: keep the connection, the next check decides.
+          request.log.warn({ err }, "websocket credential check failed");
+        } finally {
+          checking = false;
+        }
+      };
+      const entry = { principal: opened, check: () => void check() };
+      checks.add(entry);
+      const timer = revalidateSeconds > 0 ? setInterval(entry.check, revalidateSeconds * 1000) : undefined;
+      timer?.unref();
       const mine = new Set<string>();
       const join = (channel: string) => {
         let set = channels.get(channel);
@@ -102,6 +159,8 @@ export const wsRoutes: FastifyPluginAsync = async (app) => {
       const fail = (error: string) => socket.send(message("error", { success: false, error }));
 
       socket.on("close", () => {
+        clearInterval(timer);
+        checks.delete(entry);
         for (const channel of [...mine]) leave(channel);
       });
       onMessage = async (raw) => {

@@ -1,4 +1,5 @@
 // Opens the database (embedded PGlite in the data dir, or PostgreSQL from DATABASE_URL) and applies migrations.
+import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -26,25 +27,41 @@ const migrationsFolder = fileURLToPath(new URL("./migrations", import.meta.url))
 /** Thrown when another live process holds the embedded data directory. */
 export class DataDirLockedError extends Error {}
 
+/** What the lock file records: enough to tell our holder from an unrelated process that reuses its PID later. */
+interface LockOwner {
+  pid: number;
+  /** Start time of the process (clock ticks since boot, /proc/<pid>/stat field 22), where /proc exists. */
+  start_time?: string;
+  /** Random per process, so a lock can be told apart from another one with the same pid. */
+  instance: string;
+}
+
+const INSTANCE = randomUUID();
+
 /**
- * Two PGlite instances on one directory silently lose writes (see DESIGN.md), so the embedded
- * mode takes an exclusive lock file; a stale lock left by a dead process is taken over.
+ * Two PGlite instances on one directory silently lose writes (see DESIGN.md), so the embedded mode takes an exclusive
+ * lock file. A lock left by a process that is gone is taken over, and so is one whose PID now belongs to another
+ * process (after a crash and a reboot, PIDs are reused): a different start time, or a process that is not Node.
  */
 function lockDataDir(dataDir: string): () => void {
   fs.mkdirSync(dataDir, { recursive: true });
   const lockPath = path.join(dataDir, "agentry.lock");
-  for (let attempt = 0; attempt < 2; attempt++) {
+  const mine: LockOwner = { pid: process.pid, start_time: processStartTime(process.pid), instance: INSTANCE };
+  for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const fd = fs.openSync(lockPath, "wx");
-      fs.writeSync(fd, String(process.pid));
+      fs.writeSync(fd, JSON.stringify(mine));
       fs.closeSync(fd);
-      return () => fs.rmSync(lockPath, { force: true });
+      return () => {
+        // Only our own lock: another process may have taken over a lock it judged stale.
+        if (readLock(lockPath)?.instance === INSTANCE) fs.rmSync(lockPath, { force: true });
+      };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-      const pid = Number(fs.readFileSync(lockPath, "utf8"));
-      if (pid && pid !== process.pid && isAlive(pid)) {
+      const owner = readLock(lockPath);
+      if (owner && owner.pid !== process.pid && holdsLock(owner)) {
         throw new DataDirLockedError(
-          `The data directory ${dataDir} is in use by another Agentry process (pid ${pid}). ` +
+          `The data directory ${dataDir} is in use by another Agentry process (pid ${owner.pid}). ` +
             "Stop it first, or use another --data-dir; to run several processes, use PostgreSQL (DATABASE_URL).",
         );
       }
@@ -52,6 +69,56 @@ function lockDataDir(dataDir: string): () => void {
     }
   }
   throw new DataDirLockedError(`Could not lock the data directory ${dataDir}`);
+}
+
+/** The lock's owner; a lock from before owners were recorded holds just the pid. */
+function readLock(lockPath: string): LockOwner | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(lockPath, "utf8").trim();
+  } catch {
+    return undefined;
+  }
+  if (/^\d+$/.test(text)) return { pid: Number(text), instance: "" };
+  try {
+    const parsed = JSON.parse(text) as Partial<LockOwner>;
+    if (typeof parsed.pid === "number" && Number.isInteger(parsed.pid) && parsed.pid > 0) {
+      return {
+        pid: parsed.pid,
+        start_time: typeof parsed.start_time === "string" ? parsed.start_time : undefined,
+        instance: typeof parsed.instance === "string" ? parsed.instance : "",
+      };
+    }
+  } catch {}
+  return undefined;
+}
+
+/** Whether the recorded process is still the one that took the lock. */
+function holdsLock(owner: LockOwner): boolean {
+  if (!isAlive(owner.pid)) return false;
+  const started = processStartTime(owner.pid);
+  if (owner.start_time !== undefined && started !== undefined) return owner.start_time === started;
+  // No start time to compare (an old lock file, or no /proc): judge by what the process is.
+  const command = processCommand(owner.pid);
+  return command === undefined || /\b(node|agentry|tsx)\b/.test(command);
+}
+
+/** Field 22 of /proc/<pid>/stat; the name (field 2) may hold spaces and parentheses, so count from its end. */
+function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  } catch {
+    return undefined;
+  }
+}
+
+function processCommand(pid: number): string | undefined {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
+  } catch {
+    return undefined;
+  }
 }
 
 function isAlive(pid: number): boolean {

@@ -150,6 +150,20 @@ export function prepareAccessTokenLookup(db: Db) {
     (await query.execute({ hash }))[0];
 }
 
+/** An access token by id with its application: re-checking a long-lived connection's token. */
+export async function findAccessTokenById(
+  db: Db,
+  id: string,
+): Promise<{ token: OAuthTokenRow; app: OAuthAppRow } | undefined> {
+  const [row] = await db
+    .select({ token: oauthAccessTokens, app: oauthApplications })
+    .from(oauthAccessTokens)
+    .innerJoin(oauthApplications, eq(oauthApplications.id, oauthAccessTokens.applicationId))
+    .where(eq(oauthAccessTokens.id, id))
+    .limit(1);
+  return row;
+}
+
 export async function findTokenByHash(
   db: Db,
   kind: "access" | "refresh",

@@ -27,14 +27,19 @@ export async function insertUser(
   return row;
 }
 
-/** Makes `id` an admin if it is the only user: the first signup on a fresh embedded instance. */
-export async function promoteIfOnlyUser(db: Db, id: string): Promise<boolean> {
+/** Makes `id` an admin if the instance has none yet: the first-admin setup. */
+export async function promoteIfNoAdmin(db: Db, id: string): Promise<boolean> {
   const rows = await db
     .update(users)
-    .set({ role: "admin" })
-    .where(sql`${users.id} = ${id} and (select count(*) from ${users}) = 1`)
+    .set({ role: "admin", updatedAt: new Date() })
+    .where(sql`${users.id} = ${id} and not exists (select 1 from ${users} where ${users.role} = 'admin')`)
     .returning({ id: users.id });
   return rows.length === 1;
+}
+
+export async function countAdmins(db: Db): Promise<number> {
+  const [row] = await db.select({ n: count() }).from(users).where(eq(users.role, "admin"));
+  return Number(row?.n ?? 0);
 }
 
 export async function setUserRole(db: Db, id: string, role: "user" | "admin"): Promise<UserRow | undefined> {
