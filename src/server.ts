@@ -13,6 +13,7 @@ import { authRoutes, User } from "./api/auth/routes.js";
 import { blockRoutes } from "./api/blocks/routes.js";
 import { registerAuthentication } from "./api/auth-hooks.js";
 import { registerErrorHandling } from "./api/errors.js";
+import { registerInputGuards } from "./api/input-guards.js";
 import { graphRoutes } from "./api/graphs/routes.js";
 import { registerExternalDocs } from "./api/external/docs.js";
 import { externalV1 } from "./api/external/v1/index.js";
@@ -39,6 +40,7 @@ import { Scheduler } from "./engine/scheduler.js";
 import { ExecutionService } from "./engine/service.js";
 import type { EventBus, ExecutionQueue } from "./engine/types.js";
 import { type Database, openDatabase } from "./infra/db/index.js";
+import { errorForLog } from "./infra/db/errors.js";
 import { getGraphForRun } from "./infra/db/repos/graphs.js";
 import { MemoryEventBus } from "./infra/events/memory.js";
 import { MemoryExecutionQueue } from "./infra/queue/memory.js";
@@ -111,6 +113,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       level: config.logLevel,
       redact: ["req.headers.authorization", 'req.headers["x-api-key"]', "req.headers.cookie"],
       serializers: {
+        // Failed queries carry their SQL parameters (user data, credentials): logged as a summary without them.
+        err: errorForLog,
         req: (req: { method: string; url: string; ip?: string }) => ({
           method: req.method,
           url: redactUrl(req.url),
@@ -143,6 +147,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       events,
       executor,
       loadGraph,
+      encryptionKey: secrets.encryptionKey,
       validateForRun: (graph, inputs) => validateGraph(graph, { forRun: true, inputs }),
     });
     const redis = config.redisUrl ? connectRedis(config.redisUrl) : undefined;
@@ -153,7 +158,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
         redis.disconnect();
       });
     }
-    const scheduler = config.executor.enabled ? new Scheduler({ db: database.db, executions, log: logger }) : undefined;
+    const scheduler = config.executor.enabled ? new Scheduler({ db: database.db, executions, log: logger, encryptionKey: secrets.encryptionKey }) : undefined;
     const services: Services = {
       config,
       database,
@@ -221,6 +226,7 @@ function buildApp(services: Services, logger: pino.Logger, options: ServerOption
     app.addSchema(schema);
   }
   registerErrorHandling(app);
+  registerInputGuards(app);
   app.addHook("onRequest", async (request, reply) => {
     reply.header("x-request-id", request.id);
   });

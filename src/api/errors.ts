@@ -1,6 +1,7 @@
 // Turns every failure (thrown ApiError, schema validation, body parsing, unknown route) into the spec's envelope.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { ApiError } from "../core/errors.js";
+import { isBadValueError, isDatabaseUnavailable } from "../infra/db/errors.js";
 
 export function envelope(err: ApiError) {
   return { error: { code: err.code, message: err.message, details: err.details } };
@@ -56,9 +57,13 @@ function fromFastifyError(err: FastifyError): ApiError {
     case "FST_ERR_CTP_INVALID_CONTENT_LENGTH":
       return ApiError.badRequest("Invalid Content-Length");
   }
-  // PostgreSQL refuses NUL characters and invalid byte sequences in text: bad input, not a server fault.
-  const pgCode = (err as { code?: string; cause?: { code?: string } }).cause?.code ?? err.code;
-  if (pgCode === "22P05" || pgCode === "22021") return ApiError.badRequest("The request contains characters that cannot be stored (NUL)");
+  if (isDatabaseUnavailable(err)) {
+    return new ApiError("SERVICE_UNAVAILABLE", 503, "The service is temporarily unavailable (database); try again later");
+  }
+  // A value PostgreSQL cannot store or compare (out of range, malformed, NUL, bad byte sequence): bad input.
+  if (isBadValueError(err)) {
+    return ApiError.badRequest("A value in the request is out of range or cannot be stored");
+  }
   const status = err.statusCode ?? 500;
   if (status === 404) return ApiError.notFound();
   if (status === 401) return ApiError.unauthorized();

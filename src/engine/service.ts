@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import { ApiError } from "../core/errors.js";
 import type { GraphModel } from "../core/graph-types.js";
 import type { Db } from "../infra/db/index.js";
+import { sealCredentials } from "./credentials.js";
 import * as repo from "../infra/db/repos/executions.js";
 import type { Executor, GraphLoader } from "./executor.js";
 import {
@@ -25,6 +26,8 @@ export interface ExecutionServiceOptions {
   events: EventBus;
   executor?: Executor;
   loadGraph: GraphLoader;
+  /** ENCRYPTION_KEY: credential inputs are stored sealed with it. */
+  encryptionKey: Buffer;
   /** Graph-level checks before a run (blocks exist, required inputs provided...). */
   validateForRun(graph: GraphModel, inputs: Record<string, unknown>): GraphIssue[];
 }
@@ -67,7 +70,7 @@ export class ExecutionService {
       presetId: request.presetId ?? null,
       status: "QUEUED",
       inputs,
-      credentialInputs: request.credentials_inputs ?? {},
+      credentialInputs: sealCredentials(this.options.encryptionKey, request.credentials_inputs),
     });
     this.options.events.publish({
       type: "graph_execution_event",
