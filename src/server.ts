@@ -12,7 +12,8 @@ import { APIKeyInfo, apiKeyRoutes } from "./api/api-keys/routes.js";
 import { authRoutes, User } from "./api/auth/routes.js";
 import { blockRoutes } from "./api/blocks/routes.js";
 import { registerAuthentication } from "./api/auth-hooks.js";
-import { registerErrorHandling } from "./api/errors.js";
+import { clientErrorHandler, frameworkErrors, registerErrorHandling } from "./api/errors.js";
+import { httpServerOptions } from "./api/http-limits.js";
 import { registerInputGuards } from "./api/input-guards.js";
 import { graphRoutes } from "./api/graphs/routes.js";
 import { registerExternalDocs } from "./api/external/docs.js";
@@ -212,6 +213,9 @@ function buildApp(services: Services, logger: pino.Logger, options: ServerOption
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: config.bodyLimit,
+    ...httpServerOptions(config.http),
+    clientErrorHandler,
+    frameworkErrors,
     requestIdHeader: "x-request-id",
     genReqId: () => randomUUID(),
     ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: "array", useDefaults: true } },
