@@ -159,7 +159,9 @@ export async function createServer(config: Config, options: ServerOptions = {}):
         redis.disconnect();
       });
     }
-    const scheduler = config.executor.enabled ? new Scheduler({ db: database.db, executions, log: logger, encryptionKey: secrets.encryptionKey }) : undefined;
+    const scheduler = config.executor.enabled
+      ? new Scheduler({ db: database.db, executions, log: logger, encryptionKey: secrets.encryptionKey })
+      : undefined;
     const services: Services = {
       config,
       database,

@@ -11,6 +11,7 @@ import { eq, sql } from "drizzle-orm";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
+import { scanJson } from "../src/api/input-guards.js";
 import { ALL_SCOPES } from "../src/auth/scopes.js";
 import { keyId, open, SecretBoxError, seal } from "../src/auth/secret-box.js";
 import { isBlockedAddress } from "../src/blocks/http.js";
@@ -182,7 +183,14 @@ describe("credential inputs at rest", () => {
     const events = frames.filter((f) => f.includes('"graph_execution_event"'));
     expect(events.length).toBeGreaterThan(0);
     expect(JSON.parse(events[events.length - 1]).data.credential_inputs).toEqual(meta);
-    for (const seen of [JSON.stringify(started.body), JSON.stringify(done), JSON.stringify(list.body), JSON.stringify(v2.body), ...frames, ...t.logs]) {
+    for (const seen of [
+      JSON.stringify(started.body),
+      JSON.stringify(done),
+      JSON.stringify(list.body),
+      JSON.stringify(v2.body),
+      ...frames,
+      ...t.logs,
+    ]) {
       expect(seen).not.toContain(SECRET);
     }
   });
@@ -199,7 +207,9 @@ describe("credential inputs at rest", () => {
     const [preset] = await db().select().from(agentPresets).where(eq(agentPresets.id, created.body.id));
     expectSealed(preset?.credentials);
 
-    const extra = { github_credentials: { id: "cred-2", provider: "github", type: "api_key", api_key: `${SECRET}-gh` } };
+    const extra = {
+      github_credentials: { id: "cred-2", provider: "github", type: "api_key", api_key: `${SECRET}-gh` },
+    };
     const run = await key.post(`${V2}/library/presets/${created.body.id}/runs`, { credentials_inputs: extra });
     expect(run.status, JSON.stringify(run.body)).toBe(202);
     expect(run.body.credentials_inputs).toEqual({
@@ -208,7 +218,10 @@ describe("credential inputs at rest", () => {
     });
     const row = await runRow(run.body.id);
     expectSealed(row.credentialInputs);
-    expect(openCredentials(t.server.services.encryptionKey, row.credentialInputs)).toEqual({ ...credentials, ...extra });
+    expect(openCredentials(t.server.services.encryptionKey, row.credentialInputs)).toEqual({
+      ...credentials,
+      ...extra,
+    });
 
     const patched = await key.request("PATCH", `${V2}/library/presets/${created.body.id}`, {
       credentials_inputs: { ...credentials, note: { secret: SECRET } },
@@ -384,7 +397,10 @@ describe("outgoing requests (SSRF)", () => {
     for (const [label, url] of [
       ...(ownAddress ? [[`this host's ${ownAddress}`, () => `http://${ownAddress}:${port}/`] as const] : []),
       ["6to4 of 127.0.0.1", () => `http://[2002:7f00:1::]:${port}/`] as const,
-      ["a redirect from an allow-listed host to this host's address", () => `http://127.0.0.1:${port}/redirect`] as const,
+      [
+        "a redirect from an allow-listed host to this host's address",
+        () => `http://127.0.0.1:${port}/redirect`,
+      ] as const,
     ]) {
       it(`SendWebRequestBlock fails with the block's error for ${label}`, async () => {
         const g = await importGraph(alice.api, {
@@ -419,7 +435,8 @@ describe("slow and malformed requests", () => {
   });
 
   it("answers 408 and closes when a body is never finished", async () => {
-    const start = "POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{";
+    const start =
+      "POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{";
     const res = parseRaw(await rawExchange(t.url, [start, 10_000]));
     expect(res.status).toBe(408);
     expect(res.body).toEqual(envelope("REQUEST_TIMEOUT"));
@@ -431,7 +448,9 @@ describe("slow and malformed requests", () => {
   });
 
   it("answers 431 for headers too large, 414 for a too long path segment, 400 for what the parser refuses", async () => {
-    const big = parseRaw(await rawExchange(t.url, [`GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(20_000)}\r\n\r\n`]));
+    const big = parseRaw(
+      await rawExchange(t.url, [`GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(20_000)}\r\n\r\n`]),
+    );
     expect(big.status).toBe(431);
     expect(big.body).toEqual(envelope("HEADERS_TOO_LARGE"));
     const longUrl = parseRaw(await rawExchange(t.url, [`GET /${"a".repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`]));
@@ -504,6 +523,26 @@ describe("database outage (PostgreSQL)", () => {
     await admin.query(`alter database ${name} allow_connections true`);
     expect((await alice.api.get("/api/graphs")).status).toBe(200);
     expect((await client(t.url).get("/ready")).status).toBe(200);
+  });
+});
+
+describe("database outage (PGlite)", () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer();
+  });
+  afterAll(async () => {
+    // The database is already closed, which the server's own close then reports.
+    await t?.close().catch(() => fs.rmSync(t.dataDir, { recursive: true, force: true }));
+  });
+
+  it("answers 503 once the embedded database is closed", async () => {
+    const alice = await signUp(t.url);
+    await t.server.services.database.close();
+    const read = await alice.api.get("/api/graphs");
+    expect(read.status).toBe(503);
+    expect(read.body).toEqual(envelope("SERVICE_UNAVAILABLE"));
+    expect((await client(t.url).get("/ready")).status).toBe(503);
   });
 });
 
@@ -651,6 +690,24 @@ describe("bad input gets 4xx, never 500", () => {
     );
     expect(paired.status).toBe(200);
     expect(paired.body.name).toBe("emoji 😀");
+    // An escaped backslash before "ud800" is text, not an escape.
+    const literal = await alice.api.request(
+      "POST",
+      "/api/graphs",
+      '{"graph": {"name": "\\\\ud800", "nodes": [], "links": []}}',
+      { "content-type": "application/json" },
+    );
+    expect(literal.status).toBe(200);
+    expect(literal.body.name).toBe("\\ud800");
+  });
+
+  it("scans JSON depth and surrogate escapes in one pass, ignoring strings", () => {
+    expect(scanJson('{"a": [1, {"b": "[[[{{{"}]}')).toEqual({ depth: 3, loneSurrogate: false });
+    expect(scanJson('["\\ud83d\\ude00", "\\\\ud800", "\\"[\\""]')).toEqual({ depth: 1, loneSurrogate: false });
+    expect(scanJson('["\\ud83d"]').loneSurrogate).toBe(true);
+    expect(scanJson('["\\ude00\\ud83d"]').loneSurrogate).toBe(true);
+    expect(scanJson('{"\\udfff": 1}').loneSurrogate).toBe(true);
+    expect(scanJson("[".repeat(1000), 128).depth).toBe(129);
   });
 
   it("refuses duplicate node ids and duplicate link ids with 422 naming them", async () => {
@@ -661,7 +718,11 @@ describe("bad input gets 4xx, never 500", () => {
     expect(nodes.status).toBe(422);
     expect(nodes.body.error.message).toContain(repeated);
     expect(nodes.body.error.details.errors).toEqual([
-      expect.objectContaining({ node_id: repeated, field: "id", message: expect.stringContaining("Duplicate node id") }),
+      expect.objectContaining({
+        node_id: repeated,
+        field: "id",
+        message: expect.stringContaining("Duplicate node id"),
+      }),
     ]);
 
     const dupLinks = structuredClone(calculator);

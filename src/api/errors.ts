@@ -60,7 +60,11 @@ function fromFastifyError(err: FastifyError): ApiError {
       return ApiError.badRequest("Invalid Content-Length");
   }
   if (isDatabaseUnavailable(err)) {
-    return new ApiError("SERVICE_UNAVAILABLE", 503, "The service is temporarily unavailable (database); try again later");
+    return new ApiError(
+      "SERVICE_UNAVAILABLE",
+      503,
+      "The service is temporarily unavailable (database); try again later",
+    );
   }
   // A value PostgreSQL cannot store or compare (out of range, malformed, NUL, bad byte sequence): bad input.
   if (isBadValueError(err)) {

@@ -8,31 +8,52 @@ import { ApiError } from "../core/errors.js";
 /** Deepest nesting of arrays and objects a JSON body may have; agent exports stay far below it. */
 export const MAX_JSON_DEPTH = 128;
 
-/** How deep arrays and objects nest in a JSON text (brackets inside strings do not count); stops past `limit`. */
-export function jsonDepth(text: string, limit = Number.POSITIVE_INFINITY): number {
+const isHex = (c: number) => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+
+/** The UTF-16 unit of a `\uXXXX` escape whose backslash is at `at`, or -1. */
+function escapedUnit(text: string, at: number): number {
+  if (text.charCodeAt(at) !== 0x5c || text.charCodeAt(at + 1) !== 0x75) return -1;
+  for (let k = at + 2; k < at + 6; k++) if (!isHex(text.charCodeAt(k))) return -1;
+  return Number.parseInt(text.slice(at + 2, at + 6), 16);
+}
+
+/**
+ * One pass over a JSON text: how deep arrays and objects nest (brackets inside strings do not count; the scan
+ * stops once past `limit`), and whether a string escapes an unpaired UTF-16 surrogate (`"\ud800"`). A lone
+ * surrogate can only come from an escape: the body is decoded from UTF-8, which cannot encode one.
+ */
+export function scanJson(text: string, limit = Number.POSITIVE_INFINITY): { depth: number; loneSurrogate: boolean } {
   let depth = 0;
   let max = 0;
+  let loneSurrogate = false;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
-      else if (c === 0x22) inString = false;
+      if (c === 0x22) inString = false;
+      else if (c === 0x5c) {
+        const unit = escapedUnit(text, i);
+        if (unit >= 0xd800 && unit <= 0xdbff) {
+          const next = escapedUnit(text, i + 6);
+          if (next >= 0xdc00 && next <= 0xdfff) i += 6;
+          else loneSurrogate = true;
+        } else if (unit >= 0xdc00 && unit <= 0xdfff) loneSurrogate = true;
+        i += unit >= 0 ? 5 : 1; // past the escape (the loop adds one)
+      }
     } else if (c === 0x22) inString = true;
     else if (c === 0x5b || c === 0x7b) {
       depth++;
       if (depth > max) {
         max = depth;
-        if (max > limit) return max;
+        if (max > limit) break;
       }
     } else if (c === 0x5d || c === 0x7d) depth--;
   }
-  return max;
+  return { depth: max, loneSurrogate };
 }
 
 // In "u" mode a surrogate pair is one code point, so this matches only a surrogate without its partner.
 const LONE_SURROGATE = /\p{Cs}/u;
-const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
 
 /** The path (e.g. `body.graph.name`) of the first string or key holding an unpaired surrogate, if any. */
 export function loneSurrogatePath(value: unknown): string | undefined {
@@ -42,7 +63,7 @@ export function loneSurrogatePath(value: unknown): string | undefined {
     if (typeof v === "string") {
       if (LONE_SURROGATE.test(v)) return path;
     } else if (Array.isArray(v)) {
-      v.forEach((item, i) => stack.push([item, `${path}.${i}`]));
+      for (const [i, item] of v.entries()) stack.push([item, `${path}.${i}`]);
     } else if (v && typeof v === "object") {
       for (const [key, item] of Object.entries(v)) {
         if (LONE_SURROGATE.test(key)) return path;
@@ -59,16 +80,17 @@ function registerJsonParser(app: FastifyInstance): void {
   app.removeContentTypeParser("application/json");
   app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
     const text = body as string;
+    const scan = scanJson(text, MAX_JSON_DEPTH);
     // Before parsing: nesting this deep would only exhaust the stack of whatever walks it next.
-    if (jsonDepth(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
+    if (scan.depth > MAX_JSON_DEPTH) {
       done(ApiError.badRequest(`The JSON body is nested more than ${MAX_JSON_DEPTH} levels deep`), undefined);
       return;
     }
     parse(request, text, (err, value) => {
       if (err) return done(err, undefined);
-      // Only an escape can produce one: the body is decoded from UTF-8, which cannot encode a lone surrogate.
-      const at = SURROGATE_ESCAPE.test(text) ? loneSurrogatePath(value) : undefined;
-      if (at) {
+      // PostgreSQL's jsonb refuses them; the walk only names the field of one the scan found.
+      if (scan.loneSurrogate) {
+        const at = loneSurrogatePath(value) ?? "body";
         return done(
           ApiError.badRequest(`${at} contains an unpaired UTF-16 surrogate (\\ud800-\\udfff), which is not text`, {
             field: at,

@@ -96,9 +96,10 @@ function embeddedIPv4(ip: string): string | undefined {
 
 /** An address in one spelling per address (IPv6 as its eight groups), for comparing with this host's own. */
 function canonical(ip: string): string {
-  const address = ip.replace(/^\[|\]$/g, "").split("%")[0].toLowerCase();
+  const address = ip.replace(/^\[|\]$/g, "").split("%")[0];
   if (net.isIPv4(address)) return address;
-  return ipv6Groups(address)?.map((g) => g.toString(16)).join(":") ?? address;
+  const groups = ipv6Groups(address);
+  return groups ? groups.map((g) => g.toString(16)).join(":") : address.toLowerCase();
 }
 
 /** The addresses of this host's network interfaces, public ones included: a request to them reaches this host. */

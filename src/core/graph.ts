@@ -620,10 +620,19 @@ function repeatedIds(graph: Pick<ValidatableGraph, "nodes" | "links">): { nodes:
 export function duplicateIdErrors(graph: ValidatableGraph): GraphValidationError[] {
   const { nodes, links } = repeatedIds(graph);
   return [
-    ...[...nodes].map((id) => ({ node_id: id, field: "id", message: `Duplicate node id ${id}: node ids must be unique` })),
+    ...[...nodes].map((id) => ({
+      node_id: id,
+      field: "id",
+      message: `Duplicate node id ${id}: node ids must be unique`,
+    })),
     ...[...links].map((id) => {
       const link = graph.links.find((l) => l.id === id);
-      return { node_id: link?.sink_id ?? "", link_id: id, field: "id", message: `Duplicate link id ${id}: link ids must be unique` };
+      return {
+        node_id: link?.sink_id ?? "",
+        link_id: id,
+        field: "id",
+        message: `Duplicate link id ${id}: link ids must be unique`,
+      };
     }),
   ];
 }

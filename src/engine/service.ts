@@ -3,8 +3,8 @@ import { randomUUID } from "node:crypto";
 import { ApiError } from "../core/errors.js";
 import type { GraphModel } from "../core/graph-types.js";
 import type { Db } from "../infra/db/index.js";
-import { sealCredentials } from "./credentials.js";
 import * as repo from "../infra/db/repos/executions.js";
+import { sealCredentials } from "./credentials.js";
 import type { Executor, GraphLoader } from "./executor.js";
 import {
   type EventBus,
