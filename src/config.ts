@@ -32,6 +32,17 @@ export interface Config {
   logLevel: string;
   /** Largest accepted request body, in bytes. */
   bodyLimit: number;
+  /** How long a client may take to send a request (slowloris), and how long idle connections stay open. */
+  http: {
+    /** Milliseconds from connection (or the previous response) to the end of the request headers. */
+    headersTimeoutMs: number;
+    /** Milliseconds to receive a whole request, headers and body. */
+    requestTimeoutMs: number;
+    /** Milliseconds an idle keep-alive connection stays open between requests. */
+    keepAliveTimeoutMs: number;
+    /** Milliseconds a socket may stay without any traffic in either direction (0: no limit). */
+    idleTimeoutMs: number;
+  };
   auth: {
     /** HS256 secret for Agentry's own access tokens; generated into the data dir if unset. */
     jwtSecret: string | undefined;
@@ -184,6 +195,14 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     redisUrl: env.REDIS_URL || undefined,
     logLevel: env.LOG_LEVEL ?? "info",
     bodyLimit: int(env.BODY_LIMIT_BYTES, 1024 * 1024),
+    http: {
+      headersTimeoutMs: int(env.HTTP_HEADERS_TIMEOUT_MS, 10_000),
+      requestTimeoutMs: int(env.HTTP_REQUEST_TIMEOUT_MS, 30_000),
+      // Longer than the idle timeout of common load balancers (60 s), as Fastify's default.
+      keepAliveTimeoutMs: int(env.HTTP_KEEP_ALIVE_TIMEOUT_MS, 72_000),
+      // Longer than a block may run on POST /external-api/v1/blocks/{id}/execute, which sends nothing meanwhile.
+      idleTimeoutMs: int(env.HTTP_IDLE_TIMEOUT_MS, 600_000),
+    },
     auth: {
       jwtSecret: env.JWT_SECRET || undefined,
       accessTokenTtlSeconds: int(env.ACCESS_TOKEN_TTL_SECONDS, 3600),

@@ -14,7 +14,9 @@ import { authRoutes, User } from "./api/auth/routes.js";
 import { blockRoutes } from "./api/blocks/routes.js";
 import { registerAuthentication } from "./api/auth-hooks.js";
 import { registerAuthThrottle } from "./api/auth-throttle.js";
-import { registerErrorHandling } from "./api/errors.js";
+import { clientErrorHandler, frameworkErrors, registerErrorHandling } from "./api/errors.js";
+import { httpServerOptions } from "./api/http-limits.js";
+import { registerInputGuards } from "./api/input-guards.js";
 import { securityHeaders } from "./api/security-headers.js";
 import { graphRoutes } from "./api/graphs/routes.js";
 import { registerExternalDocs } from "./api/external/docs.js";
@@ -44,6 +46,7 @@ import { ExecutionService } from "./engine/service.js";
 import { Sweeper } from "./engine/sweeper.js";
 import type { EventBus, ExecutionQueue } from "./engine/types.js";
 import { type Database, openDatabase } from "./infra/db/index.js";
+import { errorForLog } from "./infra/db/errors.js";
 import { getGraphForRun } from "./infra/db/repos/graphs.js";
 import { MemoryEventBus } from "./infra/events/memory.js";
 import { MemoryExecutionQueue } from "./infra/queue/memory.js";
@@ -139,6 +142,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       level: config.logLevel,
       redact: ["req.headers.authorization", 'req.headers["x-api-key"]', "req.headers.cookie"],
       serializers: {
+        // Failed queries carry their SQL parameters (user data, credentials): logged as a summary without them.
+        err: errorForLog,
         req: (req: { method: string; url: string; ip?: string }) => ({
           method: req.method,
           url: redactUrl(req.url),
@@ -184,6 +189,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       events,
       executor,
       loadGraph,
+      encryptionKey: secrets.encryptionKey,
       validateForRun: (graph, inputs) => validateGraph(graph, { forRun: true, inputs }),
     });
     const redis = config.redisUrl ? connectRedis(config.redisUrl) : undefined;
@@ -194,7 +200,9 @@ export async function createServer(config: Config, options: ServerOptions = {}):
         redis.disconnect();
       });
     }
-    const scheduler = config.executor.enabled ? new Scheduler({ db: database.db, executions, log: logger }) : undefined;
+    const scheduler = config.executor.enabled
+      ? new Scheduler({ db: database.db, executions, log: logger, encryptionKey: secrets.encryptionKey })
+      : undefined;
     const services: Services = {
       config,
       database,
@@ -265,6 +273,9 @@ function buildApp(services: Services, logger: pino.Logger, options: ServerOption
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: config.bodyLimit,
+    ...httpServerOptions(config.http),
+    clientErrorHandler,
+    frameworkErrors,
     requestIdHeader: "x-request-id",
     genReqId: () => randomUUID(),
     ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: "array", useDefaults: true } },
@@ -279,6 +290,7 @@ function buildApp(services: Services, logger: pino.Logger, options: ServerOption
     app.addSchema(schema);
   }
   registerErrorHandling(app);
+  registerInputGuards(app);
   app.addHook("onRequest", async (request, reply) => {
     reply.header("x-request-id", request.id);
   });

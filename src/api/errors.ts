@@ -1,6 +1,9 @@
 // Turns every failure (thrown ApiError, schema validation, body parsing, unknown route) into the spec's envelope.
+import { STATUS_CODES } from "node:http";
+import type { Socket } from "node:net";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { ApiError } from "../core/errors.js";
+import { isBadValueError, isDatabaseUnavailable } from "../infra/db/errors.js";
 
 export function envelope(err: ApiError) {
   return { error: { code: err.code, message: err.message, details: err.details } };
@@ -56,9 +59,17 @@ function fromFastifyError(err: FastifyError): ApiError {
     case "FST_ERR_CTP_INVALID_CONTENT_LENGTH":
       return ApiError.badRequest("Invalid Content-Length");
   }
-  // PostgreSQL refuses NUL characters and invalid byte sequences in text: bad input, not a server fault.
-  const pgCode = (err as { code?: string; cause?: { code?: string } }).cause?.code ?? err.code;
-  if (pgCode === "22P05" || pgCode === "22021") return ApiError.badRequest("The request contains characters that cannot be stored (NUL)");
+  if (isDatabaseUnavailable(err)) {
+    return new ApiError(
+      "SERVICE_UNAVAILABLE",
+      503,
+      "The service is temporarily unavailable (database); try again later",
+    );
+  }
+  // A value PostgreSQL cannot store or compare (out of range, malformed, NUL, bad byte sequence): bad input.
+  if (isBadValueError(err)) {
+    return ApiError.badRequest("A value in the request is out of range or cannot be stored");
+  }
   const status = err.statusCode ?? 500;
   if (status === 404) return ApiError.notFound();
   if (status === 401) return ApiError.unauthorized();
@@ -79,4 +90,53 @@ export function registerErrorHandling(app: FastifyInstance): void {
     err.message = `Route ${request.method} ${request.url.split("?")[0]} not found`;
     return reply.status(404).send(envelope(err));
   });
+}
+
+/** The error a request gets that never reached a route: the HTTP parser refused it, or it timed out. */
+function clientErrorOf(err: NodeJS.ErrnoException): ApiError {
+  switch (err.code) {
+    case "ERR_HTTP_REQUEST_TIMEOUT":
+      return new ApiError("REQUEST_TIMEOUT", 408, "The request was not received in time");
+    case "HPE_HEADER_OVERFLOW":
+      return new ApiError("HEADERS_TOO_LARGE", 431, "The request line and headers are too large");
+    default:
+      return ApiError.badRequest("The request is not valid HTTP/1.1");
+  }
+}
+
+/**
+ * Fastify's `clientErrorHandler`: answers what Node's HTTP parser refuses (400, 431) or times out (408) with the
+ * envelope, then closes the connection, whose state is unknown after such an error.
+ */
+export function clientErrorHandler(this: FastifyInstance, err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code === "ECONNRESET" || socket.destroyed) return;
+  const apiError = clientErrorOf(err);
+  this.log.debug({ code: err.code, status: apiError.status }, "client error");
+  const started = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent;
+  if (!socket.writable || started) {
+    socket.destroy();
+    return;
+  }
+  const body = JSON.stringify(envelope(apiError));
+  socket.end(
+    `HTTP/1.1 ${apiError.status} ${STATUS_CODES[apiError.status]}\r\n` +
+      "Content-Type: application/json; charset=utf-8\r\n" +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+      "Connection: close\r\n\r\n" +
+      body,
+  );
+  // A client that stops reading does not keep the socket.
+  setTimeout(() => socket.destroy(), 1000).unref();
+}
+
+/** Fastify's `frameworkErrors`: a path that is not valid URL encoding (400) or has a too long parameter (414). */
+export function frameworkErrors(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const apiError =
+    err.code === "FST_ERR_MAX_PARAM_LENGTH"
+      ? new ApiError("URI_TOO_LONG", 414, "A path segment of the URL is too long")
+      : err.code === "FST_ERR_BAD_URL"
+        ? ApiError.badRequest("The URL is not valid (bad percent-encoding)")
+        : toApiError(err);
+  reportError(apiError, request, reply);
+  reply.header("x-request-id", request.id).status(apiError.status).send(envelope(apiError));
 }

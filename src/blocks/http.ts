@@ -3,6 +3,7 @@ import dns from "node:dns";
 import http from "node:http";
 import https from "node:https";
 import net from "node:net";
+import os from "node:os";
 import type { Readable } from "node:stream";
 import zlib from "node:zlib";
 import { Type } from "@sinclair/typebox";
@@ -18,29 +19,47 @@ export class BlockedRequestError extends Error {
   override name = "BlockedRequestError";
 }
 
-// Addresses no user-supplied URL may reach: this host, private networks, link-local (cloud metadata), CGNAT, multicast.
+// Addresses no user-supplied URL may reach: every entry of the IANA IPv4 and IPv6 Special-Purpose Address
+// Registries (this host, private networks, link-local incl. cloud metadata, CGNAT, documentation, benchmarking,
+// reserved, protocol assignments) and multicast. Prefixes that embed an IPv4 address (IPv4-mapped, SIIT, NAT64,
+// 6to4) are judged by that address, so a public IPv4 behind them stays reachable and a private one does not.
 const blocked = new net.BlockList();
 for (const [address, prefix] of [
-  ["0.0.0.0", 8],
-  ["10.0.0.0", 8],
-  ["100.64.0.0", 10],
-  ["127.0.0.0", 8],
-  ["169.254.0.0", 16],
-  ["172.16.0.0", 12],
-  ["192.0.0.0", 24],
-  ["192.168.0.0", 16],
-  ["198.18.0.0", 15],
-  ["224.0.0.0", 4],
-  ["240.0.0.0", 4],
+  ["0.0.0.0", 8], // "this network"
+  ["10.0.0.0", 8], // private
+  ["100.64.0.0", 10], // shared address space (CGNAT)
+  ["127.0.0.0", 8], // loopback
+  ["169.254.0.0", 16], // link-local (cloud metadata)
+  ["172.16.0.0", 12], // private
+  ["192.0.0.0", 24], // IETF protocol assignments
+  ["192.0.2.0", 24], // documentation TEST-NET-1
+  ["192.31.196.0", 24], // AS112-v4
+  ["192.52.193.0", 24], // AMT
+  ["192.88.99.0", 24], // deprecated 6to4 relay anycast
+  ["192.168.0.0", 16], // private
+  ["192.175.48.0", 24], // direct delegation AS112
+  ["198.18.0.0", 15], // benchmarking
+  ["198.51.100.0", 24], // documentation TEST-NET-2
+  ["203.0.113.0", 24], // documentation TEST-NET-3
+  ["224.0.0.0", 4], // multicast
+  ["240.0.0.0", 4], // reserved, and 255.255.255.255 limited broadcast
 ] as const) {
   blocked.addSubnet(address, prefix, "ipv4");
 }
 for (const [address, prefix] of [
-  ["::", 128],
-  ["::1", 128],
-  ["fe80::", 10],
-  ["fc00::", 7],
-  ["ff00::", 8],
+  ["::", 96], // unspecified, loopback, deprecated IPv4-compatible
+  ["64:ff9b:1::", 48], // local-use IPv4/IPv6 translation
+  ["100::", 64], // discard-only
+  ["100:0:0:1::", 64], // dummy prefix
+  ["2001::", 23], // IETF protocol assignments (Teredo, ORCHID, benchmarking…)
+  ["2001:db8::", 32], // documentation
+  ["2620:4f:8000::", 48], // direct delegation AS112
+  ["3fff::", 20], // documentation
+  ["5f00::", 16], // SRv6 SIDs
+  ["fc00::", 7], // unique local
+  ["fe80::", 10], // link-local
+  ["fec0::", 10], // deprecated site-local
+  ["ff00::", 8], // multicast
 ] as const) {
   blocked.addSubnet(address, prefix, "ipv6");
 }
@@ -61,26 +80,50 @@ function ipv6Groups(ip: string): number[] | undefined {
   return groups.length === 8 && groups.every((g) => g >= 0 && g <= 0xffff) ? groups : undefined;
 }
 
-/** The IPv4 address carried inside an IPv4-mapped, IPv4-compatible or NAT64 IPv6 address. */
+const dottedQuad = (hi: number, lo: number) => [hi >> 8, hi & 0xff, lo >> 8, lo & 0xff].join(".");
+
+/** The IPv4 address inside an IPv4-mapped, SIIT-translated, NAT64 (64:ff9b::/96) or 6to4 (2002::/16) address. */
 function embeddedIPv4(ip: string): string | undefined {
   const g = ipv6Groups(ip);
   if (!g) return undefined;
   const zeros = (from: number, to: number) => g.slice(from, to).every((x) => x === 0);
-  const mapped = zeros(0, 5) && g[5] === 0xffff;
-  const compatible = zeros(0, 6) && (g[6] !== 0 || g[7] > 1);
-  const nat64 = g[0] === 0x64 && g[1] === 0xff9b && zeros(2, 6);
-  if (!mapped && !compatible && !nat64) return undefined;
-  return [g[6] >> 8, g[6] & 0xff, g[7] >> 8, g[7] & 0xff].join(".");
+  if (zeros(0, 5) && g[5] === 0xffff) return dottedQuad(g[6], g[7]); // ::ffff:a.b.c.d
+  if (zeros(0, 4) && g[4] === 0xffff && g[5] === 0) return dottedQuad(g[6], g[7]); // ::ffff:0:a.b.c.d
+  if (g[0] === 0x64 && g[1] === 0xff9b && zeros(2, 6)) return dottedQuad(g[6], g[7]);
+  if (g[0] === 0x2002) return dottedQuad(g[1], g[2]);
+  return undefined;
 }
 
-/** True for an address outgoing requests must not reach (unparseable counts as blocked). */
-export function isBlockedAddress(ip: string): boolean {
-  const address = ip.replace(/^\[|\]$/g, "");
+/** An address in one spelling per address (IPv6 as its eight groups), for comparing with this host's own. */
+function canonical(ip: string): string {
+  const address = ip.replace(/^\[|\]$/g, "").split("%")[0];
+  if (net.isIPv4(address)) return address;
+  const groups = ipv6Groups(address);
+  return groups ? groups.map((g) => g.toString(16)).join(":") : address.toLowerCase();
+}
+
+/** The addresses of this host's network interfaces, public ones included: a request to them reaches this host. */
+export function localAddresses(): Set<string> {
+  const out = new Set<string>();
+  for (const entries of Object.values(os.networkInterfaces())) {
+    for (const entry of entries ?? []) out.add(canonical(entry.address));
+  }
+  return out;
+}
+
+/**
+ * True for an address outgoing requests must not reach (unparseable counts as blocked): a special-purpose or
+ * multicast address, or one of this host's own (`local`, by default its interfaces' addresses).
+ */
+export function isBlockedAddress(ip: string, local: Iterable<string> = localAddresses()): boolean {
+  const address = ip.replace(/^\[|\]$/g, "").split("%")[0];
   const family = net.isIP(address);
   if (family === 0) return true;
+  const self = canonical(address);
+  for (const own of local) if (canonical(own) === self) return true;
   if (family === 6) {
     const v4 = embeddedIPv4(address);
-    if (v4 && isBlockedAddress(v4)) return true;
+    if (v4) return isBlockedAddress(v4, local);
   }
   return blocked.check(address, family === 4 ? "ipv4" : "ipv6");
 }
@@ -109,7 +152,8 @@ export function isAllowListed(url: URL, allowList: readonly string[]): boolean {
 
 const refusal = (host: string, address: string) =>
   new BlockedRequestError(
-    `Access to ${host} (${address}) is blocked: private, loopback and link-local addresses are not reachable. ` +
+    `Access to ${host} (${address}) is blocked: private, loopback, link-local, special-purpose and this host's ` +
+      "own addresses are not reachable. " +
       "An operator can allow the host in the HTTP allow-list.",
   );
 

@@ -132,7 +132,9 @@ export function reassignIds(graph: GraphDraft, userId: string, options: { keepGr
   const graphIds = new Map<string, string>(graph.sub_graphs.map((g) => [g.id, uuid()]));
   if (!options.keepGraphId) graphIds.set(graph.id, uuid());
   const one = (g: GraphDraft): GraphDraft => {
-    const nodeIds = new Map(g.nodes.map((n) => [n.id, uuid()]));
+    // A repeated id keeps its value, so validation can name it to the client (the graph is then refused).
+    const repeated = repeatedIds(g);
+    const nodeIds = new Map(g.nodes.map((n) => [n.id, repeated.nodes.has(n.id) ? n.id : uuid()]));
     const nodes = g.nodes.map((n) => {
       const node = { ...n, id: nodeIds.get(n.id) as string, input_default: { ...n.input_default } };
       if (node.block_id === AGENT_EXECUTOR_BLOCK_ID) {
@@ -146,7 +148,7 @@ export function reassignIds(graph: GraphDraft, userId: string, options: { keepGr
     // A link to an id that is not a node of this graph keeps it, so validation can name it.
     const links = g.links.map((l) => ({
       ...l,
-      id: uuid(),
+      id: repeated.links.has(l.id) ? l.id : uuid(),
       source_id: nodeIds.get(l.source_id) ?? l.source_id,
       sink_id: nodeIds.get(l.sink_id) ?? l.sink_id,
     }));
@@ -596,5 +598,41 @@ function dependencyErrors(
  * There is no cycle check: loops are legal in AutoGPT graphs (a node may feed an earlier one).
  */
 export function validateGraph(graph: ValidatableGraph, options: ValidateOptions = {}): GraphValidationError[] {
-  return [graph, ...(graph.sub_graphs ?? [])].flatMap((g) => validateOne(g, options));
+  const graphs = [graph, ...(graph.sub_graphs ?? [])];
+  // Every other check looks nodes up by id: with repeated ids their answers would be about the wrong node.
+  const duplicates = graphs.flatMap(duplicateIdErrors);
+  if (duplicates.length > 0) return duplicates;
+  return graphs.flatMap((g) => validateOne(g, options));
+}
+
+/** Node ids and link ids that occur more than once in one graph. */
+function repeatedIds(graph: Pick<ValidatableGraph, "nodes" | "links">): { nodes: Set<string>; links: Set<string> } {
+  const repeats = (ids: Array<string | undefined>) => {
+    const seen = new Set<string>();
+    const twice = new Set<string>();
+    for (const id of ids) if (id) (seen.has(id) ? twice : seen).add(id);
+    return twice;
+  };
+  return { nodes: repeats(graph.nodes.map((n) => n.id)), links: repeats(graph.links.map((l) => l.id)) };
+}
+
+/** One error per node id and per link id used more than once. */
+export function duplicateIdErrors(graph: ValidatableGraph): GraphValidationError[] {
+  const { nodes, links } = repeatedIds(graph);
+  return [
+    ...[...nodes].map((id) => ({
+      node_id: id,
+      field: "id",
+      message: `Duplicate node id ${id}: node ids must be unique`,
+    })),
+    ...[...links].map((id) => {
+      const link = graph.links.find((l) => l.id === id);
+      return {
+        node_id: link?.sink_id ?? "",
+        link_id: id,
+        field: "id",
+        message: `Duplicate link id ${id}: link ids must be unique`,
+      };
+    }),
+  ];
 }

@@ -4,6 +4,7 @@ import { Cron } from "croner";
 import type { FastifyBaseLogger } from "fastify";
 import type { Db } from "../infra/db/index.js";
 import { claimTick, findDueSchedules, type ScheduleRow } from "../infra/db/repos/schedules.js";
+import { openCredentials } from "./credentials.js";
 import type { ExecutionService } from "./service.js";
 
 /** Thrown for a cron expression or timezone that cannot be scheduled. */
@@ -37,6 +38,8 @@ export interface SchedulerOptions {
   db: Db;
   executions: Pick<ExecutionService, "start">;
   log: Pick<FastifyBaseLogger, "info" | "warn" | "error">;
+  /** ENCRYPTION_KEY, to open the schedules' sealed credential inputs. */
+  encryptionKey: Buffer;
   /** The clock (tests inject one). */
   now?: () => Date;
   /** How often `start()` looks for due schedules. */
@@ -115,7 +118,7 @@ export class Scheduler {
     try {
       await executions.start(schedule.userId, schedule.graphId, schedule.graphVersion, {
         inputs: schedule.inputs as Record<string, unknown>,
-        credentials_inputs: schedule.credentials as Record<string, unknown>,
+        credentials_inputs: openCredentials(this.options.encryptionKey, schedule.credentials),
       });
       return true;
     } catch (err) {

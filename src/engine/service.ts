@@ -6,6 +6,7 @@ import type { Db } from "../infra/db/index.js";
 import * as repo from "../infra/db/repos/executions.js";
 import * as leases from "../infra/db/repos/leases.js";
 import { type Executor, emptyStats, type GraphLoader } from "./executor.js";
+import { sealCredentials } from "./credentials.js";
 import {
   type EventBus,
   type ExecutionQueue,
@@ -28,6 +29,8 @@ export interface ExecutionServiceOptions {
   events: EventBus;
   executor?: Executor;
   loadGraph: GraphLoader;
+  /** ENCRYPTION_KEY: credential inputs are stored sealed with it. */
+  encryptionKey: Buffer;
   /** Graph-level checks before a run (blocks exist, required inputs provided...). */
   validateForRun(graph: GraphModel, inputs: Record<string, unknown>): GraphIssue[];
 }
@@ -70,7 +73,7 @@ export class ExecutionService {
       presetId: request.presetId ?? null,
       status: "QUEUED",
       inputs,
-      credentialInputs: request.credentials_inputs ?? {},
+      credentialInputs: sealCredentials(this.options.encryptionKey, request.credentials_inputs),
     });
     this.options.events.publish({
       type: "graph_execution_event",

@@ -22,13 +22,23 @@ export const GraphExecutionStats = Type.Object({
   correctness_score: Nullable(Type.Number()),
 });
 
+/** AutoGPT's CredentialsMetaInput: a reference to a stored credential; runs show only this, never a secret. */
+export const CredentialsMetaInput = Type.Object(
+  { id: Type.String(), title: Nullable(Type.String()), provider: Type.String(), type: Type.String() },
+  { title: "CredentialsMetaInput" },
+);
+
 const metaFields = {
   id: Type.String(),
   user_id: Type.String(),
   graph_id: Type.String(),
   graph_version: Type.Integer(),
   inputs: AnyRecord,
-  credential_inputs: Nullable(AnyRecord),
+  credential_inputs: Nullable(
+    Type.Record(Type.String(), CredentialsMetaInput, {
+      description: "The credentials the run uses, as metadata only (no secrets)",
+    }),
+  ),
   nodes_input_masks: Nullable(AnyRecord),
   preset_id: Nullable(Type.String()),
   status: ExecutionStatus,

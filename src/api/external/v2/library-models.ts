@@ -3,6 +3,7 @@
 import { Type } from "@sinclair/typebox";
 import type { Scope } from "../../../auth/scopes.js";
 import type { GraphModel } from "../../../core/graph-types.js";
+import { credentialsMeta } from "../../../engine/credentials.js";
 import type { GraphExecutionRow } from "../../../infra/db/repos/executions.js";
 import type { LibraryEntry, PresetRow } from "../../../infra/db/repos/library.js";
 import { DateTime, Nullable } from "../../schemas.js";
@@ -162,18 +163,6 @@ export const AgentGraphRun = Type.Object(
   { title: "AgentGraphRun" },
 );
 
-/** Credential inputs as metadata only: entries that are not credential references are left out. */
-function credentialInfos(raw: unknown): typeof AgentGraphRun.static.credentials_inputs {
-  if (!raw || typeof raw !== "object") return null;
-  const out: Record<string, typeof CredentialInputInfo.static> = {};
-  for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
-    const v = value as Record<string, unknown> | null;
-    if (!v || typeof v.id !== "string" || typeof v.provider !== "string" || typeof v.type !== "string") continue;
-    out[key] = { id: v.id, title: typeof v.title === "string" ? v.title : null, provider: v.provider, type: v.type };
-  }
-  return Object.keys(out).length > 0 ? out : null;
-}
-
 export function toAgentGraphRun(row: GraphExecutionRow): typeof AgentGraphRun.static {
   const stats = (row.stats ?? {}) as Record<string, unknown>;
   const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : 0);
@@ -187,7 +176,7 @@ export function toAgentGraphRun(row: GraphExecutionRow): typeof AgentGraphRun.st
     started_at: row.startedAt ? row.startedAt.toISOString() : null,
     ended_at: row.endedAt ? row.endedAt.toISOString() : null,
     inputs: row.inputs as Record<string, unknown>,
-    credentials_inputs: credentialInfos(row.credentialInputs),
+    credentials_inputs: credentialsMeta(row.credentialInputs),
     preset_id: row.presetId,
     is_shared: false,
     share_token: null,

@@ -6,6 +6,7 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import { ApiError } from "../../../core/errors.js";
+import { openCredentials, sealCredentials } from "../../../engine/credentials.js";
 import type { Db } from "../../../infra/db/index.js";
 import type { GraphExecutionRow } from "../../../infra/db/repos/executions.js";
 import * as graphRepo from "../../../infra/db/repos/graphs.js";
@@ -165,7 +166,7 @@ export function registerPresetRoutes(app: App) {
         name: body.name,
         description: body.description,
         inputs: body.inputs,
-        credentials: body.credentials_inputs,
+        credentials: sealCredentials(app.services.encryptionKey, body.credentials_inputs),
         isActive: body.is_active,
       });
       return reply.code(201).send(toAgentPreset(row));
@@ -190,7 +191,9 @@ export function registerPresetRoutes(app: App) {
       if (body.name != null) changes.name = body.name;
       if (body.description != null) changes.description = body.description;
       if (body.inputs != null) changes.inputs = body.inputs;
-      if (body.credentials_inputs != null) changes.credentials = body.credentials_inputs;
+      if (body.credentials_inputs != null) {
+        changes.credentials = sealCredentials(app.services.encryptionKey, body.credentials_inputs);
+      }
       if (body.is_active != null) changes.isActive = body.is_active;
       const row = await repo.updatePreset(db, userId, request.params.preset_id, changes);
       if (!row) throw notFound(request.params.preset_id);
@@ -242,7 +245,10 @@ export function registerPresetRoutes(app: App) {
         graphId: preset.graphId,
         graphVersion: preset.graphVersion,
         inputs: { ...(preset.inputs as Record<string, unknown>), ...(body.inputs ?? {}) },
-        credentialsInputs: { ...(preset.credentials as Record<string, unknown>), ...(body.credentials_inputs ?? {}) },
+        credentialsInputs: {
+          ...openCredentials(app.services.encryptionKey, preset.credentials),
+          ...(body.credentials_inputs ?? {}),
+        },
         presetId: preset.id,
       });
       return reply.code(202).send(toAgentGraphRun(row));

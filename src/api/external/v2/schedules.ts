@@ -6,6 +6,7 @@ import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import { ApiError } from "../../../core/errors.js";
 import { validateGraph } from "../../../core/graph.js";
+import { sealCredentials } from "../../../engine/credentials.js";
 import { nextRunTime, ScheduleSpecError } from "../../../engine/scheduler.js";
 import * as graphRepo from "../../../infra/db/repos/graphs.js";
 import * as repo from "../../../infra/db/repos/schedules.js";
@@ -137,7 +138,7 @@ export async function createSchedule(app: FastifyInstance, userId: string, graph
     cron: body.cron.trim(),
     timezone,
     inputs,
-    credentials: body.credentials_inputs ?? {},
+    credentials: sealCredentials(app.services.encryptionKey, body.credentials_inputs),
     nextRunAt: next,
   });
 }

@@ -1,5 +1,6 @@
 // Graph and node executions: status rows a recovery sweep can trust, and one row per finished node execution.
 import { and, asc, count, desc, eq, inArray, type SQL } from "drizzle-orm";
+import { credentialsMeta } from "../../../engine/credentials.js";
 import type {
   ExecutionStatus,
   GraphExecution,
@@ -16,14 +17,13 @@ export type NewNodeExecution = typeof nodeExecutions.$inferInsert;
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
 export function toGraphExecution(row: GraphExecutionRow): GraphExecution {
-  const credentials = row.credentialInputs as Record<string, unknown>;
   return {
     id: row.id,
     user_id: row.userId,
     graph_id: row.graphId,
     graph_version: row.graphVersion,
     inputs: row.inputs as Record<string, unknown>,
-    credential_inputs: credentials && Object.keys(credentials).length > 0 ? credentials : null,
+    credential_inputs: credentialsMeta(row.credentialInputs),
     nodes_input_masks: (row.nodesInputMasks as Record<string, unknown> | null) ?? null,
     preset_id: row.presetId,
     status: row.status,
