@@ -135,6 +135,12 @@ export async function createServer(config: Config, options: ServerOptions = {}):
           workerConcurrency: config.executor.workerConcurrency,
           nodeTimeoutSeconds: config.executor.nodeTimeoutSeconds,
           httpAllowList: config.httpAllowList,
+          limits: {
+            maxNodeExecutions: config.executor.maxNodeExecutions,
+            maxRunSeconds: config.executor.maxRunSeconds,
+            maxOutputBytes: config.executor.maxOutputBytes,
+            maxBlockOutputBytes: config.executor.maxBlockOutputBytes,
+          },
         })
       : undefined;
     const executions = new ExecutionService({

@@ -6,7 +6,7 @@ import { AsyncQueue } from "../core/async-queue.js";
 import type { GraphModel } from "../core/graph-types.js";
 import type { Db } from "../infra/db/index.js";
 import * as repo from "../infra/db/repos/executions.js";
-import { GraphRun, type NodeExec, type RunHooks, type RunResult, nodeExecResult } from "./run.js";
+import { GraphRun, type NodeExec, type RunHooks, type RunLimits, type RunResult, nodeExecResult } from "./run.js";
 import type { EventBus, ExecutionJob, ExecutionQueue } from "./types.js";
 import { NodeWriteBuffer } from "./write-buffer.js";
 
@@ -23,6 +23,8 @@ export interface ExecutorOptions {
   workerConcurrency: number;
   nodeTimeoutSeconds: number;
   httpAllowList: readonly string[];
+  /** Per-run limits; every run, sub-graph runs included, ends FAILED naming the one it hits. */
+  limits: RunLimits;
 }
 
 /** How deep AgentExecutor blocks may nest runs inside runs before the engine refuses (a graph calling itself). */
@@ -122,6 +124,7 @@ export class Executor {
           nodeTimeoutMs: this.options.nodeTimeoutSeconds * 1000,
           httpAllowList: this.options.httpAllowList,
           signal: controller.signal,
+          limits: this.options.limits,
         },
         {
           ...this.options.blocks,
