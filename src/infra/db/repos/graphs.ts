@@ -11,6 +11,7 @@ import {
   toGraphModel,
 } from "../../../core/graph.js";
 import type { GraphModel, Link } from "../../../core/graph-types.js";
+import { nextTurn } from "../../../core/turn.js";
 import type { Db } from "../index.js";
 import { agentGraphs, agentNodeLinks, agentNodes } from "../schema.js";
 
@@ -116,18 +117,20 @@ async function loadContents(db: Executor, versions: Array<{ id: string; version:
     ids.length === 1 && versions.length > 1
       ? eq(graphId, ids[0] as string)
       : (or(...versions.map((v) => and(eq(graphId, v.id), eq(graphVersion, v.version)))) as SQL);
-  const [nodeRecords, linkRecords] = await Promise.all([
-    db
+  // One after the other, with a turn of the event loop between: on the embedded database each blocks this thread.
+  const nodes = parseRecords<NodeRow>(
+    await db
       .select({ records: recordsOf(agentNodes) })
       .from(agentNodes)
       .where(match(agentNodes.graphId, agentNodes.graphVersion)),
-    db
+  );
+  if (nodes.length > 1000) await nextTurn();
+  const links = parseRecords<LinkRow>(
+    await db
       .select({ records: recordsOf(agentNodeLinks) })
       .from(agentNodeLinks)
       .where(match(agentNodeLinks.graphId, agentNodeLinks.graphVersion)),
-  ]);
-  const nodes = parseRecords<NodeRow>(nodeRecords);
-  const links = parseRecords<LinkRow>(linkRecords);
+  );
   const nodesBy = groupBy(nodes);
   const linksBy = groupBy(links);
   return (id: string, version: number) => ({
@@ -202,7 +205,7 @@ async function insertRecords<T extends typeof agentNodes | typeof agentNodeLinks
   const names = sql.raw(columns.map(([, c]) => `"${c.name}"`).join(", "));
   const types = sql.raw(columns.map(([, c]) => `"${c.name}" ${c.getSQLType()}`).join(", "));
   for (let i = 0; i < rows.length; i += CHUNK) {
-    if (i > 0) await new Promise((resolve) => setImmediate(resolve));
+    if (i > 0) await nextTurn();
     const records = rows
       .slice(i, i + CHUNK)
       .map((row) => Object.fromEntries(columns.map(([key, c]) => [c.name, (row as Record<string, unknown>)[key]])));
