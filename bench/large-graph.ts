@@ -17,11 +17,18 @@ const size = Number(process.argv[2] ?? 10_000);
 const repeat = Number(process.argv[3] ?? 3);
 
 function largeGraph(n: number) {
-  const nodes = [{ id: "n0", block_id: INPUT, input_default: { name: "x" } as object, metadata: { position: { x: 0, y: 0 } } }];
+  const nodes = [
+    { id: "n0", block_id: INPUT, input_default: { name: "x" } as object, metadata: { position: { x: 0, y: 0 } } },
+  ];
   const links = [];
   for (let i = 1; i < n; i++) {
     nodes.push({ id: `n${i}`, block_id: STORE, input_default: { data: i }, metadata: { position: { x: i, y: 0 } } });
-    links.push({ source_id: `n${i - 1}`, source_name: i === 1 ? "result" : "output", sink_id: `n${i}`, sink_name: "input" });
+    links.push({
+      source_id: `n${i - 1}`,
+      source_name: i === 1 ? "result" : "output",
+      sink_id: `n${i}`,
+      sink_name: "input",
+    });
   }
   return { name: `large-${n}`, description: "bench", nodes, links };
 }

@@ -2,7 +2,7 @@
 // keeps answering while runs loop, stop always ends a run, and reading or saving very large things stays bounded.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Client, createKey, signUp } from "./helpers/client.js";
-import { type TestServer, startTestServer } from "./helpers/server.js";
+import { startTestServer, type TestServer } from "./helpers/server.js";
 
 const INPUT = "c0a8e994-ebf1-4a9c-a4d8-89d09c86741b";
 const OUTPUT = "363ae599-353e-4804-937e-b2ee3cef3da4";
@@ -58,7 +58,11 @@ async function execute(api: Client, g: { id: string; version: number }, inputs: 
 
 const TERMINAL = ["COMPLETED", "FAILED", "TERMINATED"];
 
-async function waitForRun(api: Client, execId: string, until: (run: any) => boolean = (r) => TERMINAL.includes(r.status)) {
+async function waitForRun(
+  api: Client,
+  execId: string,
+  until: (run: any) => boolean = (r) => TERMINAL.includes(r.status),
+) {
   const deadline = Date.now() + 60_000;
   for (;;) {
     const res = await api.get(`/api/executions/${execId}`);
@@ -115,7 +119,9 @@ describe("run limits", () => {
     expect(second.body.node_executions).toHaveLength(total - 1000);
     const small = await alice.api.get(`/api/executions/${run.id}?page=3&page_size=10`);
     expect(small.body.node_executions).toHaveLength(10);
-    const ids = [...done.node_executions, ...second.body.node_executions].map((n: { node_exec_id: string }) => n.node_exec_id);
+    const ids = [...done.node_executions, ...second.body.node_executions].map(
+      (n: { node_exec_id: string }) => n.node_exec_id,
+    );
     expect(new Set(ids).size).toBe(total);
     expect(small.body.node_executions.map((n: { node_exec_id: string }) => n.node_exec_id)).toEqual(ids.slice(20, 30));
     // Calculator results count up: the order is the order they ran.
@@ -185,7 +191,9 @@ describe("run limits", () => {
     );
     const done = await waitForRun(alice.api, (await execute(alice.api, g, { x: "y".repeat(30_000) })).id);
     expect(done.status).toBe("FAILED");
-    expect(done.stats.error).toContain("is larger than the limit of 20000 bytes per value (EXECUTOR_MAX_BLOCK_OUTPUT_BYTES)");
+    expect(done.stats.error).toContain(
+      "is larger than the limit of 20000 bytes per value (EXECUTOR_MAX_BLOCK_OUTPUT_BYTES)",
+    );
     expect(done.outputs).toEqual({});
     const input = done.node_executions.find((n: { block_id: string }) => n.block_id === INPUT);
     expect(input.status).toBe("FAILED");
@@ -243,7 +251,11 @@ describe("run limits", () => {
     );
     // Every link joins node i-1 to node i of the stored graph.
     const ids = back.body.nodes.map((n: { id: string }) => n.id);
-    expect(back.body.links.every((l: { source_id: string; sink_id: string }, i: number) => l.source_id === ids[i] && l.sink_id === ids[i + 1])).toBe(true);
+    expect(
+      back.body.links.every(
+        (l: { source_id: string; sink_id: string }, i: number) => l.source_id === ids[i] && l.sink_id === ids[i + 1],
+      ),
+    ).toBe(true);
     expect(back.body.nodes[5].input_links).toHaveLength(1);
     expect(back.body.nodes[5].output_links).toHaveLength(1);
   });
@@ -346,7 +358,10 @@ describe("busy runs and stop", () => {
     );
     const run = await execute(alice.api, parent, { x: "hi" });
     const childRuns = async () =>
-      (await alice.api.get(`/api/graphs/${child.id}/executions`)).body.executions as Array<{ id: string; status: string }>;
+      (await alice.api.get(`/api/graphs/${child.id}/executions`)).body.executions as Array<{
+        id: string;
+        status: string;
+      }>;
     const deadline = Date.now() + 20_000;
     while (!(await childRuns()).some((r) => r.status === "RUNNING")) {
       if (Date.now() > deadline) throw new Error("the sub-agent never started");

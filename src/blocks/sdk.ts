@@ -105,7 +105,9 @@ export const DEFAULT_MAX_OUTPUT_BYTES = 4 * 1024 * 1024;
 export function checkOutputLength(length: number, context: Pick<BlockContext, "maxOutputBytes">, what: string): void {
   const limit = context.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
   if (length > limit) {
-    throw new Error(`The ${what} would be about ${length} characters, over the limit of ${limit} bytes per output value`);
+    throw new Error(
+      `The ${what} would be about ${length} characters, over the limit of ${limit} bytes per output value`,
+    );
   }
 }
 

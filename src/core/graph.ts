@@ -103,7 +103,8 @@ function cloneJson<T>(value: T): T {
   for (const key of Object.keys(value)) {
     const copy = cloneJson((value as Record<string, unknown>)[key]);
     // JSON.parse makes "__proto__" an own key; assigning it would set the copy's prototype instead.
-    if (key === "__proto__") Object.defineProperty(out, key, { value: copy, enumerable: true, writable: true, configurable: true });
+    if (key === "__proto__")
+      Object.defineProperty(out, key, { value: copy, enumerable: true, writable: true, configurable: true });
     else out[key] = copy;
   }
   return out as T;
@@ -538,7 +539,12 @@ function validateOne(graph: ValidatableGraph, options: ValidateOptions): GraphVa
       const node = nodes.get(nodeId);
       const at = link.id ? { link_id: link.id } : {};
       if (!node) {
-        errors.push({ node_id: nodeId, field: `${end}_id`, message: `${prefix()}, ${nodeId} is invalid node id`, ...at });
+        errors.push({
+          node_id: nodeId,
+          field: `${end}_id`,
+          message: `${prefix()}, ${nodeId} is invalid node id`,
+          ...at,
+        });
       } else {
         const block = blocks.get(nodeId);
         if (block && !isToolPin(pin)) {

@@ -35,7 +35,10 @@ export interface RunHooks {
   /** Resolves a block id; the run refuses nodes whose block is unknown. */
   getBlock(id: string): Block | undefined;
   /** Coerces and validates a node's merged input against its block; returns the input to run with, or why not. */
-  prepareInput(block: Block, input: Record<string, unknown>): { ok: true; input: Record<string, unknown> } | { ok: false; error: string };
+  prepareInput(
+    block: Block,
+    input: Record<string, unknown>,
+  ): { ok: true; input: Record<string, unknown> } | { ok: false; error: string };
   /** A node execution changed status (events). */
   onNodeUpdate(exec: NodeExec): void;
   /** A node execution reached a final status (COMPLETED, FAILED, TERMINATED) or was left INCOMPLETE: persist it. */
@@ -239,7 +242,9 @@ export class GraphRun {
       wallMs <= MAX_TIMER_MS
         ? setTimeout(() => {
             const unit = limits.maxRunSeconds === 1 ? "second" : "seconds";
-            this.stopWith(`Run exceeded the limit of ${limits.maxRunSeconds} ${unit} of wall time (EXECUTOR_MAX_RUN_SECONDS)`);
+            this.stopWith(
+              `Run exceeded the limit of ${limits.maxRunSeconds} ${unit} of wall time (EXECUTOR_MAX_RUN_SECONDS)`,
+            );
           }, wallMs)
         : undefined;
     try {
@@ -451,7 +456,9 @@ export class GraphRun {
     else {
       if (block.blockType === "Output" && typeof exec.input.name === "string") {
         const name = exec.input.name;
-        (this.outputs[name] ??= []).push(exec.input.value);
+        const values = this.outputs[name] ?? [];
+        this.outputs[name] = values;
+        values.push(exec.input.value);
         this.hooks.onGraphOutput?.(name, exec.input.value);
       }
       this.end(exec, "COMPLETED");
@@ -460,7 +467,9 @@ export class GraphRun {
 
   /** Records a yielded value and feeds it to every link that reads it. */
   private emit(exec: NodeExec, name: string, value: unknown): void {
-    (exec.output[name] ??= []).push(value);
+    const values = exec.output[name] ?? [];
+    exec.output[name] = values;
+    values.push(value);
     for (const link of exec.info.node.output_links) {
       const v = parseExecutionOutput(name, value, link.source_name);
       if (v === undefined) continue;

@@ -58,12 +58,27 @@ export function graphRepositoryContract(open: () => Promise<{ database: Database
     const db = database.db;
     const u = await user();
     const STORE = "1ff065e9-88e8-4358-9d82-8dc91f622ba9";
-    const odd = { text: 'quote " backslash \\ newline \n tab \t é 😀', big: 2 ** 53 - 1, neg: -0.5, list: [null, true, {}] };
+    const odd = {
+      text: 'quote " backslash \\ newline \n tab \t é 😀',
+      big: 2 ** 53 - 1,
+      neg: -0.5,
+      list: [null, true, {}],
+    };
     const nodes = [{ id: "n0", block_id: INPUT, input_default: { name: "x" }, metadata: {} }];
     const links = [];
     for (let i = 1; i < 10_000; i++) {
-      nodes.push({ id: `n${i}`, block_id: STORE, input_default: i === 7 ? { data: odd } : { data: i }, metadata: { i } } as never);
-      links.push({ source_id: `n${i - 1}`, source_name: i === 1 ? "result" : "output", sink_id: `n${i}`, sink_name: "input" });
+      nodes.push({
+        id: `n${i}`,
+        block_id: STORE,
+        input_default: i === 7 ? { data: odd } : { data: i },
+        metadata: { i },
+      } as never);
+      links.push({
+        source_id: `n${i - 1}`,
+        source_name: i === 1 ? "result" : "output",
+        sink_id: `n${i}`,
+        sink_name: "input",
+      });
     }
     const created = await graphs.createGraph(db, u, draft(u, { name: "large", nodes, links }));
     const read = await graphs.getGraph(db, u, created.id);

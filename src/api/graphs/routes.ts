@@ -323,7 +323,12 @@ export const graphRoutes: FastifyPluginAsyncTypebox = async (app) => {
         if (request.body.id && request.body.id !== id) throw ApiError.badRequest("Graph ID does not match ID in URI");
         const existing = await repo.getGraph(db, userId, id, undefined, { subGraphs: false });
         if (!existing) throw ApiError.notFound("Graph", { graph_id: id });
-        const graph = await repo.createVersion(db, userId, id, await prepareValid({ ...request.body, id }, userId, true));
+        const graph = await repo.createVersion(
+          db,
+          userId,
+          id,
+          await prepareValid({ ...request.body, id }, userId, true),
+        );
         if (!graph) throw ApiError.notFound("Graph", { graph_id: id });
         return { graph, skipped_webhook_presets: [] };
       },

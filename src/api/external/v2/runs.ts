@@ -255,7 +255,8 @@ export const runsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const row = await ownRun(db, principalOf(request).user.id, request.params.run_id);
       const page = new PageRequest(request.query.node_executions_limit, request.query.node_executions_cursor);
-      if (page.page > 1_000_000) throw ApiError.badRequest("Malformed cursor. Pass back a `node_executions_next_cursor`.");
+      if (page.page > 1_000_000)
+        throw ApiError.badRequest("Malformed cursor. Pass back a `node_executions_next_cursor`.");
       const [nodes, total] = await Promise.all([
         executionsRepo.listNodeExecutions(db, row.id, { offset: page.offset, limit: page.limit }),
         executionsRepo.countNodeExecutions(db, row.id),

@@ -1,5 +1,5 @@
 // Graphs: versioned (id, version) rows with their nodes and links, read back as AutoGPT's GraphModel.
-import { and, asc, count, desc, eq, getTableColumns, ne, or, type SQL, sql } from "drizzle-orm";
+import { and, count, desc, eq, getTableColumns, ne, or, type SQL, sql } from "drizzle-orm";
 import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import {
   AGENT_EXECUTOR_BLOCK_ID,
