@@ -105,7 +105,7 @@ function sliceUsed(): boolean {
   return performance.now() - sliceStart > SLICE_MS;
 }
 
-function nextTurn(): Promise<void> {
+function sharedTurn(): Promise<void> {
   turn ??= new Promise((resolve) =>
     setImmediate(() => {
       turn = undefined;
@@ -115,6 +115,9 @@ function nextTurn(): Promise<void> {
   );
   return turn;
 }
+
+/** Longest error message a failed node keeps, in characters. */
+const MAX_ERROR_LENGTH = 16 * 1024;
 
 /** Node's setTimeout fires at once past 2^31-1 ms; a longer limit is no limit in practice. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -381,7 +384,7 @@ export class GraphRun {
 
   private async execute(exec: NodeExec): Promise<void> {
     if (sliceUsed()) {
-      await nextTurn();
+      await sharedTurn();
       if (this.halt.signal.aborted) {
         this.end(exec, "TERMINATED");
         return;
@@ -430,7 +433,7 @@ export class GraphRun {
           break;
         }
         this.emit(exec, name, value);
-        if (sliceUsed()) await nextTurn();
+        if (sliceUsed()) await sharedTurn();
       }
     } catch (err) {
       if (controller.signal.reason === STOPPED) {
@@ -496,7 +499,9 @@ export class GraphRun {
     }
   }
 
-  private fail(exec: NodeExec, error: string): void {
+  private fail(exec: NodeExec, reason: string): void {
+    // An error message is a value too: a block's exception may carry megabytes of its input.
+    const error = reason.length > MAX_ERROR_LENGTH ? `${reason.slice(0, MAX_ERROR_LENGTH)}... (truncated)` : reason;
     this.nodeErrors++;
     this.emit(exec, "error", error);
     // A failure whose `error` output no link reads ends the run FAILED (once the rest has finished).
