@@ -65,6 +65,15 @@ export interface Config {
     /** Graph executions one process runs at the same time. */
     workerConcurrency: number;
     nodeTimeoutSeconds: number;
+    // Per-run limits: a run that hits one ends FAILED with the limit named in stats.error.
+    /** Node executions one run may create. */
+    maxNodeExecutions: number;
+    /** Wall time of one run, in seconds. */
+    maxRunSeconds: number;
+    /** JSON bytes all of a run's node outputs may add up to. */
+    maxOutputBytes: number;
+    /** JSON bytes of one value a block yields; a larger one fails the node. */
+    maxBlockOutputBytes: number;
   };
   /** Run ownership: leases, the recovery sweeper and graceful shutdown (see DESIGN.md "Runs always end"). */
   runLifecycle: {
@@ -135,6 +144,13 @@ function int(value: string | undefined, fallback: number): number {
   if (value === undefined || value === "") return fallback;
   const n = Number(value);
   if (!Number.isFinite(n)) throw new Error(`expected a number, got "${value}"`);
+  return n;
+}
+
+/** A limit: a number above zero (a zero or negative limit would end every run at once). */
+function positive(env: Env, name: string, fallback: number): number {
+  const n = int(env[name], fallback);
+  if (!(n > 0)) throw new Error(`${name} must be above 0, got "${env[name]}"`);
   return n;
 }
 
@@ -225,6 +241,10 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
       runConcurrency: int(env.EXECUTOR_RUN_CONCURRENCY, 16),
       workerConcurrency: int(env.EXECUTOR_WORKER_CONCURRENCY, 32),
       nodeTimeoutSeconds: int(env.EXECUTOR_NODE_TIMEOUT_SECONDS, 300),
+      maxNodeExecutions: positive(env, "EXECUTOR_MAX_NODE_EXECUTIONS", 10_000),
+      maxRunSeconds: positive(env, "EXECUTOR_MAX_RUN_SECONDS", 3600),
+      maxOutputBytes: positive(env, "EXECUTOR_MAX_OUTPUT_BYTES", 64 * 1024 * 1024),
+      maxBlockOutputBytes: positive(env, "EXECUTOR_MAX_BLOCK_OUTPUT_BYTES", 4 * 1024 * 1024),
     },
     runLifecycle: {
       leaseTtlSeconds: int(env.EXECUTOR_LEASE_TTL_SECONDS, 30),

@@ -169,6 +169,12 @@ export async function createServer(config: Config, options: ServerOptions = {}):
           httpAllowList: config.httpAllowList,
           heartbeatMs: config.runLifecycle.heartbeatSeconds * 1000,
           now: options.now,
+          limits: {
+            maxNodeExecutions: config.executor.maxNodeExecutions,
+            maxRunSeconds: config.executor.maxRunSeconds,
+            maxOutputBytes: config.executor.maxOutputBytes,
+            maxBlockOutputBytes: config.executor.maxBlockOutputBytes,
+          },
         })
       : undefined;
     const sweeper = new Sweeper({

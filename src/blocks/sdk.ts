@@ -60,6 +60,11 @@ export interface BlockContext {
   signal: AbortSignal;
   /** Hosts (name or IP, optionally with :port) that outgoing HTTP may reach even if private or loopback. */
   httpAllowList: readonly string[];
+  /**
+   * The largest value, in JSON bytes, the engine accepts from one yield. Blocks whose inputs multiply their output
+   * (a replacement between every character, a join with a long delimiter) refuse before building a larger one.
+   */
+  maxOutputBytes?: number;
   /** Runs another graph of the same user as a sub-execution and yields its output-block values as they appear. */
   runSubgraph(request: SubgraphRequest): AsyncIterable<BlockOutput>;
 }
@@ -89,6 +94,22 @@ export interface BlockDefinition<I extends TObject = TObject, O extends TObject 
 }
 
 export type Block = BlockDefinition<TObject, TObject>;
+
+/** The engine's default per-value limit (EXECUTOR_MAX_BLOCK_OUTPUT_BYTES), for contexts that do not say. */
+export const DEFAULT_MAX_OUTPUT_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Refuses, as the block's error, to build a text of `length` characters when that is over the per-value limit:
+ * checked before allocating, so a multiplying input fails fast instead of exhausting memory.
+ */
+export function checkOutputLength(length: number, context: Pick<BlockContext, "maxOutputBytes">, what: string): void {
+  const limit = context.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+  if (length > limit) {
+    throw new Error(
+      `The ${what} would be about ${length} characters, over the limit of ${limit} bytes per output value`,
+    );
+  }
+}
 
 /** Every block's output schema carries AutoGPT's `error` pin; a block reports failure by yielding on it. */
 const ErrorPin = Type.String({ title: "Error", description: "Error message if the operation failed" });

@@ -4,7 +4,7 @@ import { AnyValue, Dict, inputs, outputs } from "./fields.js";
 import { MAX_REGEX_TEXT } from "./pyregex.js";
 import { pyTruthy, pythonJsonDumps } from "./python.js";
 import { pyFindAll, renderTemplate, SandboxTimeoutError } from "./sandbox/index.js";
-import { type Block, defineBlock } from "./sdk.js";
+import { type Block, checkOutputLength, defineBlock } from "./sdk.js";
 
 /** Non-text input is matched as its JSON, as AutoGPT does; the cap bounds the regex's work. */
 const asText = (text: unknown) => (typeof text === "string" ? text : pythonJsonDumps(text)).slice(0, MAX_REGEX_TEXT);
@@ -204,7 +204,10 @@ export const combineTexts = defineBlock({
     delimiter: Type.String({ description: "Delimiter to combine texts", default: "" }),
   }),
   output: outputs({ output: Type.String({ description: "Combined text" }) }),
-  async *run({ input, delimiter }) {
+  async *run({ input, delimiter }, ctx) {
+    let length = Math.max(0, input.length - 1) * delimiter.length;
+    for (const text of input) length += text.length;
+    checkOutputLength(length, ctx, "combined text");
     yield ["output", input.join(delimiter)];
   },
   test: [
@@ -244,6 +247,14 @@ export const textSplit = defineBlock({
   ],
 });
 
+/** How many times `replaceAll(part, ...)` replaces in `text`: between every character (and at both ends) for "". */
+function occurrences(text: string, part: string): number {
+  if (part === "") return text.length + 1;
+  let n = 0;
+  for (let at = text.indexOf(part); at !== -1; at = text.indexOf(part, at + part.length)) n++;
+  return n;
+}
+
 export const textReplace = defineBlock({
   id: "7e7c87ab-3469-4bcc-9abe-67705091b713",
   name: "TextReplaceBlock",
@@ -255,8 +266,11 @@ export const textReplace = defineBlock({
     new: Type.String({ description: "The new text to replace with." }),
   }),
   output: outputs({ output: Type.String({ description: "The text with the replaced text." }) }),
-  async *run({ text, old, new: replacement }) {
+  async *run({ text, old, new: replacement }, ctx) {
     // Python's replace("", x) inserts x between every character; JS replaceAll("", x) does the same.
+    if (replacement.length > old.length) {
+      checkOutputLength(text.length + occurrences(text, old) * (replacement.length - old.length), ctx, "replaced text");
+    }
     yield ["output", text.replaceAll(old, () => replacement)];
   },
   test: [

@@ -390,6 +390,9 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 const duration = (unit: string) =>
   Type.Union([Type.Integer(), Type.String()], { advanced: false, description: `Duration in ${unit}`, default: 0 });
 
+/** CountdownTimerBlock's `repeat` above this is refused: each repeat is a yield, and every yield may start nodes. */
+export const MAX_TIMER_REPEAT = 10_000;
+
 function wholeNumber(value: number | string, field: string): number {
   const n = typeof value === "number" ? value : Number(value.trim());
   if (!Number.isInteger(n)) throw new Error(`invalid literal for int() with base 10: '${value}' (${field})`);
@@ -420,6 +423,7 @@ export const countdownTimer = defineBlock({
       wholeNumber(minutes, "minutes") * 60 +
       wholeNumber(hours, "hours") * 3600 +
       wholeNumber(days, "days") * 86_400;
+    if (repeat > MAX_TIMER_REPEAT) throw new Error(`repeat must be at most ${MAX_TIMER_REPEAT}, got ${repeat}`);
     for (let i = 0; i < repeat; i++) {
       if (total > 0) await sleep(total * 1000, ctx.signal);
       yield ["output_message", input_message];

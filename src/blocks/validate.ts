@@ -1,5 +1,5 @@
 // Input validation before a block runs: AutoGPT's coercion, schema defaults, then a TypeBox check with per-field errors.
-import type { TSchema } from "@sinclair/typebox";
+import type { TObject, TSchema } from "@sinclair/typebox";
 import { FormatRegistry } from "@sinclair/typebox";
 import { Value, ValueErrorType } from "@sinclair/typebox/value";
 import { convertValue, type JsonSchema } from "../core/convert.js";
@@ -55,7 +55,26 @@ function message(error: { type: ValueErrorType; message: string; schema: TSchema
  * coerced to the pin's type (convertValue), absent pins take their schema default; then the whole is checked.
  */
 export function validateInput(block: Block, input: Record<string, unknown>): ValidationResult {
-  const schema = block.input;
+  return validateAgainst(block.input, input);
+}
+
+const partials = new WeakMap<Block, TObject>();
+
+/**
+ * Validates some of a node's inputs (its constants, at save time) as validateInput does, without requiring the
+ * rest: checking against the block's schema would fail on every missing pin and make TypeBox list all the
+ * errors, for each of a graph's nodes.
+ */
+export function validateConstants(block: Block, input: Record<string, unknown>): ValidationResult {
+  let schema = partials.get(block);
+  if (!schema) {
+    schema = { ...block.input, required: [] } as unknown as TObject;
+    partials.set(block, schema);
+  }
+  return validateAgainst(schema, input);
+}
+
+function validateAgainst(schema: TObject, input: Record<string, unknown>): ValidationResult {
   if (!registered.has(schema)) {
     registerFormats(schema);
     registered.add(schema);

@@ -1,7 +1,7 @@
 // Graph domain logic as AutoGPT has it: fresh ids on import, computed input/output/credentials schemas, validation.
 import { getBlock } from "../blocks/index.js";
 import type { Block } from "../blocks/sdk.js";
-import { validateInput } from "../blocks/validate.js";
+import { validateConstants } from "../blocks/validate.js";
 import { parsePythonFloat } from "./convert.js";
 import type { GraphModel, JsonSchemaObject, Link, Node } from "./graph-types.js";
 import { sanitizePinName } from "./pins.js";
@@ -92,6 +92,24 @@ export interface GraphValidationError {
 
 const uuid = () => globalThis.crypto.randomUUID();
 
+/** A deep copy of JSON data; several times faster than structuredClone on the many small objects of a graph. */
+function cloneJson<T>(value: T): T {
+  if (typeof value !== "object" || value === null) return value;
+  if (Array.isArray(value)) return value.map(cloneJson) as T;
+  if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) {
+    return structuredClone(value);
+  }
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const copy = cloneJson((value as Record<string, unknown>)[key]);
+    // JSON.parse makes "__proto__" an own key; assigning it would set the copy's prototype instead.
+    if (key === "__proto__")
+      Object.defineProperty(out, key, { value: copy, enumerable: true, writable: true, configurable: true });
+    else out[key] = copy;
+  }
+  return out as T;
+}
+
 /** Fills AutoGPT's defaults: a missing or empty id becomes a new uuid, version 1, active, empty texts. */
 export function normalizeGraph(input: GraphInput, depth = 0): GraphDraft {
   return {
@@ -107,8 +125,8 @@ export function normalizeGraph(input: GraphInput, depth = 0): GraphDraft {
     nodes: (input.nodes ?? []).map((n) => ({
       id: n.id || uuid(),
       block_id: n.block_id,
-      input_default: structuredClone(n.input_default ?? {}),
-      metadata: structuredClone(n.metadata ?? {}),
+      input_default: cloneJson(n.input_default ?? {}),
+      metadata: cloneJson(n.metadata ?? {}),
     })),
     links: (input.links ?? []).map((l) => ({
       id: l.id || uuid(),
@@ -487,7 +505,8 @@ function constantErrors(node: ValidatableGraph["nodes"][number], block: Block): 
     }
     constants[key] = value;
   }
-  const result = validateInput(block, constants);
+  if (Object.keys(constants).length === 0) return errors;
+  const result = validateConstants(block, constants);
   if (!result.ok) {
     for (const e of result.errors) {
       if (e.field in constants) errors.push({ node_id: node.id, field: e.field, message: e.message });
@@ -513,25 +532,32 @@ function validateOne(graph: ValidatableGraph, options: ValidateOptions): GraphVa
 
   const inbound = new Map<string, string[]>();
   for (const link of graph.links) {
-    const prefix = `Link ('${link.source_id}', '${link.source_name}') <-> ('${link.sink_id}', '${link.sink_name}')`;
-    const ends = [
-      ["source", link.source_id, link.source_name],
-      ["sink", link.sink_id, link.sink_name],
-    ] as const;
-    for (const [end, nodeId, pin] of ends) {
+    // Built only for a failure: a graph of 10,000 valid links should not format 20,000 messages.
+    const prefix = () =>
+      `Link ('${link.source_id}', '${link.source_name}') <-> ('${link.sink_id}', '${link.sink_name}')`;
+    for (let end: "source" | "sink" = "source"; ; end = "sink") {
+      const nodeId = end === "source" ? link.source_id : link.sink_id;
+      const pin = end === "source" ? link.source_name : link.sink_name;
       const node = nodes.get(nodeId);
       const at = link.id ? { link_id: link.id } : {};
       if (!node) {
-        errors.push({ node_id: nodeId, field: `${end}_id`, message: `${prefix}, ${nodeId} is invalid node id`, ...at });
-        continue;
+        errors.push({
+          node_id: nodeId,
+          field: `${end}_id`,
+          message: `${prefix()}, ${nodeId} is invalid node id`,
+          ...at,
+        });
+      } else {
+        const block = blocks.get(nodeId);
+        if (block && !isToolPin(pin)) {
+          const allowed = pinsOf(block, node.input_default, end);
+          if (!allowed.has(sanitizePinName(pin))) {
+            const message = `${prefix()}, \`${pin}\` invalid, Allowed fields: ${[...allowed].join(", ")}`;
+            errors.push({ node_id: nodeId, field: pin, message, ...at });
+          }
+        }
       }
-      const block = blocks.get(nodeId);
-      if (!block || isToolPin(pin)) continue;
-      const allowed = pinsOf(block, node.input_default, end);
-      if (!allowed.has(sanitizePinName(pin))) {
-        const message = `${prefix}, \`${pin}\` invalid, Allowed fields: ${[...allowed].join(", ")}`;
-        errors.push({ node_id: nodeId, field: pin, message, ...at });
-      }
+      if (end === "sink") break;
     }
     (inbound.get(link.sink_id) ?? inbound.set(link.sink_id, []).get(link.sink_id))?.push(link.sink_name);
   }

@@ -9,7 +9,7 @@ import type { GraphModel } from "../core/graph-types.js";
 import type { Db } from "../infra/db/index.js";
 import * as repo from "../infra/db/repos/executions.js";
 import * as leases from "../infra/db/repos/leases.js";
-import { GraphRun, type NodeExec, nodeExecResult, type RunHooks, type RunResult } from "./run.js";
+import { GraphRun, type NodeExec, nodeExecResult, type RunHooks, type RunLimits, type RunResult } from "./run.js";
 import type { EventBus, ExecutionJob, ExecutionQueue, ExecutionStatus } from "./types.js";
 import { databaseMessage, NodeWriteBuffer } from "./write-buffer.js";
 
@@ -26,6 +26,8 @@ export interface ExecutorOptions {
   workerConcurrency: number;
   nodeTimeoutSeconds: number;
   httpAllowList: readonly string[];
+  /** Per-run limits; every run, sub-graph runs included, ends FAILED naming the one it hits. */
+  limits: RunLimits;
   /** How often the leases of this process's running runs are renewed (one UPDATE for all of them). */
   heartbeatMs: number;
   /** The clock leases are stamped with (tests inject one). */
@@ -217,6 +219,7 @@ export class Executor {
           nodeTimeoutMs: this.options.nodeTimeoutSeconds * 1000,
           httpAllowList: this.options.httpAllowList,
           signal: controller.signal,
+          limits: this.options.limits,
         },
         {
           ...this.options.blocks,

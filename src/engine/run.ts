@@ -35,7 +35,10 @@ export interface RunHooks {
   /** Resolves a block id; the run refuses nodes whose block is unknown. */
   getBlock(id: string): Block | undefined;
   /** Coerces and validates a node's merged input against its block; returns the input to run with, or why not. */
-  prepareInput(block: Block, input: Record<string, unknown>): { ok: true; input: Record<string, unknown> } | { ok: false; error: string };
+  prepareInput(
+    block: Block,
+    input: Record<string, unknown>,
+  ): { ok: true; input: Record<string, unknown> } | { ok: false; error: string };
   /** A node execution changed status (events). */
   onNodeUpdate(exec: NodeExec): void;
   /** A node execution reached a final status (COMPLETED, FAILED, TERMINATED) or was left INCOMPLETE: persist it. */
@@ -45,6 +48,25 @@ export interface RunHooks {
   runSubgraph(request: SubgraphRequest, signal: AbortSignal): AsyncIterable<BlockOutput>;
 }
 
+/** What one run may use before it ends FAILED with the limit named (operator settings, see src/config.ts). */
+export interface RunLimits {
+  /** Node executions the run may create, INCOMPLETE ones included (EXECUTOR_MAX_NODE_EXECUTIONS). */
+  maxNodeExecutions: number;
+  /** Wall time from the run's start (EXECUTOR_MAX_RUN_SECONDS). */
+  maxRunSeconds: number;
+  /** JSON bytes of every value its nodes yield, added up (EXECUTOR_MAX_OUTPUT_BYTES). */
+  maxOutputBytes: number;
+  /** JSON bytes of one yielded value; a larger one fails its node (EXECUTOR_MAX_BLOCK_OUTPUT_BYTES). */
+  maxBlockOutputBytes: number;
+}
+
+export const DEFAULT_RUN_LIMITS: RunLimits = {
+  maxNodeExecutions: 10_000,
+  maxRunSeconds: 3600,
+  maxOutputBytes: 64 * 1024 * 1024,
+  maxBlockOutputBytes: 4 * 1024 * 1024,
+};
+
 export interface RunOptions {
   userId: string;
   graphExecId: string;
@@ -53,6 +75,7 @@ export interface RunOptions {
   httpAllowList: readonly string[];
   /** Aborted when the run is stopped. */
   signal: AbortSignal;
+  limits: RunLimits;
 }
 
 export interface RunResult {
@@ -69,6 +92,99 @@ function message(err: unknown): string {
   return String(err);
 }
 
+/**
+ * Continuous engine work allowed before the event loop gets a turn. Node executions chain on microtasks (a
+ * block's generator, the scheduler), which never let timers or sockets run: every run checks the clock at each
+ * node start and each yielded value, and past the slice all runs wait for one shared `setImmediate`.
+ */
+const SLICE_MS = 10;
+let sliceStart = performance.now();
+let turn: Promise<void> | undefined;
+
+function sliceUsed(): boolean {
+  return performance.now() - sliceStart > SLICE_MS;
+}
+
+function sharedTurn(): Promise<void> {
+  turn ??= new Promise((resolve) =>
+    setImmediate(() => {
+      turn = undefined;
+      sliceStart = performance.now();
+      resolve();
+    }),
+  );
+  return turn;
+}
+
+/** Longest error message a failed node keeps, in characters. */
+const MAX_ERROR_LENGTH = 16 * 1024;
+
+/** Node's setTimeout fires at once past 2^31-1 ms; a longer limit is no limit in practice. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export function formatBytes(n: number): string {
+  if (n >= 1024 * 1024 && n % (1024 * 1024) === 0) return `${n / (1024 * 1024)} MiB`;
+  if (n >= 1024 && n % 1024 === 0) return `${n / 1024} KiB`;
+  return `${n} bytes`;
+}
+
+/**
+ * The size of `value` as JSON in bytes (UTF-8; string escapes not counted), without building the JSON: counting
+ * stops once past `cap`, so a huge value costs no more than the cap and allocates nothing.
+ */
+export function jsonSize(value: unknown, cap: number): number {
+  let size = 0;
+  const stack: unknown[] = [value];
+  while (stack.length > 0 && size <= cap) {
+    const v = stack.pop();
+    switch (typeof v) {
+      case "string":
+        // A UTF-16 unit is at least one UTF-8 byte: a string longer than the cap is over it without counting.
+        size += v.length > cap ? v.length : Buffer.byteLength(v) + 2;
+        break;
+      case "number":
+      case "bigint":
+        size += String(v).length;
+        break;
+      case "boolean":
+        size += v ? 4 : 5;
+        break;
+      case "object": {
+        if (v === null) {
+          size += 4;
+          break;
+        }
+        const toJSON = (v as { toJSON?: unknown }).toJSON;
+        if (typeof toJSON === "function") {
+          stack.push(toJSON.call(v));
+          break;
+        }
+        if (Array.isArray(v)) {
+          // Brackets and commas; each item is at least one more byte, so a longer array is over the cap as it is.
+          size += 1 + Math.max(v.length, 1);
+          if (size + v.length > cap) size += v.length;
+          else for (const item of v) stack.push(item);
+          break;
+        }
+        const keys = Object.keys(v);
+        size += 1 + Math.max(keys.length, 1);
+        if (size + keys.length * 3 > cap) {
+          size += keys.length * 3;
+          break;
+        }
+        for (const key of keys) {
+          size += Buffer.byteLength(key) + 3;
+          stack.push((v as Record<string, unknown>)[key]);
+        }
+        break;
+      }
+      default:
+        break; // undefined, functions, symbols: left out of JSON
+    }
+  }
+  return size;
+}
+
 export class GraphRun {
   private readonly nodes = new Map<string, NodeInfo>();
   private readonly pending = new Map<string, NodeExec[]>();
@@ -82,7 +198,11 @@ export class GraphRun {
   private nodeErrors = 0;
   private nodeTime = 0;
   private nodeCpu = 0;
+  private outputBytes = 0;
   private finish?: () => void;
+  /** Aborted on stop (the caller's signal) or when a limit is hit (`limitError` set first). */
+  private readonly halt = new AbortController();
+  private limitError: string | null = null;
 
   constructor(
     private readonly graph: GraphModel,
@@ -114,32 +234,48 @@ export class GraphRun {
     const done = new Promise<void>((resolve) => {
       this.finish = resolve;
     });
-    const onStop = () => this.terminateWaiting();
+    const { limits } = this.options;
+    const onStop = () => this.halt.abort();
     // Every running node listens on the run's signal: as many listeners as the run's concurrency.
-    setMaxListeners(this.options.runConcurrency + 10, this.options.signal);
+    setMaxListeners(this.options.runConcurrency + 10, this.halt.signal);
+    this.halt.signal.addEventListener("abort", () => this.terminateWaiting(), { once: true });
     this.options.signal.addEventListener("abort", onStop, { once: true });
+    const wallMs = limits.maxRunSeconds * 1000;
+    const wallTimer =
+      wallMs <= MAX_TIMER_MS
+        ? setTimeout(() => {
+            const unit = limits.maxRunSeconds === 1 ? "second" : "seconds";
+            this.stopWith(
+              `Run exceeded the limit of ${limits.maxRunSeconds} ${unit} of wall time (EXECUTOR_MAX_RUN_SECONDS)`,
+            );
+          }, wallMs)
+        : undefined;
     try {
+      if (this.options.signal.aborted) this.halt.abort();
       for (const info of this.nodes.values()) {
         const type = info.block.blockType;
         if (type === "Note") continue;
         if (info.inboundPins.length > 0 && type !== "Input") continue;
         const name = info.node.input_default.name;
         const pins = type === "Input" && typeof name === "string" && name in inputs ? { value: inputs[name] } : {};
+        if (!this.admit()) break;
         this.tryReady(info, this.newExec(info, pins));
       }
-      if (this.options.signal.aborted) this.terminateWaiting();
       this.checkDone();
       await done;
     } finally {
+      clearTimeout(wallTimer);
       this.options.signal.removeEventListener("abort", onStop);
     }
     for (const execs of this.pending.values()) for (const exec of execs) this.hooks.onNodeFinished(exec);
     const cpu = process.cpuUsage(cpuStart);
-    const status: ExecutionStatus = this.options.signal.aborted
-      ? "TERMINATED"
-      : this.unhandledError
-        ? "FAILED"
-        : "COMPLETED";
+    const status: ExecutionStatus = this.limitError
+      ? "FAILED"
+      : this.options.signal.aborted
+        ? "TERMINATED"
+        : this.unhandledError
+          ? "FAILED"
+          : "COMPLETED";
     return {
       status,
       outputs: this.outputs,
@@ -151,11 +287,26 @@ export class GraphRun {
         node_exec_time_cpu_only: this.nodeCpu,
         node_exec_count: this.nodeCount,
         node_error_count: this.nodeErrors,
-        error: status === "TERMINATED" ? "Execution was stopped" : this.unhandledError,
+        error: this.limitError ?? (status === "TERMINATED" ? "Execution was stopped" : this.unhandledError),
         activity_status: null,
         correctness_score: null,
       },
     };
+  }
+
+  /** Ends the run FAILED with `reason`: what waits is dropped, what runs is cancelled. The first reason wins. */
+  private stopWith(reason: string): void {
+    if (this.halt.signal.aborted) return;
+    this.limitError = reason;
+    this.halt.abort();
+  }
+
+  /** Whether the run may create one more node execution; if not, the run ends at the limit. */
+  private admit(): boolean {
+    if (this.seq < this.options.limits.maxNodeExecutions) return true;
+    const limit = this.options.limits.maxNodeExecutions;
+    this.stopWith(`Run exceeded the limit of ${limit} node executions (EXECUTOR_MAX_NODE_EXECUTIONS)`);
+    return false;
   }
 
   private newExec(info: NodeInfo, pins: Record<string, unknown>): NodeExec {
@@ -196,7 +347,7 @@ export class GraphRun {
       if (i >= 0) queue.splice(i, 1);
     }
     this.lastPins.set(info.node.id, exec.pins);
-    if (this.options.signal.aborted) {
+    if (this.halt.signal.aborted) {
       this.end(exec, "TERMINATED");
       return;
     }
@@ -232,13 +383,21 @@ export class GraphRun {
   }
 
   private async execute(exec: NodeExec): Promise<void> {
+    if (sliceUsed()) {
+      await sharedTurn();
+      if (this.halt.signal.aborted) {
+        this.end(exec, "TERMINATED");
+        return;
+      }
+    }
     const { block } = exec.info;
+    const { maxBlockOutputBytes, maxOutputBytes } = this.options.limits;
     exec.status = "RUNNING";
     exec.startTime = new Date();
     this.hooks.onNodeUpdate(exec);
     const controller = new AbortController();
     const onStop = () => controller.abort(STOPPED);
-    this.options.signal.addEventListener("abort", onStop, { once: true });
+    this.halt.signal.addEventListener("abort", onStop, { once: true });
     const timer = setTimeout(() => controller.abort(TIMED_OUT), this.options.nodeTimeoutMs);
     const aborted = new Promise<never>((_, reject) =>
       controller.signal.addEventListener("abort", () => reject(controller.signal.reason), { once: true }),
@@ -257,7 +416,24 @@ export class GraphRun {
           failure = String(value);
           break;
         }
+        // Sized once, here; past the per-value cap the value is never stored or passed on.
+        const size = jsonSize(value, maxBlockOutputBytes);
+        if (size > maxBlockOutputBytes) {
+          failure =
+            `Output \`${name}\` is larger than the limit of ${formatBytes(maxBlockOutputBytes)} per value ` +
+            "(EXECUTOR_MAX_BLOCK_OUTPUT_BYTES)";
+          break;
+        }
+        this.outputBytes += size;
+        if (this.outputBytes > maxOutputBytes) {
+          this.stopWith(
+            `Run exceeded the limit of ${formatBytes(maxOutputBytes)} of node output (EXECUTOR_MAX_OUTPUT_BYTES)`,
+          );
+          exec.status = "TERMINATED";
+          break;
+        }
         this.emit(exec, name, value);
+        if (sliceUsed()) await sharedTurn();
       }
     } catch (err) {
       if (controller.signal.reason === STOPPED) {
@@ -269,7 +445,7 @@ export class GraphRun {
       }
     } finally {
       clearTimeout(timer);
-      this.options.signal.removeEventListener("abort", onStop);
+      this.halt.signal.removeEventListener("abort", onStop);
       if (!controller.signal.aborted) controller.abort(STOPPED);
       generator?.return(undefined).catch(() => {});
     }
@@ -283,7 +459,9 @@ export class GraphRun {
     else {
       if (block.blockType === "Output" && typeof exec.input.name === "string") {
         const name = exec.input.name;
-        (this.outputs[name] ??= []).push(exec.input.value);
+        const values = this.outputs[name] ?? [];
+        this.outputs[name] = values;
+        values.push(exec.input.value);
         this.hooks.onGraphOutput?.(name, exec.input.value);
       }
       this.end(exec, "COMPLETED");
@@ -292,7 +470,9 @@ export class GraphRun {
 
   /** Records a yielded value and feeds it to every link that reads it. */
   private emit(exec: NodeExec, name: string, value: unknown): void {
-    (exec.output[name] ??= []).push(value);
+    const values = exec.output[name] ?? [];
+    exec.output[name] = values;
+    values.push(value);
     for (const link of exec.info.node.output_links) {
       const v = parseExecutionOutput(name, value, link.source_name);
       if (v === undefined) continue;
@@ -301,7 +481,10 @@ export class GraphRun {
       // Non-static values are consumed once, in order: the oldest waiting execution lacking this pin takes it.
       const queue = this.pending.get(sink.node.id) ?? [];
       let target = queue.find((e) => !(link.sink_name in e.pins));
-      if (!target) target = this.newExec(sink, {});
+      if (!target) {
+        if (!this.admit()) return;
+        target = this.newExec(sink, {});
+      }
       target.pins[link.sink_name] = v;
       this.tryReady(sink, target);
       if (link.is_static) {
@@ -316,7 +499,9 @@ export class GraphRun {
     }
   }
 
-  private fail(exec: NodeExec, error: string): void {
+  private fail(exec: NodeExec, reason: string): void {
+    // An error message is a value too: a block's exception may carry megabytes of its input.
+    const error = reason.length > MAX_ERROR_LENGTH ? `${reason.slice(0, MAX_ERROR_LENGTH)}... (truncated)` : reason;
     this.nodeErrors++;
     this.emit(exec, "error", error);
     // A failure whose `error` output no link reads ends the run FAILED (once the rest has finished).
@@ -349,6 +534,7 @@ export class GraphRun {
       nodeExecId: exec.id,
       signal,
       httpAllowList: this.options.httpAllowList,
+      maxOutputBytes: this.options.limits.maxBlockOutputBytes,
       runSubgraph: (request) => this.hooks.runSubgraph(request, signal),
     };
   }

@@ -17,6 +17,12 @@ import {
 
 const STOPPED = "Execution was stopped";
 
+/**
+ * Node executions one read of a run returns, by default and at most. AutoGPT returns all of them; a run may have
+ * tens of thousands, so the rest are read page by page (`?page=2`).
+ */
+export const NODE_EXECUTIONS_PAGE_SIZE = 1000;
+
 export interface GraphIssue {
   node_id?: string;
   field: string;
@@ -137,10 +143,28 @@ export class ExecutionService {
     });
   }
 
-  async get(userId: string, graphExecId: string, graphId?: string): Promise<GraphExecutionWithNodes> {
+  /** A run with one page of its node executions (the first NODE_EXECUTIONS_PAGE_SIZE unless asked). */
+  async get(
+    userId: string,
+    graphExecId: string,
+    graphId?: string,
+    page: { page: number; pageSize: number } = { page: 1, pageSize: NODE_EXECUTIONS_PAGE_SIZE },
+  ): Promise<GraphExecutionWithNodes> {
     const row = await this.mustFind(userId, graphExecId, graphId);
-    const nodes = await repo.listNodeExecutions(this.db, row.id);
-    return { ...repo.toGraphExecution(row), node_executions: nodes.map((n) => repo.toNodeExecutionResult(n, row)) };
+    const [nodes, total] = await Promise.all([
+      repo.listNodeExecutions(this.db, row.id, { offset: (page.page - 1) * page.pageSize, limit: page.pageSize }),
+      repo.countNodeExecutions(this.db, row.id),
+    ]);
+    return {
+      ...repo.toGraphExecution(row),
+      node_executions: nodes.map((n) => repo.toNodeExecutionResult(n, row)),
+      node_executions_pagination: {
+        total_items: total,
+        total_pages: Math.ceil(total / page.pageSize),
+        current_page: page.page,
+        page_size: page.pageSize,
+      },
+    };
   }
 
   async list(userId: string, filter: { graphId?: string; status?: ExecutionStatus[]; page: number; pageSize: number }) {

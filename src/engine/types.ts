@@ -54,8 +54,18 @@ export interface NodeExecutionResult {
   end_time: string | null;
 }
 
+/** AutoGPT's Pagination model. */
+export interface PageInfo {
+  total_items: number;
+  total_pages: number;
+  current_page: number;
+  page_size: number;
+}
+
 export interface GraphExecutionWithNodes extends GraphExecution {
+  /** One page of the run's node executions, in the order they were created. */
   node_executions: NodeExecutionResult[];
+  node_executions_pagination: PageInfo;
 }
 
 export type ExecutionEvent =

@@ -54,6 +54,41 @@ export function graphRepositoryContract(open: () => Promise<{ database: Database
     expect(await graphs.getGraphForRun(db, u, created.id, created.version)).toEqual({ ...created, sub_graphs: [] });
   });
 
+  it("stores a 10,000-node graph in batches and reads it back exactly, awkward values included", async () => {
+    const db = database.db;
+    const u = await user();
+    const STORE = "1ff065e9-88e8-4358-9d82-8dc91f622ba9";
+    const odd = {
+      text: 'quote " backslash \\ newline \n tab \t é 😀',
+      big: 2 ** 53 - 1,
+      neg: -0.5,
+      list: [null, true, {}],
+    };
+    const nodes = [{ id: "n0", block_id: INPUT, input_default: { name: "x" }, metadata: {} }];
+    const links = [];
+    for (let i = 1; i < 10_000; i++) {
+      nodes.push({
+        id: `n${i}`,
+        block_id: STORE,
+        input_default: i === 7 ? { data: odd } : { data: i },
+        metadata: { i },
+      } as never);
+      links.push({
+        source_id: `n${i - 1}`,
+        source_name: i === 1 ? "result" : "output",
+        sink_id: `n${i}`,
+        sink_name: "input",
+      });
+    }
+    const created = await graphs.createGraph(db, u, draft(u, { name: "large", nodes, links }));
+    const read = await graphs.getGraph(db, u, created.id);
+    expect(read?.nodes).toHaveLength(10_000);
+    expect(read?.links).toHaveLength(9_999);
+    expect(read).toEqual(created);
+    expect(read?.nodes[7]?.input_default).toEqual({ data: odd });
+    expect(await graphs.getGraphForRun(db, u, created.id, created.version)).toEqual({ ...created, sub_graphs: [] });
+  });
+
   it("adds versions as max+1, keeps one active version, and reads the active one by default", async () => {
     const db = database.db;
     const u = await user();

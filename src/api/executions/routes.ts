@@ -4,7 +4,7 @@ import { Type } from "@sinclair/typebox";
 import * as repo from "../../infra/db/repos/executions.js";
 import { principalOf, requireAnyScope, requireScope } from "../auth-hooks.js";
 import { Pagination, anyCredentials, errors, pagination } from "../schemas.js";
-import { ExecuteBody, ExecuteResponse, ExecutionStatus } from "./schemas.js";
+import { ExecuteBody, ExecuteResponse, ExecutionStatus, NodeExecutionsPageQuery } from "./schemas.js";
 
 const GraphExecParams = Type.Object({ id: Type.String({ maxLength: 200 }), exec_id: Type.String({ maxLength: 200 }) });
 const ExecParams = Type.Object({ id: Type.String({ maxLength: 200 }) });
@@ -14,6 +14,13 @@ const ListQuery = Type.Object({
   graph_id: Type.Optional(Type.String({ maxLength: 200 })),
   status: Type.Optional(Type.Array(ExecutionStatus, { description: "Repeat to match any of several statuses" })),
 });
+
+const nodePagesNote =
+  "AutoGPT returns every node execution of the run; a run may have tens of thousands, so this returns the first " +
+  "1000 in the order they were created, and `node_executions_pagination` says how many there are: read the rest " +
+  "with `?page=2` (and `page_size`, at most 1000).";
+
+const nodePage = (q: { page: number; page_size: number }) => ({ page: q.page, pageSize: q.page_size });
 
 export const executionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { executions } = app.services;
@@ -117,11 +124,14 @@ export const executionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         ...common,
         summary: "One run with its node executions and outputs",
+        description: nodePagesNote,
         params: ExecParams,
-        response: { 200: Type.Ref("GraphExecutionWithNodes"), ...errors(401, 403, 404) },
+        querystring: NodeExecutionsPageQuery,
+        response: { 200: Type.Ref("GraphExecutionWithNodes"), ...errors(401, 403, 404, 422) },
       },
     },
-    async (request) => executions.get(principalOf(request).user.id, request.params.id),
+    async (request) =>
+      executions.get(principalOf(request).user.id, request.params.id, undefined, nodePage(request.query)),
   );
 
   app.get(
@@ -131,11 +141,19 @@ export const executionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         ...common,
         summary: "One run of a graph with its node executions and outputs",
+        description: nodePagesNote,
         params: GraphExecParams,
-        response: { 200: Type.Ref("GraphExecutionWithNodes"), ...errors(401, 403, 404) },
+        querystring: NodeExecutionsPageQuery,
+        response: { 200: Type.Ref("GraphExecutionWithNodes"), ...errors(401, 403, 404, 422) },
       },
     },
-    async (request) => executions.get(principalOf(request).user.id, request.params.exec_id, request.params.id),
+    async (request) =>
+      executions.get(
+        principalOf(request).user.id,
+        request.params.exec_id,
+        request.params.id,
+        nodePage(request.query),
+      ),
   );
 
   const stopSchema = {

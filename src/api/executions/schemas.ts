@@ -1,6 +1,7 @@
 // JSON shapes of runs as AutoGPT serializes them: GraphExecutionMeta, GraphExecution(WithNodes), NodeExecutionResult.
 import { Type } from "@sinclair/typebox";
-import { DateTime, Nullable } from "../schemas.js";
+import { NODE_EXECUTIONS_PAGE_SIZE } from "../../engine/service.js";
+import { DateTime, Nullable, Pagination } from "../schemas.js";
 
 export const ExecutionStatus = Type.Union(
   ["INCOMPLETE", "QUEUED", "RUNNING", "COMPLETED", "TERMINATED", "FAILED", "REVIEW"].map((s) => Type.Literal(s)),
@@ -76,10 +77,31 @@ export const GraphExecutionWithNodes = Type.Object(
   {
     ...metaFields,
     outputs: Type.Record(Type.String(), Type.Array(Type.Unknown())),
-    node_executions: Type.Array(Type.Ref("NodeExecutionResult")),
+    node_executions: Type.Array(Type.Ref("NodeExecutionResult"), {
+      description: `One page of the run's node executions in the order they were created: the first ${NODE_EXECUTIONS_PAGE_SIZE} unless \`page\`/\`page_size\` ask for others`,
+    }),
+    node_executions_pagination: Type.Object(Pagination.properties, {
+      description: "Where `node_executions` is among all of the run's node executions (not in AutoGPT's shape)",
+    }),
   },
   { $id: "GraphExecutionWithNodes", title: "GraphExecutionWithNodes" },
 );
+
+/** Which page of a run's node executions to return with it. */
+export const NodeExecutionsPageQuery = Type.Object({
+  page: Type.Integer({
+    minimum: 1,
+    maximum: 1_000_000,
+    default: 1,
+    description: "Page of the run's node executions, in the order they were created",
+  }),
+  page_size: Type.Integer({
+    minimum: 1,
+    maximum: NODE_EXECUTIONS_PAGE_SIZE,
+    default: NODE_EXECUTIONS_PAGE_SIZE,
+    description: `Node executions per page (at most ${NODE_EXECUTIONS_PAGE_SIZE})`,
+  }),
+});
 
 /** The execute response: the new run (AutoGPT's newest shape) plus `graph_exec_id` (its older shape). */
 export const ExecuteResponse = Type.Object(

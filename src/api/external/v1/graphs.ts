@@ -6,8 +6,9 @@ import { ApiError } from "../../../core/errors.js";
 import { type GraphInput, prepareGraph, validateGraph } from "../../../core/graph.js";
 import * as graphRepo from "../../../infra/db/repos/graphs.js";
 import { principalOf } from "../../auth-hooks.js";
+import { NodeExecutionsPageQuery } from "../../executions/schemas.js";
 import { idempotent } from "../../idempotency.js";
-import { errors } from "../../schemas.js";
+import { errors, Pagination } from "../../schemas.js";
 import { scoped } from "../common.js";
 import { ExecutionStatus, GraphBody, GraphMeta, GraphModel, Id, Json } from "./schemas.js";
 
@@ -46,6 +47,9 @@ const GraphExecutionResult = Type.Object(
     ),
     output: Type.Union([Type.Array(Json), Type.Null()], {
       description: "One `{name: value}` object per graph output value once the run is COMPLETED, else null",
+    }),
+    nodes_pagination: Type.Object(Pagination.properties, {
+      description: "Where `nodes` is among all of the run's node executions (not in AutoGPT's shape)",
     }),
   },
   { title: "GraphExecutionResult" },
@@ -176,14 +180,18 @@ export const graphsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: "Get a graph execution's results",
       description:
         "The run's status, each node execution's input and outputs (in the order they ran), and the graph's " +
-        "outputs once COMPLETED. A run of another user's graph, or of another graph, is 404.",
+        "outputs once COMPLETED. A run of another user's graph, or of another graph, is 404. AutoGPT returns " +
+        "every node execution; this returns the first 1000, and `nodes_pagination` says how many there are: " +
+        "read the rest with `?page=2` (and `page_size`, at most 1000).",
       params: ResultsParams,
+      querystring: NodeExecutionsPageQuery,
       response: { 200: GraphExecutionResult, ...errors(401, 403, 404, 422) },
     }),
     async (request) => {
       const userId = principalOf(request).user.id;
       const { graph_id, graph_exec_id } = request.params;
-      const run = await executions.get(userId, graph_exec_id, graph_id);
+      const { page, page_size } = request.query;
+      const run = await executions.get(userId, graph_exec_id, graph_id, { page, pageSize: page_size });
       const graph = await graphRepo.getGraph(db, userId, run.graph_id, run.graph_version, { subGraphs: false });
       if (!graph) throw ApiError.notFound(`Graph #${graph_id}`, { graph_id });
       return {
@@ -194,6 +202,7 @@ export const graphsRoutes: FastifyPluginAsyncTypebox = async (app) => {
           input: "value" in node.input_data ? node.input_data.value : node.input_data,
           output: node.output_data,
         })),
+        nodes_pagination: run.node_executions_pagination,
         output:
           run.status === "COMPLETED"
             ? Object.entries(run.outputs).flatMap(([name, values]) => values.map((value) => ({ [name]: value })))

@@ -8,6 +8,7 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import { ApiError } from "../../../core/errors.js";
+import { NODE_EXECUTIONS_PAGE_SIZE } from "../../../engine/service.js";
 import { type ExecutionStatus, TERMINAL_STATUSES } from "../../../engine/types.js";
 import type { Db } from "../../../infra/db/index.js";
 import * as executionsRepo from "../../../infra/db/repos/executions.js";
@@ -56,12 +57,32 @@ const AgentGraphRunDetails = Type.Object(
     outputs: Nullable(Type.Record(Type.String(), Type.Array(Type.Unknown()))),
     node_executions: Nullable(
       Type.Array(AgentNodeExecution, {
-        description: "Individual node execution results; may be omitted in case of permission restrictions",
+        description:
+          "Individual node execution results; may be omitted in case of permission restrictions. One page, in " +
+          `the order they ran: the first ${NODE_EXECUTIONS_PAGE_SIZE} unless \`node_executions_limit\`/` +
+          "`node_executions_cursor` ask for others",
       }),
     ),
+    node_executions_next_cursor: Type.Union([Type.String(), Type.Null()], {
+      description: "Pass as `node_executions_cursor` for the next page of node executions; `null` on the last page",
+    }),
+    node_executions_total_count: Type.Integer({ description: "How many node executions the run has" }),
   },
   { title: "AgentGraphRunDetails" },
 );
+
+/** AutoGPT returns every node execution of a run; here they come a page at a time (v2's limit/cursor, prefixed). */
+const NodeExecutionsQuery = Type.Object({
+  node_executions_limit: Type.Integer({
+    minimum: 1,
+    maximum: NODE_EXECUTIONS_PAGE_SIZE,
+    default: NODE_EXECUTIONS_PAGE_SIZE,
+    description: `Node executions per page (max ${NODE_EXECUTIONS_PAGE_SIZE})`,
+  }),
+  node_executions_cursor: Type.Optional(
+    Type.String({ maxLength: 500, description: "`node_executions_next_cursor` from the previous response" }),
+  ),
+});
 
 const ReviewStatus = Type.Union([Type.Literal("WAITING"), Type.Literal("APPROVED"), Type.Literal("REJECTED")], {
   title: "AgentRunReviewStatus",
@@ -228,14 +249,24 @@ export const runsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       operationId: "getAgentRunDetails",
       description: "The run with its outputs (by output name) and the result of each node execution, in order.",
       params: RunId,
-      response: { 200: AgentGraphRunDetails, ...v2Errors(401, 403, 404) },
+      querystring: NodeExecutionsQuery,
+      response: { 200: AgentGraphRunDetails, ...v2Errors(400, 401, 403, 404, 422) },
     }),
     async (request) => {
       const row = await ownRun(db, principalOf(request).user.id, request.params.run_id);
-      const nodes = await executionsRepo.listNodeExecutions(db, row.id);
+      const page = new PageRequest(request.query.node_executions_limit, request.query.node_executions_cursor);
+      if (page.page > 1_000_000)
+        throw ApiError.badRequest("Malformed cursor. Pass back a `node_executions_next_cursor`.");
+      const [nodes, total] = await Promise.all([
+        executionsRepo.listNodeExecutions(db, row.id, { offset: page.offset, limit: page.limit }),
+        executionsRepo.countNodeExecutions(db, row.id),
+      ]);
+      const { next_cursor } = page.paged([], total);
       return {
         ...toAgentGraphRun(row),
         outputs: row.outputs as Record<string, unknown[]>,
+        node_executions_next_cursor: next_cursor,
+        node_executions_total_count: total,
         node_executions: nodes.map((n) => ({
           node_id: n.nodeId,
           status: n.status,

@@ -116,12 +116,30 @@ export async function listGraphExecutions(
   return { rows, total: Number(total?.n ?? 0) };
 }
 
-export async function listNodeExecutions(db: Db, graphExecutionId: string): Promise<NodeExecutionRow[]> {
+/**
+ * A run's node executions in the order they were created, one page at a time: LIMIT/OFFSET on the
+ * (graph_execution_id, seq) index, so a run with millions of them costs one page of rows.
+ */
+export async function listNodeExecutions(
+  db: Db,
+  graphExecutionId: string,
+  page: { offset: number; limit: number },
+): Promise<NodeExecutionRow[]> {
   return db
     .select()
     .from(nodeExecutions)
     .where(eq(nodeExecutions.graphExecutionId, graphExecutionId))
-    .orderBy(asc(nodeExecutions.seq));
+    .orderBy(asc(nodeExecutions.seq))
+    .limit(page.limit)
+    .offset(page.offset);
+}
+
+export async function countNodeExecutions(db: Db, graphExecutionId: string): Promise<number> {
+  const [row] = await db
+    .select({ n: count() })
+    .from(nodeExecutions)
+    .where(eq(nodeExecutions.graphExecutionId, graphExecutionId));
+  return Number(row?.n ?? 0);
 }
 
 export async function softDeleteGraphExecution(db: Db, userId: string, id: string): Promise<boolean> {

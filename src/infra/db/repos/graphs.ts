@@ -1,5 +1,5 @@
 // Graphs: versioned (id, version) rows with their nodes and links, read back as AutoGPT's GraphModel.
-import { and, asc, count, desc, eq, ne, or, type SQL, sql } from "drizzle-orm";
+import { and, count, desc, eq, getTableColumns, ne, or, type SQL, sql } from "drizzle-orm";
 import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import {
   AGENT_EXECUTOR_BLOCK_ID,
@@ -11,6 +11,7 @@ import {
   toGraphModel,
 } from "../../../core/graph.js";
 import type { GraphModel, Link } from "../../../core/graph-types.js";
+import { nextTurn } from "../../../core/turn.js";
 import type { Db } from "../index.js";
 import { agentGraphs, agentNodeLinks, agentNodes } from "../schema.js";
 
@@ -20,7 +21,7 @@ type LinkRow = typeof agentNodeLinks.$inferSelect;
 type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 type Executor = Db | Tx;
 
-/** Rows per INSERT statement, well under PostgreSQL's 65,535 bind parameters for the widest table. */
+/** Rows per INSERT statement: each statement blocks the embedded database's thread for its whole duration. */
 const CHUNK = 1000;
 /** AgentExecutor chains deeper than this are not followed when collecting sub-graphs. */
 const MAX_SUBGRAPH_DEPTH = 32;
@@ -93,6 +94,21 @@ function groupBy<T extends { graphId: string; graphVersion: number }>(rows: T[])
   return out;
 }
 
+/**
+ * A node or link query's rows as one JSON array, in submitted order, keyed as the schema's row type: the database
+ * builds it, and the client parses one text value instead of decoding 10,000 rows field by field (three to four
+ * times faster on the embedded database, whose work blocks this thread).
+ */
+function recordsOf(table: typeof agentNodes | typeof agentNodeLinks) {
+  const fields = Object.entries(getTableColumns(table)).map(([key, column]) => sql`${sql.raw(`'${key}'`)}, ${column}`);
+  const order = sql`${table.graphId}, ${table.graphVersion}, ${table.position}`;
+  return sql<string>`coalesce(json_agg(json_build_object(${sql.join(fields, sql`, `)}) order by ${order}), '[]')::text`;
+}
+
+function parseRecords<T>(result: Array<{ records: string }>): T[] {
+  return JSON.parse(result[0]?.records ?? "[]") as T[];
+}
+
 /** Nodes and links of several versions in two queries, each list in submitted order. */
 async function loadContents(db: Executor, versions: Array<{ id: string; version: number }>) {
   if (versions.length === 0) return (_id: string, _v: number) => ({ nodes: [] as NodeRow[], links: [] as LinkRow[] });
@@ -101,18 +117,20 @@ async function loadContents(db: Executor, versions: Array<{ id: string; version:
     ids.length === 1 && versions.length > 1
       ? eq(graphId, ids[0] as string)
       : (or(...versions.map((v) => and(eq(graphId, v.id), eq(graphVersion, v.version)))) as SQL);
-  const [nodes, links] = await Promise.all([
-    db
-      .select()
+  // One after the other, with a turn of the event loop between: on the embedded database each blocks this thread.
+  const nodes = parseRecords<NodeRow>(
+    await db
+      .select({ records: recordsOf(agentNodes) })
       .from(agentNodes)
-      .where(match(agentNodes.graphId, agentNodes.graphVersion))
-      .orderBy(asc(agentNodes.graphId), asc(agentNodes.graphVersion), asc(agentNodes.position)),
-    db
-      .select()
+      .where(match(agentNodes.graphId, agentNodes.graphVersion)),
+  );
+  if (nodes.length > 1000) await nextTurn();
+  const links = parseRecords<LinkRow>(
+    await db
+      .select({ records: recordsOf(agentNodeLinks) })
       .from(agentNodeLinks)
-      .where(match(agentNodeLinks.graphId, agentNodeLinks.graphVersion))
-      .orderBy(asc(agentNodeLinks.graphId), asc(agentNodeLinks.graphVersion), asc(agentNodeLinks.position)),
-  ]);
+      .where(match(agentNodeLinks.graphId, agentNodeLinks.graphVersion)),
+  );
   const nodesBy = groupBy(nodes);
   const linksBy = groupBy(links);
   return (id: string, version: number) => ({
@@ -171,6 +189,32 @@ async function loadSubGraphs(db: Executor, userId: string, root: GraphModel): Pr
   return out;
 }
 
+/**
+ * Inserts rows as one JSON parameter per statement, unpacked by `jsonb_to_recordset`: no bind parameter per value
+ * for the query builder to assemble (the slow part of a 10,000-row insert), and on the embedded database, which
+ * runs in this thread, the event loop gets a turn between statements. Columns and types come from the schema;
+ * every row sets the columns the first one sets.
+ */
+async function insertRecords<T extends typeof agentNodes | typeof agentNodeLinks>(
+  tx: Tx,
+  table: T,
+  rows: Array<T["$inferInsert"]>,
+): Promise<void> {
+  if (rows.length === 0) return;
+  const columns = Object.entries(getTableColumns(table)).filter(([key]) => key in (rows[0] as object));
+  const names = sql.raw(columns.map(([, c]) => `"${c.name}"`).join(", "));
+  const types = sql.raw(columns.map(([, c]) => `"${c.name}" ${c.getSQLType()}`).join(", "));
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    if (i > 0) await nextTurn();
+    const records = rows
+      .slice(i, i + CHUNK)
+      .map((row) => Object.fromEntries(columns.map(([key, c]) => [c.name, (row as Record<string, unknown>)[key]])));
+    await tx.execute(
+      sql`insert into ${table} (${names}) select ${names} from jsonb_to_recordset(${JSON.stringify(records)}::jsonb) as r(${types})`,
+    );
+  }
+}
+
 async function insertVersion(tx: Tx, userId: string, graph: GraphDraft, createdAt: Date): Promise<void> {
   await tx.insert(agentGraphs).values({
     id: graph.id,
@@ -207,8 +251,8 @@ async function insertVersion(tx: Tx, userId: string, graph: GraphDraft, createdA
     isStatic: l.is_static,
     position,
   }));
-  for (let i = 0; i < nodes.length; i += CHUNK) await tx.insert(agentNodes).values(nodes.slice(i, i + CHUNK));
-  for (let i = 0; i < links.length; i += CHUNK) await tx.insert(agentNodeLinks).values(links.slice(i, i + CHUNK));
+  await insertRecords(tx, agentNodes, nodes);
+  await insertRecords(tx, agentNodeLinks, links);
 }
 
 function modelOfDraft(graph: GraphDraft, userId: string, createdAt: Date): GraphModel {
@@ -314,16 +358,14 @@ function prepareRunQueries(db: Db) {
     .limit(1)
     .prepare("graph_for_run_current");
   const nodes = db
-    .select()
+    .select({ records: recordsOf(agentNodes) })
     .from(agentNodes)
     .where(and(eq(agentNodes.graphId, p("id")), eq(agentNodes.graphVersion, p("version"))))
-    .orderBy(asc(agentNodes.position))
     .prepare("graph_for_run_nodes");
   const links = db
-    .select()
+    .select({ records: recordsOf(agentNodeLinks) })
     .from(agentNodeLinks)
     .where(and(eq(agentNodeLinks.graphId, p("id")), eq(agentNodeLinks.graphVersion, p("version"))))
-    .orderBy(asc(agentNodeLinks.position))
     .prepare("graph_for_run_links");
   return { byVersion, current, nodes, links };
 }
@@ -354,7 +396,7 @@ export async function getGraphForRun(
     q.nodes.execute({ id: row.id, version: row.version }),
     q.links.execute({ id: row.id, version: row.version }),
   ]);
-  const model = modelOf(row, nodes, links);
+  const model = modelOf(row, parseRecords<NodeRow>(nodes), parseRecords<LinkRow>(links));
   if (!model.nodes.some((n) => n.block_id === AGENT_EXECUTOR_BLOCK_ID)) return model;
   return withSubGraphs(model, await loadSubGraphs(db, userId, model));
 }
