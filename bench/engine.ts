@@ -54,7 +54,10 @@ const round = (n: number, digits = 2) => Number(n.toFixed(digits));
 
 const server = await startServer({ EXECUTOR_RUN_CONCURRENCY: "64" });
 try {
-  const session = await json(`${server.url}/api/auth/signup`, "POST", { email: "b@example.com", password: "bench password" });
+  const session = await json(`${server.url}/api/auth/signup`, "POST", {
+    email: "b@example.com",
+    password: "bench password",
+  });
   const auth = { authorization: `Bearer ${session.access_token}` };
   const ws = new WebSocket(`${server.url.replace("http", "ws")}/ws?token=${session.access_token}`);
   await new Promise((resolve, reject) => {
@@ -81,7 +84,9 @@ try {
         if (hit) resolve(hit);
         else waiting.set(id, resolve);
       };
-      json(`${server.url}/api/graphs/${g.id}/execute/${g.version}`, "POST", { inputs }, auth).then((run) => poll(run.id));
+      json(`${server.url}/api/graphs/${g.id}/execute/${g.version}`, "POST", { inputs }, auth).then((run) =>
+        poll(run.id),
+      );
     });
     const data = await done;
     if (data.status !== "COMPLETED") throw new Error(`run ended ${data.status}: ${data.stats?.error}`);
@@ -105,7 +110,12 @@ try {
       nodes = r.data.stats.node_exec_count;
     }
     const median = [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)] as number;
-    return { nodes, run_ms_median: round(median), node_execs_per_s: Math.round((nodes / median) * 1000), per_node_ms: round(median / nodes, 3) };
+    return {
+      nodes,
+      run_ms_median: round(median),
+      node_execs_per_s: Math.round((nodes / median) * 1000),
+      per_node_ms: round(median / nodes, 3),
+    };
   }
 
   const chainResult = await throughput(chain(100), 30);

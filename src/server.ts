@@ -3,29 +3,18 @@ import { randomUUID } from "node:crypto";
 import helmet from "@fastify/helmet";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
-import websocket from "@fastify/websocket";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import websocket from "@fastify/websocket";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import pino from "pino";
 import { adminOauthAppRoutes } from "./api/admin/oauth-apps.js";
 import { adminUserRoutes } from "./api/admin/users.js";
 import { APIKeyInfo, apiKeyRoutes } from "./api/api-keys/routes.js";
 import { authRoutes, User } from "./api/auth/routes.js";
-import { blockRoutes } from "./api/blocks/routes.js";
 import { registerAuthentication } from "./api/auth-hooks.js";
 import { registerAuthThrottle } from "./api/auth-throttle.js";
+import { blockRoutes } from "./api/blocks/routes.js";
 import { clientErrorHandler, frameworkErrors, registerErrorHandling } from "./api/errors.js";
-import { httpServerOptions } from "./api/http-limits.js";
-import { registerInputGuards } from "./api/input-guards.js";
-import { securityHeaders } from "./api/security-headers.js";
-import { graphRoutes } from "./api/graphs/routes.js";
-import { registerExternalDocs } from "./api/external/docs.js";
-import { externalV1 } from "./api/external/v1/index.js";
-import { externalV2 } from "./api/external/v2/index.js";
-import { healthRoutes } from "./api/health.js";
-import { oauthMetadataRoutes, oauthRoutes } from "./api/oauth/index.js";
-import { wsRoutes } from "./api/ws/routes.js";
-import { type Clock, MemoryRateLimitStore, type RateLimitStore, registerRateLimit } from "./api/rate-limit.js";
 import { executionRoutes } from "./api/executions/routes.js";
 import {
   ExecuteResponse,
@@ -33,10 +22,21 @@ import {
   GraphExecutionWithNodes,
   NodeExecutionResult,
 } from "./api/executions/schemas.js";
+import { registerExternalDocs } from "./api/external/docs.js";
+import { externalV1 } from "./api/external/v1/index.js";
+import { externalV2 } from "./api/external/v2/index.js";
+import { graphRoutes } from "./api/graphs/routes.js";
+import { healthRoutes } from "./api/health.js";
+import { httpServerOptions } from "./api/http-limits.js";
+import { registerInputGuards } from "./api/input-guards.js";
+import { oauthMetadataRoutes, oauthRoutes } from "./api/oauth/index.js";
+import { type Clock, MemoryRateLimitStore, type RateLimitStore, registerRateLimit } from "./api/rate-limit.js";
 import { ErrorEnvelope } from "./api/schemas.js";
+import { securityHeaders } from "./api/security-headers.js";
+import { wsRoutes } from "./api/ws/routes.js";
 import { loadInstanceSecrets } from "./auth/secrets.js";
-import { closeSandbox, configureSandbox } from "./blocks/sandbox/index.js";
 import { AuthService } from "./auth/service.js";
+import { closeSandbox, configureSandbox } from "./blocks/sandbox/index.js";
 import type { Config } from "./config.js";
 import { validateGraph } from "./core/graph.js";
 import { blockHooks } from "./engine/block-hooks.js";
@@ -45,8 +45,8 @@ import { Scheduler } from "./engine/scheduler.js";
 import { ExecutionService } from "./engine/service.js";
 import { Sweeper } from "./engine/sweeper.js";
 import type { EventBus, ExecutionQueue } from "./engine/types.js";
-import { type Database, openDatabase } from "./infra/db/index.js";
 import { errorForLog } from "./infra/db/errors.js";
+import { type Database, openDatabase } from "./infra/db/index.js";
 import { getGraphForRun } from "./infra/db/repos/graphs.js";
 import { MemoryEventBus } from "./infra/events/memory.js";
 import { MemoryExecutionQueue } from "./infra/queue/memory.js";
@@ -138,19 +138,20 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       externalJwtIssuer: config.auth.externalJwtIssuer,
       externalJwtAudience: config.auth.externalJwtAudience,
     });
-    const logger = pino({
-      level: config.logLevel,
-      redact: ["req.headers.authorization", 'req.headers["x-api-key"]', "req.headers.cookie"],
-      serializers: {
-        // Failed queries carry their SQL parameters (user data, credentials): logged as a summary without them.
-        err: errorForLog,
-        req: (req: { method: string; url: string; ip?: string }) => ({
-          method: req.method,
-          url: redactUrl(req.url),
-          remoteAddress: req.ip,
-        }),
+    const logger = pino(
+      {
+        level: config.logLevel,
+        redact: ["req.headers.authorization", 'req.headers["x-api-key"]', "req.headers.cookie"],
+        serializers: {
+          // Failed queries carry their SQL parameters (user data, credentials): logged as a summary without them.
+          err: errorForLog,
+          req: (req: { method: string; url: string; ip?: string }) => ({
+            method: req.method,
+            url: redactUrl(req.url),
+            remoteAddress: req.ip,
+          }),
+        },
       },
-    },
       options.logStream as never,
     );
     const events: EventBus = new MemoryEventBus();
@@ -322,7 +323,10 @@ function buildApp(services: Services, logger: pino.Logger, options: ServerOption
     },
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => (json.$id as string) || `def-${i}` },
   });
-  app.register(swaggerUi, { routePrefix: "/docs", uiConfig: { docExpansion: "list", deepLinking: true, validatorUrl: null } });
+  app.register(swaggerUi, {
+    routePrefix: "/docs",
+    uiConfig: { docExpansion: "list", deepLinking: true, validatorUrl: null },
+  });
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
 
   app.register(healthRoutes);

@@ -2,8 +2,8 @@
 import fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { type Client, client, createKey, signUp } from "./helpers/client.js";
-import { type TestServer, startTestServer } from "./helpers/server.js";
+import { type Client, createKey, signUp } from "./helpers/client.js";
+import { startTestServer, type TestServer } from "./helpers/server.js";
 
 const INPUT = "c0a8e994-ebf1-4a9c-a4d8-89d09c86741b";
 const OUTPUT = "363ae599-353e-4804-937e-b2ee3cef3da4";
@@ -141,11 +141,15 @@ describe("engine", () => {
 
     const handled = await create(
       alice.api,
-      graph("handled", [...nodes, { id: "err", block_id: OUTPUT, input_default: { name: "problem" } }], [
-        ["in", "result", "get", "list"],
-        ["get", "item", "out", "value"],
-        ["get", "error", "err", "value"],
-      ]),
+      graph(
+        "handled",
+        [...nodes, { id: "err", block_id: OUTPUT, input_default: { name: "problem" } }],
+        [
+          ["in", "result", "get", "list"],
+          ["get", "item", "out", "value"],
+          ["get", "error", "err", "value"],
+        ],
+      ),
     );
     const ok = await waitForRun(alice.api, handled.id, (await execute(alice.api, handled, { list: [1, 2] })).id);
     expect(ok.status).toBe("COMPLETED");
@@ -264,7 +268,9 @@ describe("engine", () => {
     expect((await mallory.api.get(`/api/graphs/${g.id}/executions/${run.id}`)).status).toBe(404);
     expect((await mallory.api.post(`/api/executions/${run.id}/stop`)).status).toBe(404);
     expect((await mallory.api.delete(`/api/executions/${run.id}`)).status).toBe(404);
-    expect((await mallory.api.post(`/api/graphs/${g.id}/execute/${g.version}`, { inputs: { Input: 1 } })).status).toBe(404);
+    expect((await mallory.api.post(`/api/graphs/${g.id}/execute/${g.version}`, { inputs: { Input: 1 } })).status).toBe(
+      404,
+    );
     expect((await mallory.api.get("/api/executions")).body).toEqual([]);
   });
 
@@ -286,7 +292,9 @@ describe("WebSocket", () => {
   });
   afterAll(() => t?.close());
 
-  function connect(query: string): Promise<{ ws: WebSocket; messages: any[]; next(pred: (m: any) => boolean): Promise<any> }> {
+  function connect(
+    query: string,
+  ): Promise<{ ws: WebSocket; messages: any[]; next(pred: (m: any) => boolean): Promise<any> }> {
     const ws = new WebSocket(`${t.url.replace("http", "ws")}/ws?${query}`);
     const messages: any[] = [];
     const waiters: Array<{ pred: (m: any) => boolean; resolve: (m: any) => void }> = [];
@@ -304,7 +312,10 @@ describe("WebSocket", () => {
       new Promise<any>((resolve, reject) => {
         const hit = messages.find(pred);
         if (hit) return resolve(hit);
-        const timer = setTimeout(() => reject(new Error(`no matching message; got ${JSON.stringify(messages)}`)), 10_000);
+        const timer = setTimeout(
+          () => reject(new Error(`no matching message; got ${JSON.stringify(messages)}`)),
+          10_000,
+        );
         waiters.push({
           pred,
           resolve: (m) => {
@@ -341,7 +352,11 @@ describe("WebSocket", () => {
     const end = await c.next(
       (m) => m.method === "graph_execution_event" && TERMINAL.includes(m.data.status) && m.data.id === run.id,
     );
-    expect(end.data).toMatchObject({ status: "COMPLETED", outputs: { Output: [42] }, event_type: "graph_execution_update" });
+    expect(end.data).toMatchObject({
+      status: "COMPLETED",
+      outputs: { Output: [42] },
+      event_type: "graph_execution_update",
+    });
     const events = c.messages.filter((m) => m.method.endsWith("_event"));
     const graphStatuses = events.filter((m) => m.method === "graph_execution_event").map((m) => m.data.status);
     expect(graphStatuses).toEqual(["QUEUED", "RUNNING", "COMPLETED"]);
@@ -349,7 +364,11 @@ describe("WebSocket", () => {
     expect(nodeEvents.length).toBeGreaterThanOrEqual(9);
     for (const e of nodeEvents) {
       expect(e.channel).toBe(ack.channel);
-      expect(e.data).toMatchObject({ graph_exec_id: run.id, user_id: alice.user.id, event_type: "node_execution_update" });
+      expect(e.data).toMatchObject({
+        graph_exec_id: run.id,
+        user_id: alice.user.id,
+        event_type: "node_execution_update",
+      });
     }
     // Per node: QUEUED, RUNNING, then COMPLETED; all node events between the RUNNING and COMPLETED graph events.
     const byNode = new Map<string, string[]>();

@@ -4,12 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { externalRoutes } from "../src/api/external/common.js";
 import { ALL_SCOPES, LEGACY_SCOPES } from "../src/auth/scopes.js";
 import { client, createKey, signUp } from "./helpers/client.js";
-import { type TestServer, startTestServer } from "./helpers/server.js";
+import { startTestServer, type TestServer } from "./helpers/server.js";
 
 const DUMMY = "00000000-0000-4000-8000-000000000000";
 
 /** A concrete URL for a route pattern: every parameter gets a placeholder value. */
-const concrete = (url: string) => url.replace(/:[A-Za-z_]+/g, (p) => (/version/.test(p) ? "1" : DUMMY)).replace(/\*$/, "x");
+const concrete = (url: string) =>
+  url.replace(/:[A-Za-z_]+/g, (p) => (/version/.test(p) ? "1" : DUMMY)).replace(/\*$/, "x");
 
 /** The OpenAPI path of a Fastify route pattern, relative to its version prefix. */
 const openApiPath = (url: string, prefix: string) => url.slice(prefix.length).replace(/:([A-Za-z_]+)/g, "{$1}");
@@ -31,7 +32,10 @@ describe("External API scope matrix", () => {
     for (const route of [...v1, ...v2]) expect(route.scopes.length, `${route.method} ${route.url}`).toBeGreaterThan(0);
     const legacy = new Set<string>(LEGACY_SCOPES);
     for (const route of v2) {
-      expect(route.scopes.filter((s) => legacy.has(s)), `${route.method} ${route.url}`).toEqual([]);
+      expect(
+        route.scopes.filter((s) => legacy.has(s)),
+        `${route.method} ${route.url}`,
+      ).toEqual([]);
     }
   });
 
@@ -54,7 +58,8 @@ describe("External API scope matrix", () => {
         failures.push(`${route.method} ${route.url}: ${denied.status} ${JSON.stringify(denied.body)}`);
       }
       const anonymous = await client(t.url).request(route.method, url, body);
-      if (anonymous.status !== 401) failures.push(`${route.method} ${route.url} without credentials: ${anonymous.status}`);
+      if (anonymous.status !== 401)
+        failures.push(`${route.method} ${route.url} without credentials: ${anonymous.status}`);
     }
     expect(failures).toEqual([]);
   });

@@ -1,10 +1,10 @@
 // `agentry run FILE.json --input name=value`: import an agent JSON, run it on the embedded database, show progress, print outputs.
 import fs from "node:fs";
+import { newId } from "../auth/tokens.js";
 import { getBlock } from "../blocks/index.js";
 import type { Config } from "../config.js";
 import { TERMINAL_STATUSES } from "../engine/types.js";
 import * as users from "../infra/db/repos/users.js";
-import { newId } from "../auth/tokens.js";
 import { createServer } from "../server.js";
 
 const CLI_USER = "cli@localhost";
@@ -45,9 +45,17 @@ export async function runAgentFile(
       (await users.findUserByEmail(database.db, CLI_USER)) ??
       (await users.insertUser(database.db, { id: newId(), email: CLI_USER, name: "Command line" }));
     if (!user) throw new Error("Could not create the command-line user");
-    const { plainText } = await auth.createApiKey(user, { name: "agentry run", permissions: ["WRITE_GRAPH", "RUN_AGENT", "READ_RUN"] });
+    const { plainText } = await auth.createApiKey(user, {
+      name: "agentry run",
+      permissions: ["WRITE_GRAPH", "RUN_AGENT", "READ_RUN"],
+    });
     const call = async (method: "POST" | "GET", url: string, payload?: unknown) => {
-      const res = await server.app.inject({ method, url, payload: payload as object, headers: { "x-api-key": plainText } });
+      const res = await server.app.inject({
+        method,
+        url,
+        payload: payload as object,
+        headers: { "x-api-key": plainText },
+      });
       const body = res.json();
       if (res.statusCode >= 400) {
         const details = body.error?.details?.errors ? `\n${JSON.stringify(body.error.details.errors, null, 2)}` : "";
@@ -70,8 +78,14 @@ export async function runAgentFile(
         const outputs = Object.entries(d.output_data)
           .map(([pin, values]) => `${pin}=${values.map((v) => JSON.stringify(v)).join(",")}`)
           .join(" ");
-        out.write(`  ${d.status === "COMPLETED" ? "✓" : "✗"} ${name} [${d.node_id.slice(0, 8)}] ${d.status} ${outputs}\n`);
-      } else if (event.type === "graph_execution_event" && event.data.id === execId && TERMINAL_STATUSES.has(event.data.status)) {
+        out.write(
+          `  ${d.status === "COMPLETED" ? "✓" : "✗"} ${name} [${d.node_id.slice(0, 8)}] ${d.status} ${outputs}\n`,
+        );
+      } else if (
+        event.type === "graph_execution_event" &&
+        event.data.id === execId &&
+        TERMINAL_STATUSES.has(event.data.status)
+      ) {
         finish(event.data.status);
       }
     };

@@ -35,7 +35,14 @@ function parsePath(name: string): { base: string; steps: Array<[string, string]>
   return { base, steps };
 }
 
-function setStep(container: unknown, sep: string, key: string, value: unknown, isLast: boolean, nextSep?: string): unknown {
+function setStep(
+  container: unknown,
+  sep: string,
+  key: string,
+  value: unknown,
+  isLast: boolean,
+  nextSep?: string,
+): unknown {
   const fresh = () => (nextSep === LIST ? [] : {});
   if (sep === LIST) {
     const index = Number(key);
@@ -45,7 +52,8 @@ function setStep(container: unknown, sep: string, key: string, value: unknown, i
     list[index] = isLast ? value : setIfMissing(list[index], fresh);
     return list;
   }
-  const obj = container && typeof container === "object" && !Array.isArray(container) ? { ...(container as object) } : {};
+  const obj =
+    container && typeof container === "object" && !Array.isArray(container) ? { ...(container as object) } : {};
   (obj as Record<string, unknown>)[key] = isLast ? value : setIfMissing((obj as Record<string, unknown>)[key], fresh);
   return obj;
 }
@@ -59,8 +67,7 @@ function assignPath(target: unknown, steps: Array<[string, string]>, value: unkn
   if (!first) return value;
   const [sep, key] = first;
   const container = setStep(target, sep, key, undefined, false, rest[0]?.[0]);
-  const slot =
-    sep === LIST ? (container as unknown[])[Number(key)] : (container as Record<string, unknown>)[key];
+  const slot = sep === LIST ? (container as unknown[])[Number(key)] : (container as Record<string, unknown>)[key];
   const filled = assignPath(slot, rest, value);
   if (sep === LIST) (container as unknown[])[Number(key)] = filled;
   else (container as Record<string, unknown>)[key] = filled;

@@ -5,8 +5,8 @@ import type { GraphModel } from "../core/graph-types.js";
 import type { Db } from "../infra/db/index.js";
 import * as repo from "../infra/db/repos/executions.js";
 import * as leases from "../infra/db/repos/leases.js";
-import { type Executor, emptyStats, type GraphLoader } from "./executor.js";
 import { sealCredentials } from "./credentials.js";
+import { type Executor, emptyStats, type GraphLoader } from "./executor.js";
 import {
   type EventBus,
   type ExecutionQueue,

@@ -3,8 +3,8 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import * as repo from "../../infra/db/repos/executions.js";
 import { principalOf, requireAnyScope, requireScope } from "../auth-hooks.js";
-import { Pagination, anyCredentials, errors, pagination } from "../schemas.js";
-import { ExecuteBody, ExecuteResponse, ExecutionStatus, NodeExecutionsPageQuery } from "./schemas.js";
+import { anyCredentials, errors, Pagination, pagination } from "../schemas.js";
+import { ExecuteBody, ExecutionStatus, NodeExecutionsPageQuery } from "./schemas.js";
 
 const GraphExecParams = Type.Object({ id: Type.String({ maxLength: 200 }), exec_id: Type.String({ maxLength: 200 }) });
 const ExecParams = Type.Object({ id: Type.String({ maxLength: 200 }) });
@@ -29,7 +29,12 @@ export const executionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const canRead = requireScope("READ_RUN");
   const canWrite = requireScope("WRITE_RUN");
 
-  const execute = async (userId: string, graphId: string, version: number | undefined, body: typeof ExecuteBody.static) => {
+  const execute = async (
+    userId: string,
+    graphId: string,
+    version: number | undefined,
+    body: typeof ExecuteBody.static,
+  ) => {
     const row = await executions.start(userId, graphId, version, body);
     return { ...repo.toGraphExecution(row), graph_exec_id: row.id };
   };
@@ -46,8 +51,7 @@ export const executionRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Type.Ref("ExecuteGraphResponse"), ...errors(401, 403, 404, 422) },
       },
     },
-    async (request) =>
-      execute(principalOf(request).user.id, request.params.id, request.params.version, request.body),
+    async (request) => execute(principalOf(request).user.id, request.params.id, request.params.version, request.body),
   );
 
   app.post(
@@ -148,12 +152,7 @@ export const executionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) =>
-      executions.get(
-        principalOf(request).user.id,
-        request.params.exec_id,
-        request.params.id,
-        nodePage(request.query),
-      ),
+      executions.get(principalOf(request).user.id, request.params.exec_id, request.params.id, nodePage(request.query)),
   );
 
   const stopSchema = {

@@ -16,7 +16,10 @@ type Method =
   | "heartbeat";
 
 /** Server messages carry every key of AutoGPT's WSMessage, as its server serializes them. */
-function message(method: Method, fields: { data?: unknown; success?: boolean | null; channel?: string | null; error?: string | null }) {
+function message(
+  method: Method,
+  fields: { data?: unknown; success?: boolean | null; channel?: string | null; error?: string | null },
+) {
   return JSON.stringify({
     method,
     data: fields.data ?? null,
@@ -146,7 +149,10 @@ export const wsRoutes: FastifyPluginAsync = async (app) => {
       const mine = new Set<string>();
       const join = (channel: string) => {
         let set = channels.get(channel);
-        if (!set) channels.set(channel, (set = new Set()));
+        if (!set) {
+          set = new Set();
+          channels.set(channel, set);
+        }
         set.add(socket);
         mine.add(channel);
       };

@@ -41,7 +41,11 @@ export function installV2Errors(app: FastifyInstance): void {
   });
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send({
-      error: { code: "not_found", message: `Route ${request.method} ${request.url.split("?")[0]} not found`, details: null },
+      error: {
+        code: "not_found",
+        message: `Route ${request.method} ${request.url.split("?")[0]} not found`,
+        details: null,
+      },
     }),
   );
 }
@@ -63,7 +67,12 @@ export function v2Errors(...statuses: number[]): Record<number, TSchema> {
 }
 
 export const PageQuery = Type.Object({
-  limit: Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE, description: `Items per page (max ${MAX_PAGE_SIZE})` }),
+  limit: Type.Integer({
+    minimum: 1,
+    maximum: MAX_PAGE_SIZE,
+    default: DEFAULT_PAGE_SIZE,
+    description: `Items per page (max ${MAX_PAGE_SIZE})`,
+  }),
   cursor: Type.Optional(Type.String({ maxLength: 500, description: "`next_cursor` from the previous response" })),
 });
 

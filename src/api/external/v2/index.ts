@@ -1,18 +1,18 @@
 // External API v2 (the recommended one) under /external-api/v2: one file per route group.
 import type { FastifyPluginAsync } from "fastify";
 import { recordExternalRoutes } from "../common.js";
-import { installV2Errors } from "./common.js";
-import { identityRoutes } from "./identity.js";
 import { blocksRoutes } from "./blocks.js";
+import { installV2Errors } from "./common.js";
+import { creditsRoutes } from "./credits.js";
+import { filesRoutes } from "./files.js";
 import { graphsRoutes } from "./graphs.js";
+import { identityRoutes } from "./identity.js";
+import { integrationsRoutes } from "./integrations.js";
+import { libraryRoutes } from "./library.js";
+import { marketplaceRoutes } from "./marketplace.js";
 import { runsRoutes } from "./runs.js";
 import { schedulesRoutes } from "./schedules.js";
-import { libraryRoutes } from "./library.js";
-import { creditsRoutes } from "./credits.js";
-import { integrationsRoutes } from "./integrations.js";
-import { marketplaceRoutes } from "./marketplace.js";
 import { searchRoutes } from "./search.js";
-import { filesRoutes } from "./files.js";
 
 export const externalV2: FastifyPluginAsync = async (app) => {
   recordExternalRoutes(app);

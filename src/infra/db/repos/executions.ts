@@ -56,7 +56,10 @@ export function toNodeExecutionResult(row: NodeExecutionRow, run: GraphExecution
   };
 }
 
-export async function insertGraphExecution(db: Db, values: typeof graphExecutions.$inferInsert): Promise<GraphExecutionRow> {
+export async function insertGraphExecution(
+  db: Db,
+  values: typeof graphExecutions.$inferInsert,
+): Promise<GraphExecutionRow> {
   const [row] = await db.insert(graphExecutions).values(values).returning();
   return row as GraphExecutionRow;
 }
