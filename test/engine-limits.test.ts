@@ -2,33 +2,22 @@
 // keeps answering while runs loop, stop always ends a run, and reading or saving very large things stays bounded.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Client, createKey, signUp } from "./helpers/client.js";
+import {
+  AGENT_EXECUTOR,
+  COUNTDOWN,
+  create,
+  execute,
+  graph,
+  INPUT,
+  type LinkSpec,
+  type NodeSpec,
+  OUTPUT,
+} from "./helpers/runs.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
 
-const INPUT = "c0a8e994-ebf1-4a9c-a4d8-89d09c86741b";
-const OUTPUT = "363ae599-353e-4804-937e-b2ee3cef3da4";
 const CALCULATOR = "b1ab9b19-67a6-406d-abf5-2dba76d00c79";
 const STORE = "1ff065e9-88e8-4358-9d82-8dc91f622ba9";
-const COUNTDOWN = "d67a9c52-5e4e-11e2-bcfd-0800200c9a71";
-const AGENT_EXECUTOR = "e189baac-8c20-45a1-94a7-55177ea42565";
 const TEXT_REPLACE = "7e7c87ab-3469-4bcc-9abe-67705091b713";
-
-type NodeSpec = { id: string; block_id: string; input_default?: Record<string, unknown> };
-type LinkSpec = [source: string, sourceName: string, sink: string, sinkName: string];
-
-function graph(name: string, nodes: NodeSpec[], links: LinkSpec[]) {
-  return {
-    name,
-    description: `${name} (test)`,
-    nodes: nodes.map((n) => ({ input_default: {}, metadata: {}, ...n })),
-    links: links.map(([source_id, source_name, sink_id, sink_name]) => ({
-      source_id,
-      source_name,
-      sink_id,
-      sink_name,
-      is_static: false,
-    })),
-  };
-}
 
 /** An input feeding a calculator whose result feeds its own `a`: it never ends by itself, and never waits. */
 const selfFeeding = () =>
@@ -43,18 +32,6 @@ const selfFeeding = () =>
       ["calc", "result", "calc", "a"],
     ],
   );
-
-async function create(api: Client, body: unknown) {
-  const res = await api.post("/api/graphs", { graph: body });
-  expect(res.status, JSON.stringify(res.body).slice(0, 500)).toBe(200);
-  return res.body;
-}
-
-async function execute(api: Client, g: { id: string; version: number }, inputs: Record<string, unknown>) {
-  const res = await api.post(`/api/graphs/${g.id}/execute/${g.version}`, { inputs });
-  expect(res.status, JSON.stringify(res.body)).toBe(200);
-  return res.body as { id: string };
-}
 
 const TERMINAL = ["COMPLETED", "FAILED", "TERMINATED"];
 

@@ -3,41 +3,12 @@ import fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { type Client, createKey, signUp } from "./helpers/client.js";
+import { AGENT_EXECUTOR, COUNTDOWN, create, execute, graph, INPUT, OUTPUT } from "./helpers/runs.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
 
-const INPUT = "c0a8e994-ebf1-4a9c-a4d8-89d09c86741b";
-const OUTPUT = "363ae599-353e-4804-937e-b2ee3cef3da4";
 const CALCULATOR = "b1ab9b19-67a6-406d-abf5-2dba76d00c79";
 const STEP = "f66a3543-28d3-4ab5-8945-9b336371e2ce";
 const GET_ITEM = "262ca24c-1025-43cf-a578-534e23234e97";
-const COUNTDOWN = "d67a9c52-5e4e-11e2-bcfd-0800200c9a71";
-const AGENT_EXECUTOR = "e189baac-8c20-45a1-94a7-55177ea42565";
-
-type NodeSpec = { id: string; block_id: string; input_default?: Record<string, unknown> };
-type LinkSpec = [source: string, sourceName: string, sink: string, sinkName: string];
-
-/** A graph in AutoGPT's export format. */
-function graph(name: string, nodes: NodeSpec[], links: LinkSpec[]) {
-  return {
-    name,
-    description: `${name} (test)`,
-    nodes: nodes.map((n) => ({ input_default: {}, metadata: { position: { x: 0, y: 0 } }, ...n })),
-    links: links.map(([source_id, source_name, sink_id, sink_name], i) => ({
-      id: `link-${i}`,
-      source_id,
-      source_name,
-      sink_id,
-      sink_name,
-      is_static: false,
-    })),
-  };
-}
-
-async function create(api: Client, body: unknown) {
-  const res = await api.post("/api/graphs", { graph: body });
-  expect(res.status, JSON.stringify(res.body)).toBe(200);
-  return res.body;
-}
 
 const TERMINAL = ["COMPLETED", "FAILED", "TERMINATED"];
 
@@ -50,12 +21,6 @@ async function waitForRun(api: Client, graphId: string, execId: string, statuses
     if (Date.now() > deadline) throw new Error(`run ${execId} still ${res.body.status}`);
     await new Promise((r) => setTimeout(r, 25));
   }
-}
-
-async function execute(api: Client, g: { id: string; version: number }, inputs: Record<string, unknown>) {
-  const res = await api.post(`/api/graphs/${g.id}/execute/${g.version}`, { inputs });
-  expect(res.status, JSON.stringify(res.body)).toBe(200);
-  return res.body;
 }
 
 describe("engine", () => {

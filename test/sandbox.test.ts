@@ -2,35 +2,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderTemplate, renderTemplateInline, TemplateLimitError } from "../src/blocks/template.js";
 import { type Client, signUp } from "./helpers/client.js";
+import { create, graph, INPUT, type LinkSpec, OUTPUT } from "./helpers/runs.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
 
-const INPUT = "c0a8e994-ebf1-4a9c-a4d8-89d09c86741b";
-const OUTPUT = "363ae599-353e-4804-937e-b2ee3cef3da4";
 const FILL_TEMPLATE = "db7d8f02-2f44-4c55-ab7a-eae0941f0c30";
 const MATCH_PATTERN = "3060088f-6ed9-4928-9ba7-9c92823a7ccd";
 const EXTRACT = "3146e4fe-2cdd-4f29-bd12-0c9d5bb4deb0";
 
 const TEMPLATE_BOMB = "{{ ([0] * 1000000000)|length }}";
 const REGEX_BOMB = { pattern: "(a+)+$", text: `${"a".repeat(40)}b` };
-
-type NodeSpec = { id: string; block_id: string; input_default?: Record<string, unknown> };
-type LinkSpec = [source: string, sourceName: string, sink: string, sinkName: string];
-
-function graph(name: string, nodes: NodeSpec[], links: LinkSpec[]) {
-  return {
-    name,
-    description: `${name} (test)`,
-    nodes: nodes.map((n) => ({ input_default: {}, metadata: { position: { x: 0, y: 0 } }, ...n })),
-    links: links.map(([source_id, source_name, sink_id, sink_name], i) => ({
-      id: `link-${i}`,
-      source_id,
-      source_name,
-      sink_id,
-      sink_name,
-      is_static: false,
-    })),
-  };
-}
 
 /** AgentInput `name` -> `block` (reading it on `pin`) -> AgentOutputs of its result pins and of its `error`. */
 function oneBlock(block_id: string, input_default: Record<string, unknown>, pin: string, results: string[]) {
@@ -53,12 +33,6 @@ function oneBlock(block_id: string, input_default: Record<string, unknown>, pin:
 const templateGraph = (format: string) => oneBlock(FILL_TEMPLATE, { format }, "values_#_name", ["output"]);
 const matchGraph = (pattern: string) =>
   oneBlock(MATCH_PATTERN, { match: pattern, data: "" }, "text", ["positive", "negative"]);
-
-async function create(api: Client, body: unknown): Promise<{ id: string; version: number }> {
-  const res = await api.post("/api/graphs", { graph: body });
-  expect(res.status, JSON.stringify(res.body)).toBe(200);
-  return res.body;
-}
 
 async function start(api: Client, g: { id: string; version: number }, input: unknown): Promise<string> {
   const res = await api.post(`/api/graphs/${g.id}/execute/${g.version}`, { inputs: { input } });

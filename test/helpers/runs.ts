@@ -9,8 +9,8 @@ export const COUNTDOWN = "d67a9c52-5e4e-11e2-bcfd-0800200c9a71";
 export const AGENT_EXECUTOR = "e189baac-8c20-45a1-94a7-55177ea42565";
 export const TERMINAL = ["COMPLETED", "FAILED", "TERMINATED"];
 
-type NodeSpec = { id: string; block_id: string; input_default?: Record<string, unknown> };
-type LinkSpec = [source: string, sourceName: string, sink: string, sinkName: string];
+export type NodeSpec = { id: string; block_id: string; input_default?: Record<string, unknown> };
+export type LinkSpec = [source: string, sourceName: string, sink: string, sinkName: string];
 
 export function graph(name: string, nodes: NodeSpec[], links: LinkSpec[]) {
   return {
