@@ -3,7 +3,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Client, createKey, signUp } from "./helpers/client.js";
 import {
-  AGENT_EXECUTOR,
   COUNTDOWN,
   create,
   execute,
@@ -12,6 +11,9 @@ import {
   type LinkSpec,
   type NodeSpec,
   OUTPUT,
+  parentGraph,
+  slowGraph,
+  until,
 } from "./helpers/runs.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
 
@@ -307,54 +309,15 @@ describe("busy runs and stop", () => {
   });
 
   it("stops a run waiting on a sub-agent, and the sub-agent's run ends too", async () => {
-    const child = await create(
-      alice.api,
-      graph(
-        "slow-child",
-        [
-          { id: "in", block_id: INPUT, input_default: { name: "m" } },
-          { id: "wait", block_id: COUNTDOWN, input_default: { seconds: 60 } },
-          { id: "out", block_id: OUTPUT, input_default: { name: "done" } },
-        ],
-        [
-          ["in", "result", "wait", "input_message"],
-          ["wait", "output_message", "out", "value"],
-        ],
-      ),
-    );
-    const parent = await create(
-      alice.api,
-      graph(
-        "parent",
-        [
-          { id: "in", block_id: INPUT, input_default: { name: "x" } },
-          {
-            id: "sub",
-            block_id: AGENT_EXECUTOR,
-            input_default: {
-              graph_id: child.id,
-              graph_version: child.version,
-              user_id: alice.user.id,
-              inputs: {},
-              input_schema: child.input_schema,
-              output_schema: child.output_schema,
-            },
-          },
-        ],
-        [["in", "result", "sub", "m"]],
-      ),
-    );
-    const run = await execute(alice.api, parent, { x: "hi" });
+    const child = await create(alice.api, slowGraph(60));
+    const parent = await create(alice.api, parentGraph(child, alice.user.id));
+    const run = await execute(alice.api, parent, { message: "hi" });
     const childRuns = async () =>
       (await alice.api.get(`/api/graphs/${child.id}/executions`)).body.executions as Array<{
         id: string;
         status: string;
       }>;
-    const deadline = Date.now() + 20_000;
-    while (!(await childRuns()).some((r) => r.status === "RUNNING")) {
-      if (Date.now() > deadline) throw new Error("the sub-agent never started");
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    await until(async () => (await childRuns()).some((r) => r.status === "RUNNING"), "the sub-agent to start");
     const stopped = await alice.api.post(`/api/executions/${run.id}/stop`);
     expect(stopped.body.status).toBe("TERMINATED");
     const [sub] = await childRuns();
@@ -371,18 +334,8 @@ describe("wall-time limit", () => {
 
   it("ends a run that outlives the wall-time limit FAILED, naming it, with its waiting node ended", async () => {
     const alice = await signUp(t.url);
-    const g = await create(
-      alice.api,
-      graph(
-        "slow",
-        [
-          { id: "in", block_id: INPUT, input_default: { name: "x" } },
-          { id: "wait", block_id: COUNTDOWN, input_default: { seconds: 60 } },
-        ],
-        [["in", "result", "wait", "input_message"]],
-      ),
-    );
-    const done = await waitForRun(alice.api, (await execute(alice.api, g, { x: 1 })).id);
+    const g = await create(alice.api, slowGraph(60));
+    const done = await waitForRun(alice.api, (await execute(alice.api, g, { message: 1 })).id);
     expect(done.status).toBe("FAILED");
     expect(done.stats.error).toBe("Run exceeded the limit of 1 second of wall time (EXECUTOR_MAX_RUN_SECONDS)");
     expect(done.stats.duration).toBeLessThan(30);

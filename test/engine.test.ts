@@ -3,7 +3,7 @@ import fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { type Client, createKey, signUp } from "./helpers/client.js";
-import { AGENT_EXECUTOR, COUNTDOWN, create, execute, graph, INPUT, OUTPUT } from "./helpers/runs.js";
+import { AGENT_EXECUTOR, create, execute, graph, INPUT, OUTPUT, slowGraph } from "./helpers/runs.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
 
 const CALCULATOR = "b1ab9b19-67a6-406d-abf5-2dba76d00c79";
@@ -122,21 +122,7 @@ describe("engine", () => {
   });
 
   it("stops a run mid-way: the running node is cancelled promptly and the run ends TERMINATED", async () => {
-    const g = await create(
-      alice.api,
-      graph(
-        "slow",
-        [
-          { id: "in", block_id: INPUT, input_default: { name: "message" } },
-          { id: "wait", block_id: COUNTDOWN, input_default: { seconds: 30 } },
-          { id: "out", block_id: OUTPUT, input_default: { name: "done" } },
-        ],
-        [
-          ["in", "result", "wait", "input_message"],
-          ["wait", "output_message", "out", "value"],
-        ],
-      ),
-    );
+    const g = await create(alice.api, slowGraph(30));
     const run = await execute(alice.api, g, { message: "hi" });
     const deadline = Date.now() + 10_000;
     for (;;) {
