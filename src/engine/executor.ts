@@ -11,7 +11,7 @@ import * as repo from "../infra/db/repos/executions.js";
 import * as leases from "../infra/db/repos/leases.js";
 import { GraphRun, type NodeExec, nodeExecResult, type RunHooks, type RunLimits, type RunResult } from "./run.js";
 import type { EventBus, ExecutionJob, ExecutionQueue, ExecutionStatus } from "./types.js";
-import { databaseMessage, NodeWriteBuffer } from "./write-buffer.js";
+import { NodeWriteBuffer } from "./write-buffer.js";
 
 export type GraphLoader = (userId: string, graphId: string, version?: number) => Promise<GraphModel | undefined>;
 
@@ -71,8 +71,7 @@ export class Executor {
   constructor(private readonly options: ExecutorOptions) {
     this.now = options.now ?? (() => new Date());
     this.writes = new NodeWriteBuffer(options.db, {
-      onError: (err, graphExecId) =>
-        options.log.error({ graphExecId, error: databaseMessage(err) }, "writing node executions failed"),
+      onError: (err, graphExecId) => options.log.error({ err, graphExecId }, "writing node executions failed"),
     });
   }
 
@@ -157,7 +156,7 @@ export class Executor {
         run.controller.abort();
       }
     } catch (err) {
-      this.options.log.warn({ error: databaseMessage(err) }, "renewing execution leases failed");
+      this.options.log.warn({ err }, "renewing execution leases failed");
     } finally {
       this.renewing = false;
     }
@@ -243,10 +242,7 @@ export class Executor {
       leases.finishOwnedRun(this.options.db, row.id, this.workerId, { ...outcome, endedAt: new Date() }),
     ).catch((err) => {
       // The row stays RUNNING under a lease nobody renews: the sweeper ends it.
-      this.options.log.error(
-        { graphExecId: row.id, error: databaseMessage(err) },
-        "recording the end of an execution failed",
-      );
+      this.options.log.error({ err, graphExecId: row.id }, "recording the end of an execution failed");
       return undefined;
     });
     if (ended) this.publishGraph(ended);

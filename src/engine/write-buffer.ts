@@ -1,6 +1,7 @@
 // Node execution rows are written when the node finishes, batched over a few milliseconds into one multi-row INSERT.
 // A write that fails is retried; a run whose rows still cannot be stored is told so and ends FAILED, never COMPLETED.
 import { setTimeout as sleep } from "node:timers/promises";
+import { databaseErrorMessage } from "../infra/db/errors.js";
 import type { Db } from "../infra/db/index.js";
 import { insertNodeExecutions, type NewNodeExecution } from "../infra/db/repos/executions.js";
 
@@ -76,7 +77,7 @@ export class NodeWriteBuffer {
         }
       }
       if (failure !== undefined) {
-        if (!this.failures.has(runId)) this.failures.set(runId, databaseMessage(failure));
+        if (!this.failures.has(runId)) this.failures.set(runId, databaseErrorMessage(failure));
         this.options.onError(failure, runId);
       }
     }
@@ -94,11 +95,4 @@ export class NodeWriteBuffer {
     this.failures.delete(graphExecutionId);
     return failure;
   }
-}
-
-/** The driver's own message: the query wrapper's message carries the statement and its parameters. */
-export function databaseMessage(err: unknown): string {
-  const cause = (err as { cause?: unknown }).cause;
-  const inner = cause instanceof Error ? cause : err;
-  return inner instanceof Error ? inner.message : String(inner);
 }

@@ -125,6 +125,11 @@ export function databaseErrorSummary(err: unknown): Record<string, unknown> {
   return summary;
 }
 
+/** A failed query's message as it may be shown or stored: the database's words with quoted values removed. */
+export function databaseErrorMessage(err: unknown): string {
+  return databaseErrorSummary(err).message as string;
+}
+
 /** The logger's `err` serializer: a failed query as its summary, any other error as pino serializes it. */
 export function errorForLog(err: unknown): unknown {
   if (isDatabaseError(err)) return databaseErrorSummary(err);
