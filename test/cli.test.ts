@@ -1,8 +1,11 @@
 // The `agentry` command as a user runs it: create an admin and a key, serve, the data-dir lock, data kept across restarts.
 import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { budget, killChildren, run, serve, stop } from "./helpers/cli.js";
-import { client } from "./helpers/client.js";
+import { budget, COMPILED, killChildren, run, serve, stop } from "./helpers/cli.js";
+import { client, signUp } from "./helpers/client.js";
+import { create, execute, graph, waitFor } from "./helpers/runs.js";
 import { freshDataDir } from "./helpers/server.js";
 
 describe("agentry CLI", () => {
@@ -118,6 +121,39 @@ describe("agentry CLI", () => {
       dataDir,
     ]);
     expect(badInput.code).toBe(2);
+  });
+
+  it("serves from the compiled build that npm start runs: migrations shipped, sandbox worker compiled", {
+    timeout: budget(1),
+  }, async () => {
+    expect(fs.existsSync(COMPILED), "dist/ is missing: `npm ci` builds it (or run `npm run build`)").toBe(true);
+    // A data dir never initialised: the compiled build must carry its migrations.
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "agentry-compiled-"));
+    const { child, url } = await serve(dataDir, COMPILED);
+    const alice = await signUp(url);
+    const match = await create(
+      alice.api,
+      graph(
+        "compiled regex",
+        [
+          {
+            id: "m",
+            block_id: "3060088f-6ed9-4928-9ba7-9c92823a7ccd",
+            input_default: { text: "abc123", match: "[0-9]+", data: "found" },
+          },
+        ],
+        [],
+      ),
+    );
+    const done = await waitFor(
+      alice.api,
+      (await execute(alice.api, match, {})).id,
+      (r) => r.status !== "QUEUED" && r.status !== "RUNNING",
+      60_000,
+    );
+    expect(done.status, JSON.stringify(done.stats)).toBe("COMPLETED");
+    expect(done.node_executions[0].output_data).toEqual({ positive: ["found"] });
+    await stop(child);
   });
 
   it("prints usage for --help and fails with usage for an unknown command", { timeout: budget(2) }, async () => {

@@ -28,8 +28,11 @@ export async function killChildren(): Promise<void> {
   children.clear();
 }
 
-function launch(args: string[], env: Record<string, string> = {}): ChildProcess {
-  const child = spawn(process.execPath, [BIN, ...args], { env: childEnv(env) });
+/** The compiled entry `npm start` runs (built by `npm run build`, which `npm ci` runs as `prepare`). */
+export const COMPILED = path.resolve("dist/cli/index.js");
+
+function launch(args: string[], env: Record<string, string> = {}, entry = BIN): ChildProcess {
+  const child = spawn(process.execPath, [entry, ...args], { env: childEnv(env) });
   children.add(child);
   child.once("exit", () => children.delete(child));
   return child;
@@ -54,8 +57,8 @@ export function run(args: string[], env: Record<string, string> = {}) {
 }
 
 /** Starts `agentry serve` and resolves once it prints where it is running. */
-export function serve(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = launch(["serve", "--port", "0", "--host", "127.0.0.1", "--data-dir", dataDir]);
+export function serve(dataDir: string, entry = BIN): Promise<{ child: ChildProcess; url: string }> {
+  const child = launch(["serve", "--port", "0", "--host", "127.0.0.1", "--data-dir", dataDir], {}, entry);
   return new Promise((resolve, reject) => {
     let out = "";
     let err = "";

@@ -85,7 +85,9 @@ export async function pyFindAll(
 function getPool(): Piscina<SandboxTask, SandboxReply> {
   if (pool) return pool;
   const created = new Piscina<SandboxTask, SandboxReply>({
-    filename: new URL("./worker.mjs", import.meta.url).href,
+    // Compiled, the worker is plain JavaScript; run from TypeScript sources, a bootstrap registers tsx first.
+    filename: new URL(import.meta.url.endsWith(".js") ? "./worker.js" : "./worker.mjs", import.meta.url).href,
+    name: "evaluate",
     minThreads: 1,
     maxThreads: settings.threads,
     // Keep a second thread a while after a burst: starting one costs most of a second.

@@ -2,6 +2,4 @@
 import { register } from "tsx/esm/api";
 
 register();
-const { evaluate } = await import("./worker.ts");
-
-export default evaluate;
+export const { evaluate } = await import("./worker.ts");
