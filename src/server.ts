@@ -1,4 +1,4 @@
-// Builds the Agentry process: database, services and the HTTP/WebSocket app, and tears them down in order.
+// Builds the HTTP/WebSocket app of an Agentry process over the platform that `platform.ts` composes.
 import { randomUUID } from "node:crypto";
 import helmet from "@fastify/helmet";
 import swagger from "@fastify/swagger";
@@ -52,26 +52,11 @@ import { MemoryEventBus } from "./infra/events/memory.js";
 import { MemoryExecutionQueue } from "./infra/queue/memory.js";
 import { connectRedis, redisReady } from "./infra/redis/client.js";
 import { RedisRateLimitStore } from "./infra/redis/rate-limit.js";
-
-export interface Services {
-  config: Config;
-  database: Database;
-  auth: AuthService;
-  rateLimits: RateLimitStore;
-  encryptionKey: Buffer;
-  events: EventBus;
-  queue: ExecutionQueue;
-  /** Present when this process runs graph executions (not in an API-only process). */
-  executor: Executor | undefined;
-  executions: ExecutionService;
-  /** Recovers the runs of processes that went away (one leader at a time across processes). */
-  sweeper: Sweeper;
-  loadGraph: GraphLoader;
-}
+import { createPlatform, type Platform } from "./platform.js";
 
 declare module "fastify" {
   interface FastifyInstance {
-    services: Services;
+    platform: Platform;
   }
 }
 
@@ -79,7 +64,7 @@ export const VERSION = "0.1.0";
 
 export interface AgentryServer {
   app: FastifyInstance;
-  services: Services;
+  platform: Platform;
   /** Listens on config.host:config.port; returns the base URL. */
   listen(): Promise<string>;
   /**
@@ -105,178 +90,59 @@ export interface ServerOptions {
   rateLimitClock?: Clock;
 }
 
-/** Refused at start: a configuration under which runs would wait forever. */
-function checkExecution(config: Config, queue: ExecutionQueue): void {
-  if (!config.executor.enabled && !queue.shared) {
-    throw new Error(
-      "EXECUTOR_ENABLED=false needs a shared execution queue, but this process uses the in-process queue: " +
-        "the runs it accepts would wait forever, as no other process can take them. " +
-        "Leave EXECUTOR_ENABLED unset (or true) so this process runs them.",
-    );
-  }
-}
-
 export async function createServer(config: Config, options: ServerOptions = {}): Promise<AgentryServer> {
-  const queue: ExecutionQueue = new MemoryExecutionQueue();
-  checkExecution(config, queue);
-  configureSandbox(config.sandbox);
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  const cleanups: Array<() => Promise<void>> = [];
+  const logger = pino(
+    {
+      level: config.logLevel,
+      redact: ["req.headers.authorization", 'req.headers["x-api-key"]', "req.headers.cookie"],
+      serializers: {
+        // Failed queries carry their SQL parameters (user data, credentials): logged as a summary without them.
+        err: errorForLog,
+        req: (req: { method: string; url: string; ip?: string }) => ({
+          method: req.method,
+          url: redactUrl(req.url),
+          remoteAddress: req.ip,
+        }),
+      },
+    },
+    options.logStream as never,
+  );
+  const handle = await createPlatform(config, logger, { now: options.now, rateLimitClock: options.rateLimitClock });
+  const { platform } = handle;
+  let app: FastifyInstance;
   try {
-    const secrets = loadInstanceSecrets({
-      dataDir: config.dataDir,
-      jwtSecret: config.auth.jwtSecret,
-      encryptionKey: config.encryptionKey,
-    });
-    const auth = new AuthService({
-      db: database.db,
-      jwtSecret: secrets.jwtSecret,
-      accessTokenTtlSeconds: config.auth.accessTokenTtlSeconds,
-      refreshTokenTtlSeconds: config.auth.refreshTokenTtlSeconds,
-      externalJwtSecret: config.auth.externalJwtSecret,
-      externalJwksUrl: config.auth.externalJwksUrl,
-      externalJwtIssuer: config.auth.externalJwtIssuer,
-      externalJwtAudience: config.auth.externalJwtAudience,
-    });
-    const logger = pino(
-      {
-        level: config.logLevel,
-        redact: ["req.headers.authorization", 'req.headers["x-api-key"]', "req.headers.cookie"],
-        serializers: {
-          // Failed queries carry their SQL parameters (user data, credentials): logged as a summary without them.
-          err: errorForLog,
-          req: (req: { method: string; url: string; ip?: string }) => ({
-            method: req.method,
-            url: redactUrl(req.url),
-            remoteAddress: req.ip,
-          }),
-        },
-      },
-      options.logStream as never,
-    );
-    const events: EventBus = new MemoryEventBus();
-    const loadGraph: GraphLoader = (userId, graphId, version) => getGraphForRun(database.db, userId, graphId, version);
-    const executor = config.executor.enabled
-      ? new Executor({
-          db: database.db,
-          events,
-          queue,
-          loadGraph,
-          blocks: blockHooks,
-          log: logger,
-          runConcurrency: config.executor.runConcurrency,
-          workerConcurrency: config.executor.workerConcurrency,
-          nodeTimeoutSeconds: config.executor.nodeTimeoutSeconds,
-          httpAllowList: config.httpAllowList,
-          heartbeatMs: config.runLifecycle.heartbeatSeconds * 1000,
-          now: options.now,
-          limits: {
-            maxNodeExecutions: config.executor.maxNodeExecutions,
-            maxRunSeconds: config.executor.maxRunSeconds,
-            maxOutputBytes: config.executor.maxOutputBytes,
-            maxBlockOutputBytes: config.executor.maxBlockOutputBytes,
-          },
-        })
-      : undefined;
-    const sweeper = new Sweeper({
-      db: database.db,
-      events,
-      queue,
-      log: logger,
-      workerId: executor?.workerId ?? randomUUID(),
-      activeRuns: () => executor?.activeRuns() ?? [],
-      leaseTtlMs: config.runLifecycle.leaseTtlSeconds * 1000,
-      queuedGraceMs: config.runLifecycle.queuedGraceSeconds * 1000,
-      intervalMs: config.runLifecycle.sweepIntervalSeconds * 1000,
-      now: options.now,
-    });
-    const executions = new ExecutionService({
-      db: database.db,
-      queue,
-      events,
-      executor,
-      loadGraph,
-      encryptionKey: secrets.encryptionKey,
-      validateForRun: (graph, inputs) => validateGraph(graph, { forRun: true, inputs }),
-    });
-    const redis = config.redisUrl ? connectRedis(config.redisUrl) : undefined;
-    if (redis) {
-      redis.on("error", (err) => logger.warn({ err: err.message }, "redis connection problem"));
-      await redisReady(redis);
-      cleanups.push(async () => {
-        redis.disconnect();
-      });
-    }
-    const scheduler = config.executor.enabled
-      ? new Scheduler({ db: database.db, executions, log: logger, encryptionKey: secrets.encryptionKey })
-      : undefined;
-    const services: Services = {
-      config,
-      database,
-      auth,
-      rateLimits: redis
-        ? new RedisRateLimitStore(
-            redis,
-            (err) => logger.warn({ err }, "rate limiting without Redis"),
-            options.rateLimitClock,
-          )
-        : new MemoryRateLimitStore(options.rateLimitClock),
-      encryptionKey: secrets.encryptionKey,
-      events,
-      queue,
-      executor,
-      executions,
-      sweeper,
-      loadGraph,
-    };
-    const app = buildApp(services, logger, options);
+    app = buildApp(platform, logger, options);
     await app.ready();
-    scheduler?.start();
-    executor?.start();
-    // Before serving: a restart after a crash queues the runs left QUEUED and ends those whose lease expired.
-    await sweeper.start();
-    let closing: Promise<void> | undefined;
-    const close = async (graceMs: number) => {
-      await sweeper.stop();
-      await scheduler?.stop();
-      // HTTP keeps answering while runs drain: new runs are recorded QUEUED for the next process to take.
-      await executor?.close(graceMs);
-      await app.close();
-      await closeSandbox();
-      await queue.close();
-      await events.close();
-      for (const cleanup of cleanups) await cleanup();
-      await database.close();
-    };
-    return {
-      app,
-      services,
-      async listen() {
-        await app.listen({ host: config.host, port: config.port });
-        const address = app.server.address();
-        const port = typeof address === "object" && address ? address.port : config.port;
-        const host = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
-        return config.publicUrl ?? `http://${host}:${port}`;
-      },
-      close(closeOptions = {}) {
-        const graceMs = closeOptions.graceMs ?? config.runLifecycle.shutdownGraceSeconds * 1000;
-        if (closing) {
-          if (graceMs === 0) void executor?.close(0);
-          return closing;
-        }
-        closing = close(graceMs);
-        return closing;
-      },
-    };
+    await handle.start();
   } catch (err) {
-    for (const cleanup of cleanups) await cleanup().catch(() => {});
-    await database.close();
+    await handle.close(0, async () => {});
     throw err;
   }
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    platform,
+    async listen() {
+      await app.listen({ host: config.host, port: config.port });
+      const address = app.server.address();
+      const port = typeof address === "object" && address ? address.port : config.port;
+      const host = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
+      return config.publicUrl ?? `http://${host}:${port}`;
+    },
+    close(closeOptions = {}) {
+      const graceMs = closeOptions.graceMs ?? config.runLifecycle.shutdownGraceSeconds * 1000;
+      if (closing) {
+        if (graceMs === 0) handle.hurry();
+        return closing;
+      }
+      closing = handle.close(graceMs, () => app.close());
+      return closing;
+    },
+  };
 }
 
-function buildApp(services: Services, logger: pino.Logger, options: ServerOptions): FastifyInstance {
-  const { config } = services;
+function buildApp(platform: Platform, logger: pino.Logger, options: ServerOptions): FastifyInstance {
+  const { config } = platform;
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: config.bodyLimit,
@@ -289,7 +155,7 @@ function buildApp(services: Services, logger: pino.Logger, options: ServerOption
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  app.decorate("services", services);
+  app.decorate("platform", platform);
   app.addSchema(ErrorEnvelope);
   app.addSchema(User);
   app.addSchema(APIKeyInfo);
@@ -301,9 +167,9 @@ function buildApp(services: Services, logger: pino.Logger, options: ServerOption
   app.addHook("onRequest", async (request, reply) => {
     reply.header("x-request-id", request.id);
   });
-  registerAuthThrottle(app, config.authThrottle, services.rateLimits);
-  registerAuthentication(app, services.auth);
-  registerRateLimit(app, config.rateLimit, services.rateLimits);
+  registerAuthThrottle(app, config.authThrottle, platform.rateLimits);
+  registerAuthentication(app, platform.auth);
+  registerRateLimit(app, config.rateLimit, platform.rateLimits);
   app.register(helmet, securityHeaders(config));
 
   app.register(swagger, {

@@ -41,7 +41,7 @@ describe("API keys", () => {
     expect(one.body.id).toBe(created.body.api_key.id);
     expect(JSON.stringify(one.body)).not.toContain(plain);
 
-    const [row] = await t.server.services.database.db.select().from(apiKeys).where(eq(apiKeys.id, one.body.id));
+    const [row] = await t.server.platform.database.db.select().from(apiKeys).where(eq(apiKeys.id, one.body.id));
     expect(JSON.stringify(row)).not.toContain(plain);
     expect(row?.hash).toMatch(/^[0-9a-f]{64}$/);
   });

@@ -32,7 +32,7 @@ describe("accounts", () => {
   });
 
   it("signs up; the operator's setup token makes the first admin, later signups are users", async () => {
-    const first = await signUp(t.url, "first@example.com", { setup_token: t.server.services.auth.setupToken });
+    const first = await signUp(t.url, "first@example.com", { setup_token: t.server.platform.auth.setupToken });
     expect(first.user).toMatchObject({ email: "first@example.com", role: "admin" });
     expect(first.tokens.token_type).toBe("bearer");
     expect(first.tokens.refresh_token).toMatch(/^agpt_rs_/);

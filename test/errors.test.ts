@@ -58,7 +58,7 @@ describe("error envelope", () => {
   });
 
   it("403 FORBIDDEN for a non-admin on an admin route, and for missing scopes", async () => {
-    const admin = await signUp(t.url, "admin-errors@example.com", { setup_token: t.server.services.auth.setupToken });
+    const admin = await signUp(t.url, "admin-errors@example.com", { setup_token: t.server.platform.auth.setupToken });
     expect(admin.user.role).toBe("admin");
     const user = await signUp(t.url);
     expect((await admin.api.get("/test/admin")).status).toBe(200);

@@ -346,7 +346,7 @@ describe("External API v2: library, credits, integrations, marketplace, search, 
   describe("credits", () => {
     it("answers the balance and the history from the ledger, newest first, keyset-paginated", async () => {
       expect((await keys.READ_CREDITS.get(`${V2}/credits`)).body).toEqual({ balance_cents: 0 });
-      const db = t.server.services.database.db;
+      const db = t.server.platform.database.db;
       const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s));
       await db.insert(creditTransactions).values([
         {

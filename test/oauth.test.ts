@@ -38,7 +38,7 @@ describe("OAuth 2.0 provider", () => {
 
   beforeAll(async () => {
     t = await startTestServer();
-    admin = await signUp(t.url, undefined, { setup_token: t.server.services.auth.setupToken });
+    admin = await signUp(t.url, undefined, { setup_token: t.server.platform.auth.setupToken });
     app = await register(admin.api, {
       name: "Third-party app",
       scopes: ["IDENTITY", "READ_GRAPH", "READ_RUN"],
@@ -144,7 +144,7 @@ describe("OAuth 2.0 provider", () => {
     expect(keys.status).toBe(403);
 
     // Tokens are stored as hashes only.
-    const rows = await t.server.services.database.db
+    const rows = await t.server.platform.database.db
       .select()
       .from(oauthAccessTokens)
       .where(eq(oauthAccessTokens.tokenHash, sha256(tokens.access_token)));
@@ -246,7 +246,7 @@ describe("OAuth 2.0 provider", () => {
 
     const expiring = await authorize(config, user.api);
     const expiringCode = expiring.redirectUrl.searchParams.get("code") as string;
-    await t.server.services.database.db
+    await t.server.platform.database.db
       .update(oauthAuthorizationCodes)
       .set({ expiresAt: new Date(Date.now() - 1000) })
       .where(eq(oauthAuthorizationCodes.codeHash, sha256(expiringCode)));
@@ -414,7 +414,7 @@ describe("OAuth 2.0 provider", () => {
   it("rejects expired tokens, revokes a grant with its refresh token, and disabling the app stops its tokens", async () => {
     const config = await discover(app);
     const user = await signUp(t.url);
-    const db = t.server.services.database.db;
+    const db = t.server.platform.database.db;
 
     const expiring = await login(config, user.api);
     await db
@@ -510,7 +510,7 @@ describe("OAuth 2.0 provider", () => {
     const list = await admin.api.get("/api/admin/oauth/apps?search=Rotating");
     expect(list.body).toMatchObject({ total: 1, page: 1, applications: [{ id }] });
     for (const body of [one.body, list.body]) expect(JSON.stringify(body)).not.toContain(secret);
-    const [row] = await t.server.services.database.db
+    const [row] = await t.server.platform.database.db
       .select()
       .from(oauthApplications)
       .where(eq(oauthApplications.id, id));
@@ -627,7 +627,7 @@ describe("agentry oauth create-app", () => {
     const server = await createServer(loadConfig({}, { host: "127.0.0.1", port: 0, dataDir, logLevel: "warn" }));
     try {
       const url = await server.listen();
-      const [row] = await server.services.database.db
+      const [row] = await server.platform.database.db
         .select()
         .from(oauthApplications)
         .where(and(eq(oauthApplications.clientId, clientId)));

@@ -43,7 +43,7 @@ function manualClock() {
   };
 }
 
-type Db = TestServer["server"]["services"]["database"]["db"];
+type Db = TestServer["server"]["platform"]["database"]["db"];
 
 /** A run as a process that then died left it: RUNNING under its lease, or QUEUED (held by it, or by nobody). */
 async function leftBehind(
@@ -88,8 +88,8 @@ describe.each(["pglite", "postgres"] as const)("the sweeper on %s, with an injec
   let alice: Awaited<ReturnType<typeof signUp>>;
   let calc: { id: string; version: number };
   let slow: { id: string; version: number };
-  const sweep = () => t.server.services.sweeper.sweep();
-  const db = () => t.server.services.database.db;
+  const sweep = () => t.server.platform.sweeper.sweep();
+  const db = () => t.server.platform.database.db;
 
   beforeAll(async () => {
     let databaseUrl: string | undefined;
@@ -243,7 +243,7 @@ describe("two processes on one PostgreSQL database", () => {
     for (let i = 0; i < 20; i++) {
       orphans.push(
         await leftBehind(
-          a.server.services.database.db,
+          a.server.platform.database.db,
           { userId: alice.user.id, graph: slow },
           { status: "RUNNING", workerId: "dead", heartbeatAt: clock.now() },
         ),
@@ -255,7 +255,7 @@ describe("two processes on one PostgreSQL database", () => {
       if (e.type === "graph_execution_event" && e.data.status === "FAILED" && ids.includes(e.data.id))
         failedEvents.push(e.data.id);
     };
-    const unsubscribe = [a, b].map((s) => s.server.services.events.subscribe(listen));
+    const unsubscribe = [a, b].map((s) => s.server.platform.events.subscribe(listen));
     clock.advance(HOUR);
 
     // Another process is mid-sweep (holds the lock): this one does nothing and says so.
@@ -263,12 +263,12 @@ describe("two processes on one PostgreSQL database", () => {
     await other.connect();
     await other.query("begin");
     await other.query("select pg_advisory_xact_lock($1)", [SWEEPER_LOCK]);
-    expect(await a.server.services.sweeper.sweep()).toBeUndefined();
+    expect(await a.server.platform.sweeper.sweep()).toBeUndefined();
     expect((await alice.api.get(`/api/executions/${ids[0]}`)).body.status).toBe("RUNNING");
     await other.query("commit");
     await other.end();
 
-    const [fromA, fromB] = await Promise.all([a.server.services.sweeper.sweep(), b.server.services.sweeper.sweep()]);
+    const [fromA, fromB] = await Promise.all([a.server.platform.sweeper.sweep(), b.server.platform.sweeper.sweep()]);
     const swept = [...(fromA?.expired ?? []), ...(fromB?.expired ?? [])].filter((id) => ids.includes(id));
     expect(swept.sort()).toEqual([...ids].sort());
     expect(failedEvents.sort()).toEqual([...ids].sort());
@@ -279,24 +279,24 @@ describe("two processes on one PostgreSQL database", () => {
   it("a live owner keeps its lease by renewing it, and stops its run when another process stops it", async () => {
     const run = await execute(alice.api, slow, { message: "hi" });
     await waitFor(alice.api, run.id, waiting);
-    const owner = [a, b].find((s) => s.server.services.executor?.owns(run.id)) as TestServer;
+    const owner = [a, b].find((s) => s.server.platform.executor?.owns(run.id)) as TestServer;
     const other = owner === a ? b : a;
     clock.advance(HOUR);
     const heartbeat = async () => {
-      const res = await other.server.services.database.db.execute(
+      const res = await other.server.platform.database.db.execute(
         sql`select heartbeat_at from graph_executions where id = ${run.id}`,
       );
       return new Date((res as unknown as { rows: Array<{ heartbeat_at: string }> }).rows[0]?.heartbeat_at as string);
     };
     await until(async () => (await heartbeat()).getTime() >= clock.now().getTime(), "the owner to renew its lease");
-    expect((await other.server.services.sweeper.sweep())?.expired).not.toContain(run.id);
+    expect((await other.server.platform.sweeper.sweep())?.expired).not.toContain(run.id);
     expect((await alice.api.get(`/api/executions/${run.id}`)).body.status).toBe("RUNNING");
 
     // Stopped through the process that does not execute it: it ends at once, and its owner lets go.
     const otherApi = client(other.url, { authorization: `Bearer ${alice.tokens.access_token}` });
     const stopped = await otherApi.post(`/api/executions/${run.id}/stop`);
     expect(stopped.body.status).toBe("TERMINATED");
-    await until(() => !owner.server.services.executor?.owns(run.id), "the owner to stop executing the run");
+    await until(() => !owner.server.platform.executor?.owns(run.id), "the owner to stop executing the run");
     const final = (await alice.api.get(`/api/executions/${run.id}`)).body;
     expect(final).toMatchObject({ status: "TERMINATED", stats: { error: "Execution was stopped" } });
   });
@@ -328,12 +328,12 @@ describe("node results that cannot be stored", () => {
        end $$`,
       "create trigger node_write_fault before insert on node_executions for each row execute function node_write_fault()",
     ]) {
-      await t.server.services.database.db.execute(sql.raw(statement));
+      await t.server.platform.database.db.execute(sql.raw(statement));
     }
   });
   afterAll(() => t?.close());
 
-  const arm = (statement: string) => t.server.services.database.db.execute(sql.raw(statement));
+  const arm = (statement: string) => t.server.platform.database.db.execute(sql.raw(statement));
 
   it("a write that fails once is retried: the run completes with every node execution stored", async () => {
     await arm("update node_write_faults set fail_until = nextval('node_write_attempts') + 1, block_id = null");

@@ -23,7 +23,7 @@ const REDIRECT = "https://app.example/callback";
 const IDP_SECRET = "idp-shared-secret-for-security-tests-0123456789";
 
 const adminOf = (t: TestServer, email?: string) =>
-  signUp(t.url, email, { setup_token: t.server.services.auth.setupToken });
+  signUp(t.url, email, { setup_token: t.server.platform.auth.setupToken });
 
 /** A third-party app registered by `admin`, and a consent + code exchange for `user`: the app's OAuth tokens. */
 async function registerApp(admin: Client, scopes = ["IDENTITY", "READ_RUN"]) {
@@ -143,7 +143,7 @@ describe.each(["pglite", "postgres"] as const)("the first admin on %s", (kind) =
   });
 
   it("is not the first stranger to sign up, only the holder of the operator's setup token", async () => {
-    const token = await t.server.services.auth.pendingSetupToken();
+    const token = await t.server.platform.auth.pendingSetupToken();
     expect(token).toMatch(/^agpt_setup_/);
     const stranger = await signUp(t.url, `stranger-${kind}@example.com`);
     expect(stranger.user.role).toBe("user");
@@ -161,7 +161,7 @@ describe.each(["pglite", "postgres"] as const)("the first admin on %s", (kind) =
     expect((await operator.api.get("/api/admin/users")).status).toBe(200);
 
     // One admin only: the token is spent, later signups with it are refused and others stay users.
-    expect(await t.server.services.auth.pendingSetupToken()).toBeUndefined();
+    expect(await t.server.platform.auth.pendingSetupToken()).toBeUndefined();
     const again = await client(t.url).post("/api/auth/signup", {
       email: `again-${kind}@example.com`,
       password: "a long password",
@@ -186,9 +186,9 @@ describe("the first-admin setup and the command line", () => {
       expect(await runAgentFile(config, "test/fixtures/calculator-agent.json", { Input: 8 }, out)).toBe(0);
       const t = await startTestServer({ dataDir });
       try {
-        const cli = await users.findUserByEmail(t.server.services.database.db, "cli@localhost");
+        const cli = await users.findUserByEmail(t.server.platform.database.db, "cli@localhost");
         expect(cli?.role).toBe("user");
-        const token = await t.server.services.auth.pendingSetupToken();
+        const token = await t.server.platform.auth.pendingSetupToken();
         expect(token).toBeDefined();
         expect((await adminOf(t)).user.role).toBe("admin");
       } finally {
@@ -459,7 +459,7 @@ describe("WebSocket connections re-check their credential periodically", () => {
   afterAll(() => t?.close());
 
   it("closes when the user is deleted or the key is revoked elsewhere (straight in the database)", async () => {
-    const db = t.server.services.database.db;
+    const db = t.server.platform.database.db;
     const u = await signUp(t.url);
     const session = await openSocket(t, `token=${u.tokens.access_token}`);
     const v = await signUp(t.url);
@@ -574,7 +574,7 @@ describe("failed authentication is rate limited", () => {
   });
 
   it("bad client secrets on the OAuth token endpoint", async () => {
-    const admin = await signUp(t.url, undefined, { setup_token: t.server.services.auth.setupToken });
+    const admin = await signUp(t.url, undefined, { setup_token: t.server.platform.auth.setupToken });
     const app = await registerApp(admin.api);
     const attacker = fromIp(t.url, "127.0.0.6");
     const token = (secret: string) =>

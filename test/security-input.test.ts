@@ -138,12 +138,12 @@ describe("credential inputs at rest", () => {
   });
   afterAll(() => t?.close());
 
-  const db = () => t.server.services.database.db;
+  const db = () => t.server.platform.database.db;
   const runRow = async (id: string) =>
     (await db().select().from(graphExecutions).where(eq(graphExecutions.id, id)))[0] as { credentialInputs: unknown };
   const expectSealed = (stored: unknown) => {
     expect(JSON.stringify(stored)).not.toContain(SECRET);
-    expect(stored).toMatchObject({ v: 1, kid: keyId(t.server.services.encryptionKey), iv: expect.any(String) });
+    expect(stored).toMatchObject({ v: 1, kid: keyId(t.server.platform.encryptionKey), iv: expect.any(String) });
   };
 
   it("stores a run's credential inputs sealed and shows only their metadata in responses, events and logs", async () => {
@@ -174,7 +174,7 @@ describe("credential inputs at rest", () => {
     const row = await runRow(started.body.id);
     expectSealed(row.credentialInputs);
     // The engine can open them.
-    expect(openCredentials(t.server.services.encryptionKey, row.credentialInputs)).toEqual(credentials);
+    expect(openCredentials(t.server.platform.encryptionKey, row.credentialInputs)).toEqual(credentials);
 
     const list = await alice.api.get("/api/executions");
     const v2 = await key.get(`${V2}/runs/${started.body.id}`);
@@ -218,7 +218,7 @@ describe("credential inputs at rest", () => {
     });
     const row = await runRow(run.body.id);
     expectSealed(row.credentialInputs);
-    expect(openCredentials(t.server.services.encryptionKey, row.credentialInputs)).toEqual({
+    expect(openCredentials(t.server.platform.encryptionKey, row.credentialInputs)).toEqual({
       ...credentials,
       ...extra,
     });
@@ -250,7 +250,7 @@ describe("credential inputs at rest", () => {
     const [schedule] = await db().select().from(schedules).where(eq(schedules.id, created.body.id));
     expectSealed(schedule?.credentials);
 
-    const { database, executions, encryptionKey } = t.server.services;
+    const { database, executions, encryptionKey } = t.server.platform;
     const silent = { info() {}, warn() {}, error() {} };
     const due = new Date(created.body.next_run_time);
     const scheduler = new Scheduler({
@@ -279,7 +279,7 @@ describe("failed queries in logs", () => {
       {
         plugins: [
           (app) => {
-            const { db } = app.services.database;
+            const { db } = app.platform.database;
             // A fault (no such table) and a bad value (not an integer), both with a secret as query parameter.
             app.get("/test/db-fault", async () => db.execute(sql`select * from no_such_table where x = ${SECRET}`));
             app.get("/test/db-bad-value", async () => db.execute(sql`select ${SECRET}::integer`));
@@ -538,7 +538,7 @@ describe("database outage (PGlite)", () => {
 
   it("answers 503 once the embedded database is closed", async () => {
     const alice = await signUp(t.url);
-    await t.server.services.database.close();
+    await t.server.platform.database.close();
     const read = await alice.api.get("/api/graphs");
     expect(read.status).toBe(503);
     expect(read.body).toEqual(envelope("SERVICE_UNAVAILABLE"));

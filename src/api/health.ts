@@ -22,11 +22,11 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async () => {
       try {
-        await app.services.database.ping();
+        await app.platform.database.ping();
       } catch {
         throw new ApiError("SERVICE_UNAVAILABLE", 503, "The database is not reachable");
       }
-      return { status: "ready" as const, database: app.services.database.kind };
+      return { status: "ready" as const, database: app.platform.database.kind };
     },
   );
 };

@@ -32,7 +32,7 @@ export function idempotent(app: FastifyInstance): {
   preHandler: preHandlerAsyncHookHandler;
   onSend: onSendAsyncHookHandler;
 } {
-  const db: Db = app.services.database.db;
+  const db: Db = app.platform.database.db;
   return {
     async preHandler(request, reply) {
       const raw = request.headers[HEADER];

@@ -135,7 +135,7 @@ export interface NewApplication {
 
 export interface OAuthProviderOptions {
   db: Db;
-  /** When given, access tokens (`agpt_xt_…`) authenticate API requests through it. */
+  /** When given, revocations are announced through it (live connections of the revoked grant end). */
   auth?: AuthService;
   accessTokenTtlSeconds?: number;
   refreshTokenTtlSeconds?: number;
@@ -177,8 +177,6 @@ function safeEqual(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-const providers = new WeakMap<AuthService, OAuthProvider>();
-
 export class OAuthProvider {
   private readonly accessTtl: number;
   private readonly refreshTtl: number;
@@ -186,24 +184,10 @@ export class OAuthProvider {
   private readonly cache = new TtlCache<string, CachedToken | null>(CACHE_MS);
   private lookup?: ReturnType<typeof repo.prepareAccessTokenLookup>;
 
-  /** The one provider of a server (its AuthService), created on first use; it installs the access-token resolver. */
-  static for(auth: AuthService, db: Db): OAuthProvider {
-    let provider = providers.get(auth);
-    if (!provider) {
-      provider = new OAuthProvider({ db, auth });
-      providers.set(auth, provider);
-    }
-    return provider;
-  }
-
   constructor(private readonly options: OAuthProviderOptions) {
     this.accessTtl = options.accessTokenTtlSeconds ?? ACCESS_TOKEN_TTL_SECONDS;
     this.refreshTtl = options.refreshTokenTtlSeconds ?? REFRESH_TOKEN_TTL_SECONDS;
     this.codeTtl = options.codeTtlSeconds ?? AUTHORIZATION_CODE_TTL_SECONDS;
-    if (options.auth) {
-      options.auth.oauthTokenResolver = (token) => this.resolveAccessToken(token);
-      options.auth.oauthRevalidator = (principal) => this.revalidate(principal);
-    }
   }
 
   private get db() {
@@ -528,7 +512,7 @@ export class OAuthProvider {
   }
 
   /** An OAuth principal as the database sees it now (for connections that outlive a request). */
-  private async revalidate(principal: Principal): Promise<Principal | undefined> {
+  async revalidate(principal: Principal): Promise<Principal | undefined> {
     if (!principal.oauthTokenId) return undefined;
     const found = await repo.findAccessTokenById(this.db, principal.oauthTokenId);
     if (!found || found.token.revokedAt || !found.app.isActive) return undefined;

@@ -37,6 +37,12 @@ export type Revocation =
   | { kind: "user"; id: string }
   | { kind: "oauth"; userId?: string };
 
+/** How AuthService checks OAuth access tokens; implemented by the OAuth provider. */
+export interface OAuthTokenResolver {
+  resolveAccessToken(token: string): Promise<Principal | undefined>;
+  revalidate(principal: Principal): Promise<Principal | undefined>;
+}
+
 export interface TokenPair {
   access_token: string;
   refresh_token: string;
@@ -209,8 +215,12 @@ export class AuthService {
     for (const listener of this.revocationListeners) listener(event);
   }
 
-  /** Hook for re-checking OAuth access tokens; the OAuth provider installs it. */
-  oauthRevalidator?: (principal: Principal) => Promise<Principal | undefined>;
+  private oauthTokens?: OAuthTokenResolver;
+
+  /** Lets OAuth access tokens (`agpt_xt_…`) authenticate; the composition root connects the OAuth provider here. */
+  useOAuthTokens(resolver: OAuthTokenResolver): void {
+    this.oauthTokens = resolver;
+  }
 
   /**
    * The caller as the database sees it now, bypassing the caches, or undefined when its credential no longer works
@@ -232,7 +242,7 @@ export class AuthService {
       if (key?.status !== "ACTIVE") return undefined;
       return { ...principal, user, scopes: new Set(key.permissions as Scope[]) };
     }
-    return this.oauthRevalidator ? this.oauthRevalidator({ ...principal, user }) : undefined;
+    return this.oauthTokens ? this.oauthTokens.revalidate({ ...principal, user }) : undefined;
   }
 
   /** Resolves the caller from request headers; undefined when no credentials were sent. */
@@ -263,11 +273,8 @@ export class AuthService {
     return this.authenticateExternalJwt(token);
   }
 
-  /** Hook for OAuth access tokens (`agpt_xt_…`); the OAuth provider installs it. */
-  oauthTokenResolver?: (token: string) => Promise<Principal | undefined>;
-
   private async authenticateOpaqueBearer(token: string): Promise<Principal> {
-    const principal = this.oauthTokenResolver ? await this.oauthTokenResolver(token) : undefined;
+    const principal = this.oauthTokens ? await this.oauthTokens.resolveAccessToken(token) : undefined;
     if (!principal) throw ApiError.unauthorized("Invalid or expired access token");
     return principal;
   }

@@ -61,9 +61,9 @@ async function serve(argv: string[]) {
   const config = configFrom(values);
   const server = await createServer(config);
   const url = await server.listen();
-  const storage = server.services.database.kind === "pglite" ? `embedded (${config.dataDir})` : "PostgreSQL";
+  const storage = server.platform.database.kind === "pglite" ? `embedded (${config.dataDir})` : "PostgreSQL";
   process.stdout.write(`Agentry is running at ${url}\nAPI reference: ${url}/docs\nStorage: ${storage}\n`);
-  const setupToken = await server.services.auth.pendingSetupToken();
+  const setupToken = await server.platform.auth.pendingSetupToken();
   process.stdout.write(firstAdminNotice(url, config.dataDir, setupToken, process.stdout.isTTY === true));
   let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {
@@ -74,7 +74,7 @@ async function serve(argv: string[]) {
       return;
     }
     stopping = true;
-    const running = server.services.executor?.activeRuns().length ?? 0;
+    const running = server.platform.executor?.activeRuns().length ?? 0;
     process.stdout.write(
       running > 0
         ? `${signal}: no longer taking runs; waiting up to ${config.runLifecycle.shutdownGraceSeconds} s for ` +

@@ -40,7 +40,7 @@ export async function runAgentFile(
   const graph = (document as { graph?: unknown }).graph ?? document;
   const server = await createServer({ ...config, rateLimit: { ...config.rateLimit, enabled: false } });
   try {
-    const { database, auth, events } = server.services;
+    const { database, auth, events } = server.platform;
     const user =
       (await users.findUserByEmail(database.db, CLI_USER)) ??
       (await users.insertUser(database.db, { id: newId(), email: CLI_USER, name: "Command line" }));

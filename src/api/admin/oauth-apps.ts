@@ -95,9 +95,9 @@ function checkRedirectUris(uris: string[] | undefined): void {
 }
 
 export const adminOauthAppRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { database, auth } = app.services;
+  const { database, auth } = app.platform;
   const db = database.db;
-  const provider = OAuthProvider.for(auth, db);
+  const provider = app.platform.oauth;
   const common = { tags: ["admin", "oauth"], security: [{ bearer: [] }] };
   app.addHook("preHandler", requireUser);
   app.addHook("preHandler", requireAdmin);

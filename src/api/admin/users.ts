@@ -8,7 +8,7 @@ import { requireAdmin, requireUser } from "../auth-hooks.js";
 import { errors, IdParam, PageQuery, Pagination, pagination } from "../schemas.js";
 
 export const adminUserRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { database, auth } = app.services;
+  const { database, auth } = app.platform;
   const common = { tags: ["admin"], security: [{ bearer: [] }] };
   app.addHook("preHandler", requireUser);
   app.addHook("preHandler", requireAdmin);

@@ -51,7 +51,7 @@ function keyJSON(row: repo.ApiKeyRow) {
 const Permissions = Type.Array(Permission, { maxItems: ALL_SCOPES.length * 2 });
 
 export const apiKeyRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { auth, database } = app.services;
+  const { auth, database } = app.platform;
   const db = database.db;
   const common = { tags: ["api-keys"], security: [{ bearer: [] }] };
   app.addHook("preHandler", requireSession);

@@ -48,7 +48,7 @@ const TokenResponse = Type.Object({
 const SessionResponse = Type.Composite([TokenResponse, Type.Object({ user: Type.Ref("User") })]);
 
 export const authRoutes: FastifyPluginAsyncTypebox<{ signupEnabled: boolean }> = async (app, opts) => {
-  const { auth } = app.services;
+  const { auth } = app.platform;
   const tags = ["auth"];
 
   app.post(

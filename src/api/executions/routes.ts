@@ -23,7 +23,7 @@ const nodePagesNote =
 const nodePage = (q: { page: number; page_size: number }) => ({ page: q.page, pageSize: q.page_size });
 
 export const executionRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { executions } = app.services;
+  const { executions } = app.platform;
   const common = { tags: ["executions"], security: anyCredentials };
   const canRun = requireAnyScope("RUN_AGENT", "EXECUTE_GRAPH");
   const canRead = requireScope("READ_RUN");

@@ -180,7 +180,7 @@ async function prepareValid(body: object, userId: string, keepGraphId: boolean):
 const LARGE_GRAPH_NODES = 1000;
 
 export const graphRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { database, config } = app.services;
+  const { database, config } = app.platform;
   const db = database.db;
   // Agent exports reach a few hundred KB; allow five times the general body limit for them.
   const bodyLimit = config.bodyLimit * 5;

@@ -84,8 +84,8 @@ function errorRedirect(grantUri: string, err: AuthorizationRequestError, state: 
 }
 
 export const oauthAuthorizeRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { auth, database, config } = app.services;
-  const provider = OAuthProvider.for(auth, database.db);
+  const { auth, database, config } = app.platform;
+  const provider = app.platform.oauth;
   const tags = ["oauth"];
 
   app.get(

@@ -21,8 +21,8 @@ const AuthorizedApp = Type.Object(
 );
 
 export const authorizedAppRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { auth, database } = app.services;
-  const provider = OAuthProvider.for(auth, database.db);
+  const { auth, database } = app.platform;
+  const provider = app.platform.oauth;
   const common = { tags: ["oauth"], security: [{ bearer: [] }] };
   app.addHook("preHandler", requireSession);
 

@@ -26,7 +26,7 @@ const fragment = (values: Record<string, string | number>) =>
   new URLSearchParams(Object.entries(values).map(([k, v]) => [k, String(v)])).toString();
 
 export const oidcLoginRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { auth, database, config } = app.services;
+  const { auth, database, config } = app.platform;
   const login = new OidcLogin({ db: database.db, auth, providers: config.oidcProviders });
   const tags = ["oauth"];
   const callbackUrl = (base: string, provider: string) => `${base}/api/oauth/${encodeURIComponent(provider)}/callback`;

@@ -28,7 +28,7 @@ const Metadata = Type.Object(
 );
 
 export const oauthMetadataRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { config } = app.services;
+  const { config } = app.platform;
 
   app.get(
     "/.well-known/oauth-authorization-server",

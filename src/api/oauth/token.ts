@@ -131,8 +131,8 @@ function sendOAuthError(request: FastifyRequest, reply: FastifyReply, err: OAuth
 }
 
 export const oauthTokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { auth, database } = app.services;
-  const provider = OAuthProvider.for(auth, database.db);
+  const { auth, database } = app.platform;
+  const provider = app.platform.oauth;
   const tags = ["oauth"];
   passOverBasicCredentials(auth);
 

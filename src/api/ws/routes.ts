@@ -57,7 +57,7 @@ const execChannel = (userId: string, graphExecId: string) => `${userId}|graph_ex
 const graphChannel = (userId: string, graphId: string) => `${userId}|graph#${graphId}|executions`;
 
 export const wsRoutes: FastifyPluginAsync = async (app) => {
-  const { auth, events, database, loadGraph, config } = app.services;
+  const { auth, events, database, loadGraph, config } = app.platform;
   const revalidateSeconds = config.websocket.revalidateSeconds;
   const channels = new Map<string, Set<WebSocket>>();
 

@@ -30,7 +30,7 @@ export function callerGone(reply: FastifyReply): AbortSignal {
 }
 
 export const blocksRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { config } = app.services;
+  const { config } = app.platform;
   // The registry is fixed for the life of the process: serialize it once.
   let serialized: string | undefined;
   const listing = () => {

@@ -67,7 +67,7 @@ const emptyBodyIsEmptyObject: preValidationAsyncHookHandler = async (request) =>
 };
 
 export const graphsRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { database, executions, config } = app.services;
+  const { database, executions, config } = app.platform;
   const db = database.db;
 
   app.get(

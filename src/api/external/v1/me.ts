@@ -29,7 +29,7 @@ export const meRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       // Read afresh: the principal may be cached for a few seconds, and the timezone can change meanwhile.
       const cached = principalOf(request).user;
-      const user = (await findUserById(app.services.database.db, cached.id)) ?? cached;
+      const user = (await findUserById(app.platform.database.db, cached.id)) ?? cached;
       return { id: user.id, name: user.name, email: user.email, timezone: user.timezone };
     },
   );

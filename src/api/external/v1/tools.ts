@@ -8,7 +8,7 @@ import type { Block } from "../../../blocks/sdk.js";
 import { ApiError } from "../../../core/errors.js";
 import type { GraphModel } from "../../../core/graph-types.js";
 
-type Services = import("fastify").FastifyInstance["services"];
+type Services = import("fastify").FastifyInstance["platform"];
 
 import { principalOf } from "../../auth-hooks.js";
 import { idempotent } from "../../idempotency.js";
@@ -401,7 +401,7 @@ export const toolsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }),
     async (request, reply) =>
       findAgent.run(
-        { userId: principalOf(request).user.id, services: app.services, signal: callerGone(reply) },
+        { userId: principalOf(request).user.id, services: app.platform, signal: callerGone(reply) },
         request.body,
       ),
   );
@@ -422,7 +422,7 @@ export const toolsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) =>
       runAgent.run(
-        { userId: principalOf(request).user.id, services: app.services, signal: callerGone(reply) },
+        { userId: principalOf(request).user.id, services: app.platform, signal: callerGone(reply) },
         request.body as Static<typeof RunAgentParams>,
       ),
   );
@@ -450,7 +450,7 @@ export const toolsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }
       const params = parseParams(tool.parameters, parameters, "body.parameters.");
       return tool.run(
-        { userId: principalOf(request).user.id, services: app.services, signal: callerGone(reply) },
+        { userId: principalOf(request).user.id, services: app.platform, signal: callerGone(reply) },
         params,
       );
     },

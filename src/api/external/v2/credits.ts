@@ -92,7 +92,7 @@ function decodePosition(cursor: string | undefined): repo.HistoryPosition | unde
 }
 
 export const creditsRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const db = app.services.database.db;
+  const db = app.platform.database.db;
   const tags = ["credits"];
 
   app.get(

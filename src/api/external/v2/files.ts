@@ -91,9 +91,9 @@ const tooLarge = (maxBytes: number) =>
   });
 
 export const filesRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const db: Db = app.services.database.db;
-  const maxBytes = app.services.config.bodyLimit * UPLOAD_LIMIT_FACTOR;
-  const store: FileStore = new LocalFileStore(path.join(app.services.config.dataDir, "files"));
+  const db: Db = app.platform.database.db;
+  const maxBytes = app.platform.config.bodyLimit * UPLOAD_LIMIT_FACTOR;
+  const store: FileStore = new LocalFileStore(path.join(app.platform.config.dataDir, "files"));
   const received = new WeakMap<FastifyRequest, ReceivedUpload>();
   const tags = ["files"];
 

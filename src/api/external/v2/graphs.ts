@@ -194,9 +194,9 @@ const notFound = (graphId: string, version?: number) =>
   ApiError.notFound(version === undefined ? `Graph #${graphId}` : `Graph #${graphId} v${version}`);
 
 export const graphsRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const db: Db = app.services.database.db;
+  const db: Db = app.platform.database.db;
   // Agent definitions reach a few hundred KB; allow five times the general body limit for them (as /api/graphs).
-  const bodyLimit = app.services.config.bodyLimit * 5;
+  const bodyLimit = app.platform.config.bodyLimit * 5;
   const tags = ["graphs"];
 
   async function mustGet(userId: string, graphId: string, version?: number) {

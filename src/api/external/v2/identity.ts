@@ -48,7 +48,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const principal = principalOf(request);
       // Read afresh: the principal may be cached for a few seconds, and name or timezone can change meanwhile.
-      const user = (await findUserById(app.services.database.db, principal.user.id)) ?? principal.user;
+      const user = (await findUserById(app.platform.database.db, principal.user.id)) ?? principal.user;
       return {
         user_id: user.id,
         email: user.email,

@@ -86,7 +86,7 @@ export async function startRun(
     presetId?: string;
   },
 ): Promise<GraphExecutionRow> {
-  const graph = await app.services.loadGraph(userId, run.graphId, run.graphVersion);
+  const graph = await app.platform.loadGraph(userId, run.graphId, run.graphVersion);
   if (!graph) throw ApiError.notFound(`Graph #${run.graphId} v${run.graphVersion}`);
   const known = new Set(Object.keys(graph.input_schema.properties));
   const unknown = Object.keys(run.inputs).filter((name) => !known.has(name));
@@ -96,7 +96,7 @@ export async function startRun(
       unknown.map((name) => ({ field: `body.inputs.${name}`, message: "Unknown input", location: "body" })),
     );
   }
-  return app.services.executions.start(userId, run.graphId, run.graphVersion, {
+  return app.platform.executions.start(userId, run.graphId, run.graphVersion, {
     inputs: run.inputs,
     credentials_inputs: run.credentialsInputs,
     presetId: run.presetId ?? null,
@@ -104,7 +104,7 @@ export async function startRun(
 }
 
 export function registerPresetRoutes(app: App) {
-  const db: Db = app.services.database.db;
+  const db: Db = app.platform.database.db;
   const tags = ["library", "presets"];
 
   app.get(
@@ -166,7 +166,7 @@ export function registerPresetRoutes(app: App) {
         name: body.name,
         description: body.description,
         inputs: body.inputs,
-        credentials: sealCredentials(app.services.encryptionKey, body.credentials_inputs),
+        credentials: sealCredentials(app.platform.encryptionKey, body.credentials_inputs),
         isActive: body.is_active,
       });
       return reply.code(201).send(toAgentPreset(row));
@@ -192,7 +192,7 @@ export function registerPresetRoutes(app: App) {
       if (body.description != null) changes.description = body.description;
       if (body.inputs != null) changes.inputs = body.inputs;
       if (body.credentials_inputs != null) {
-        changes.credentials = sealCredentials(app.services.encryptionKey, body.credentials_inputs);
+        changes.credentials = sealCredentials(app.platform.encryptionKey, body.credentials_inputs);
       }
       if (body.is_active != null) changes.isActive = body.is_active;
       const row = await repo.updatePreset(db, userId, request.params.preset_id, changes);
@@ -246,7 +246,7 @@ export function registerPresetRoutes(app: App) {
         graphVersion: preset.graphVersion,
         inputs: { ...(preset.inputs as Record<string, unknown>), ...(body.inputs ?? {}) },
         credentialsInputs: {
-          ...openCredentials(app.services.encryptionKey, preset.credentials),
+          ...openCredentials(app.platform.encryptionKey, preset.credentials),
           ...(body.credentials_inputs ?? {}),
         },
         presetId: preset.id,

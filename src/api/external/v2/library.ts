@@ -103,7 +103,7 @@ function forkDraft(graph: GraphModel, userId: string): GraphDraft {
 }
 
 function registerAgentRoutes(app: App) {
-  const db: Db = app.services.database.db;
+  const db: Db = app.platform.database.db;
   const tags = ["library"];
 
   app.get(

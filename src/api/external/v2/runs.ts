@@ -167,8 +167,8 @@ async function ownRun(db: Db, userId: string, runId: string) {
 }
 
 export const runsRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const db: Db = app.services.database.db;
-  const { executions } = app.services;
+  const db: Db = app.platform.database.db;
+  const { executions } = app.platform;
   const tags = ["runs"];
 
   app.get(

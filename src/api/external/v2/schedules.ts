@@ -100,7 +100,7 @@ export function toAgentRunSchedule(row: repo.ScheduleRow): typeof AgentRunSchedu
  * graph problems: 422), so a schedule does not fail on every tick; the timezone defaults to the user's, else UTC.
  */
 export async function createSchedule(app: FastifyInstance, userId: string, graphId: string, body: CreateBody) {
-  const db = app.services.database.db;
+  const db = app.platform.database.db;
   const version = body.graph_version ?? undefined;
   const graph = await graphRepo.getGraph(db, userId, graphId, version);
   if (!graph) throw ApiError.notFound(version ? `Graph #${graphId} v${version}` : `Graph #${graphId}`);
@@ -138,7 +138,7 @@ export async function createSchedule(app: FastifyInstance, userId: string, graph
     cron: body.cron.trim(),
     timezone,
     inputs,
-    credentials: sealCredentials(app.services.encryptionKey, body.credentials_inputs),
+    credentials: sealCredentials(app.platform.encryptionKey, body.credentials_inputs),
     nextRunAt: next,
   });
 }
@@ -149,7 +149,7 @@ export const CREATE_SCHEDULE_DESCRIPTION =
   "validated now: missing required inputs give 422. Send an `Idempotency-Key` header to make a retry safe.";
 
 export const schedulesRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const db = app.services.database.db;
+  const db = app.platform.database.db;
   const tags = ["schedules"];
 
   app.get(

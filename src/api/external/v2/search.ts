@@ -166,7 +166,7 @@ async function searchType(
 }
 
 export const searchRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const db: Db = app.services.database.db;
+  const db: Db = app.platform.database.db;
 
   app.get(
     "/search",

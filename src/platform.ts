@@ -1,0 +1,210 @@
+// The composition root: builds every object of the Agentry process (database, engine, feature services) explicitly,
+// once, in dependency order, and tears them down in reverse. Route plugins receive the finished Platform and call
+// its services; nothing installs itself into another object as a side effect of being registered.
+import { randomUUID } from "node:crypto";
+import type pino from "pino";
+import { type Clock, MemoryRateLimitStore, type RateLimitStore } from "./api/rate-limit.js";
+import { OAuthProvider } from "./auth/oauth-provider.js";
+import { loadInstanceSecrets } from "./auth/secrets.js";
+import { AuthService } from "./auth/service.js";
+import { closeSandbox, configureSandbox } from "./blocks/sandbox/index.js";
+import type { Config } from "./config.js";
+import { validateGraph } from "./core/graph.js";
+import { blockHooks } from "./engine/block-hooks.js";
+import { Executor, type GraphLoader } from "./engine/executor.js";
+import { Scheduler } from "./engine/scheduler.js";
+import { ExecutionService } from "./engine/service.js";
+import { Sweeper } from "./engine/sweeper.js";
+import type { EventBus, ExecutionQueue } from "./engine/types.js";
+import { type Database, openDatabase } from "./infra/db/index.js";
+import { getGraphForRun } from "./infra/db/repos/graphs.js";
+import { MemoryEventBus } from "./infra/events/memory.js";
+import { MemoryExecutionQueue } from "./infra/queue/memory.js";
+import { connectRedis, redisReady } from "./infra/redis/client.js";
+import { RedisRateLimitStore } from "./infra/redis/rate-limit.js";
+
+/**
+ * What the HTTP adapters (and the CLI) may use. Feature services are added here as fields, each built in
+ * `createPlatform` from explicit dependencies. `database` is for the composition root, the CLI and
+ * repositories' contract tests; route files reach storage only through a service.
+ */
+export interface Platform {
+  config: Config;
+  database: Database;
+  auth: AuthService;
+  /** The OAuth 2.0 provider (applications, grants, tokens); AuthService resolves access tokens through it. */
+  oauth: OAuthProvider;
+  rateLimits: RateLimitStore;
+  encryptionKey: Buffer;
+  events: EventBus;
+  queue: ExecutionQueue;
+  /** Present when this process runs graph executions (not in an API-only process). */
+  executor: Executor | undefined;
+  executions: ExecutionService;
+  /** Recovers the runs of processes that went away (one leader at a time across processes). */
+  sweeper: Sweeper;
+  loadGraph: GraphLoader;
+}
+
+export interface PlatformOptions {
+  /** The clock run leases are stamped and compared with (tests inject one). */
+  now?: () => Date;
+  /** The clock rate limits read instead of the real one (tests advance it rather than sleep). */
+  rateLimitClock?: Clock;
+}
+
+export interface PlatformHandle {
+  platform: Platform;
+  /** Starts the background work (executor, scheduler, sweeper) once the HTTP app is ready. */
+  start(): Promise<void>;
+  /** Stops background work; `beforeStorage` runs after the executor drained and before queues and database close. */
+  close(graceMs: number, beforeStorage: () => Promise<void>): Promise<void>;
+  /** Hurries a close already under way (ends the runs still draining). */
+  hurry(): void;
+}
+
+/** Refused at start: a configuration under which runs would wait forever. */
+function checkExecution(config: Config, queue: ExecutionQueue): void {
+  if (!config.executor.enabled && !queue.shared) {
+    throw new Error(
+      "EXECUTOR_ENABLED=false needs a shared execution queue, but this process uses the in-process queue: " +
+        "the runs it accepts would wait forever, as no other process can take them. " +
+        "Leave EXECUTOR_ENABLED unset (or true) so this process runs them.",
+    );
+  }
+}
+
+export async function createPlatform(
+  config: Config,
+  logger: pino.Logger,
+  options: PlatformOptions = {},
+): Promise<PlatformHandle> {
+  const queue: ExecutionQueue = new MemoryExecutionQueue();
+  checkExecution(config, queue);
+  configureSandbox(config.sandbox);
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const cleanups: Array<() => Promise<void>> = [];
+  try {
+    const secrets = loadInstanceSecrets({
+      dataDir: config.dataDir,
+      jwtSecret: config.auth.jwtSecret,
+      encryptionKey: config.encryptionKey,
+    });
+    const auth = new AuthService({
+      db: database.db,
+      jwtSecret: secrets.jwtSecret,
+      accessTokenTtlSeconds: config.auth.accessTokenTtlSeconds,
+      refreshTokenTtlSeconds: config.auth.refreshTokenTtlSeconds,
+      externalJwtSecret: config.auth.externalJwtSecret,
+      externalJwksUrl: config.auth.externalJwksUrl,
+      externalJwtIssuer: config.auth.externalJwtIssuer,
+      externalJwtAudience: config.auth.externalJwtAudience,
+    });
+    const oauth = new OAuthProvider({ db: database.db, auth });
+    auth.useOAuthTokens(oauth);
+    const events: EventBus = new MemoryEventBus();
+    const loadGraph: GraphLoader = (userId, graphId, version) => getGraphForRun(database.db, userId, graphId, version);
+    const executor = config.executor.enabled
+      ? new Executor({
+          db: database.db,
+          events,
+          queue,
+          loadGraph,
+          blocks: blockHooks,
+          log: logger,
+          runConcurrency: config.executor.runConcurrency,
+          workerConcurrency: config.executor.workerConcurrency,
+          nodeTimeoutSeconds: config.executor.nodeTimeoutSeconds,
+          httpAllowList: config.httpAllowList,
+          heartbeatMs: config.runLifecycle.heartbeatSeconds * 1000,
+          now: options.now,
+          limits: {
+            maxNodeExecutions: config.executor.maxNodeExecutions,
+            maxRunSeconds: config.executor.maxRunSeconds,
+            maxOutputBytes: config.executor.maxOutputBytes,
+            maxBlockOutputBytes: config.executor.maxBlockOutputBytes,
+          },
+        })
+      : undefined;
+    const sweeper = new Sweeper({
+      db: database.db,
+      events,
+      queue,
+      log: logger,
+      workerId: executor?.workerId ?? randomUUID(),
+      activeRuns: () => executor?.activeRuns() ?? [],
+      leaseTtlMs: config.runLifecycle.leaseTtlSeconds * 1000,
+      queuedGraceMs: config.runLifecycle.queuedGraceSeconds * 1000,
+      intervalMs: config.runLifecycle.sweepIntervalSeconds * 1000,
+      now: options.now,
+    });
+    const executions = new ExecutionService({
+      db: database.db,
+      queue,
+      events,
+      executor,
+      loadGraph,
+      encryptionKey: secrets.encryptionKey,
+      validateForRun: (graph, inputs) => validateGraph(graph, { forRun: true, inputs }),
+    });
+    const redis = config.redisUrl ? connectRedis(config.redisUrl) : undefined;
+    if (redis) {
+      redis.on("error", (err) => logger.warn({ err: err.message }, "redis connection problem"));
+      await redisReady(redis);
+      cleanups.push(async () => {
+        redis.disconnect();
+      });
+    }
+    const scheduler = config.executor.enabled
+      ? new Scheduler({ db: database.db, executions, log: logger, encryptionKey: secrets.encryptionKey })
+      : undefined;
+    const platform: Platform = {
+      config,
+      database,
+      auth,
+      oauth,
+      rateLimits: redis
+        ? new RedisRateLimitStore(
+            redis,
+            (err) => logger.warn({ err }, "rate limiting without Redis"),
+            options.rateLimitClock,
+          )
+        : new MemoryRateLimitStore(options.rateLimitClock),
+      encryptionKey: secrets.encryptionKey,
+      events,
+      queue,
+      executor,
+      executions,
+      sweeper,
+      loadGraph,
+    };
+    return {
+      platform,
+      async start() {
+        scheduler?.start();
+        executor?.start();
+        // Before serving: a restart after a crash queues the runs left QUEUED and ends those whose lease expired.
+        await sweeper.start();
+      },
+      async close(graceMs, beforeStorage) {
+        await sweeper.stop();
+        await scheduler?.stop();
+        // HTTP keeps answering while runs drain: new runs are recorded QUEUED for the next process to take.
+        await executor?.close(graceMs);
+        await beforeStorage();
+        await closeSandbox();
+        await queue.close();
+        await events.close();
+        for (const cleanup of cleanups) await cleanup();
+        await database.close();
+      },
+      hurry() {
+        void executor?.close(0);
+      },
+    };
+  } catch (err) {
+    for (const cleanup of cleanups) await cleanup().catch(() => {});
+    await database.close();
+    throw err;
+  }
+}
