@@ -18,6 +18,8 @@ import { Sweeper } from "./engine/sweeper.js";
 import type { EventBus, ExecutionQueue } from "./engine/types.js";
 import { type Database, openDatabase } from "./infra/db/index.js";
 import { getGraphForRun } from "./infra/db/repos/graphs.js";
+import { SqlExecutionStore } from "./infra/db/stores/execution-store.js";
+import { SqlScheduleStore } from "./infra/db/stores/schedule-store.js";
 import { MemoryEventBus } from "./infra/events/memory.js";
 import { MemoryExecutionQueue } from "./infra/queue/memory.js";
 import { connectRedis, redisReady } from "./infra/redis/client.js";
@@ -104,9 +106,10 @@ export async function createPlatform(
     auth.useOAuthTokens(oauth);
     const events: EventBus = new MemoryEventBus();
     const loadGraph: GraphLoader = (userId, graphId, version) => getGraphForRun(database.db, userId, graphId, version);
+    const store = new SqlExecutionStore(database.db);
     const executor = config.executor.enabled
       ? new Executor({
-          db: database.db,
+          store,
           events,
           queue,
           loadGraph,
@@ -127,7 +130,7 @@ export async function createPlatform(
         })
       : undefined;
     const sweeper = new Sweeper({
-      db: database.db,
+      store,
       events,
       queue,
       log: logger,
@@ -139,7 +142,7 @@ export async function createPlatform(
       now: options.now,
     });
     const executions = new ExecutionService({
-      db: database.db,
+      store,
       queue,
       events,
       executor,
@@ -156,7 +159,12 @@ export async function createPlatform(
       });
     }
     const scheduler = config.executor.enabled
-      ? new Scheduler({ db: database.db, executions, log: logger, encryptionKey: secrets.encryptionKey })
+      ? new Scheduler({
+          schedules: new SqlScheduleStore(database.db),
+          executions,
+          log: logger,
+          encryptionKey: secrets.encryptionKey,
+        })
       : undefined;
     const platform: Platform = {
       config,

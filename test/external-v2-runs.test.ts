@@ -4,6 +4,7 @@
 import fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Scheduler } from "../src/engine/scheduler.js";
+import { SqlScheduleStore } from "../src/infra/db/stores/schedule-store.js";
 import { type Client, createKey, signUp } from "./helpers/client.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
 
@@ -449,7 +450,14 @@ describe("External API v2: identity, blocks, graphs, runs, schedules", () => {
     let clock = new Date(due.getTime() - 1000);
     const { database, executions, encryptionKey } = t.server.platform;
     const silent = { info() {}, warn() {}, error() {} };
-    const make = () => new Scheduler({ db: database.db, executions, log: silent, encryptionKey, now: () => clock });
+    const make = () =>
+      new Scheduler({
+        schedules: new SqlScheduleStore(database.db),
+        executions,
+        log: silent,
+        encryptionKey,
+        now: () => clock,
+      });
     const one = make();
     const two = make();
 
@@ -498,7 +506,7 @@ describe("External API v2: identity, blocks, graphs, runs, schedules", () => {
     const { database, executions, encryptionKey } = t.server.platform;
     const silent = { info() {}, warn() {}, error() {} };
     const scheduler = new Scheduler({
-      db: database.db,
+      schedules: new SqlScheduleStore(database.db),
       executions,
       log: silent,
       encryptionKey,

@@ -18,6 +18,7 @@ import { isBlockedAddress } from "../src/blocks/http.js";
 import { openCredentials } from "../src/engine/credentials.js";
 import { Scheduler } from "../src/engine/scheduler.js";
 import { agentPresets, graphExecutions, schedules } from "../src/infra/db/schema.js";
+import { SqlScheduleStore } from "../src/infra/db/stores/schedule-store.js";
 import { type Client, client, createKey, signUp } from "./helpers/client.js";
 import { createThrowawayDatabase } from "./helpers/postgres.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
@@ -254,7 +255,7 @@ describe("credential inputs at rest", () => {
     const silent = { info() {}, warn() {}, error() {} };
     const due = new Date(created.body.next_run_time);
     const scheduler = new Scheduler({
-      db: database.db,
+      schedules: new SqlScheduleStore(database.db),
       executions,
       log: silent,
       encryptionKey,

@@ -6,9 +6,8 @@ import type { FastifyBaseLogger } from "fastify";
 import type { BlockOutput, SubgraphRequest } from "../blocks/sdk.js";
 import { AsyncQueue } from "../core/async-queue.js";
 import type { GraphModel } from "../core/graph-types.js";
-import type { Db } from "../infra/db/index.js";
-import * as repo from "../infra/db/repos/executions.js";
-import * as leases from "../infra/db/repos/leases.js";
+import type { ExecutionStore, NodeExecutionWrite, RunRecord } from "./ports.js";
+import { toGraphExecution } from "./records.js";
 import { GraphRun, type NodeExec, nodeExecResult, type RunHooks, type RunLimits, type RunResult } from "./run.js";
 import type { EventBus, ExecutionJob, ExecutionQueue, ExecutionStatus } from "./types.js";
 import { NodeWriteBuffer } from "./write-buffer.js";
@@ -16,7 +15,7 @@ import { NodeWriteBuffer } from "./write-buffer.js";
 export type GraphLoader = (userId: string, graphId: string, version?: number) => Promise<GraphModel | undefined>;
 
 export interface ExecutorOptions {
-  db: Db;
+  store: ExecutionStore;
   events: EventBus;
   queue: ExecutionQueue;
   loadGraph: GraphLoader;
@@ -70,7 +69,7 @@ export class Executor {
 
   constructor(private readonly options: ExecutorOptions) {
     this.now = options.now ?? (() => new Date());
-    this.writes = new NodeWriteBuffer(options.db, {
+    this.writes = new NodeWriteBuffer(options.store, {
       onError: (err, graphExecId) => options.log.error({ err, graphExecId }, "writing node executions failed"),
     });
   }
@@ -148,7 +147,7 @@ export class Executor {
     if (ids.length === 0) return;
     this.renewing = true;
     try {
-      const held = await leases.renewLeases(this.options.db, this.workerId, ids, this.now());
+      const held = await this.options.store.renewLeases(this.workerId, ids, this.now());
       for (const id of ids) {
         const run = this.active.get(id);
         if (held.has(id) || !run || run.ending) continue;
@@ -181,7 +180,7 @@ export class Executor {
     const run = this.register(job.graphExecId);
     try {
       // The conditional claim is what makes a run that was queued twice (or by two processes) run once.
-      const started = await leases.claimQueuedRun(this.options.db, job.graphExecId, this.workerId, this.now());
+      const started = await this.options.store.claimRun(job.graphExecId, this.workerId, this.now());
       if (!started) return; // stopped while it waited, or taken by another process
       run.leased = true;
       this.publishGraph(started);
@@ -193,7 +192,7 @@ export class Executor {
 
   /** Runs a RUNNING execution to its end and records the outcome. */
   private async execute(
-    row: repo.GraphExecutionRow,
+    row: RunRecord,
     active: ActiveRun,
     depth: number,
     onOutput?: (name: string, value: unknown) => void,
@@ -239,7 +238,7 @@ export class Executor {
     await this.writes.flush();
     const outcome = this.outcome(row.id, active, result, failure);
     const ended = await retryOnce(() =>
-      leases.finishOwnedRun(this.options.db, row.id, this.workerId, { ...outcome, endedAt: new Date() }),
+      this.options.store.finishRun(row.id, this.workerId, { ...outcome, endedAt: new Date() }),
     ).catch((err) => {
       // The row stays RUNNING under a lease nobody renews: the sweeper ends it.
       this.options.log.error({ err, graphExecId: row.id }, "recording the end of an execution failed");
@@ -281,7 +280,7 @@ export class Executor {
 
   /** AgentExecutorBlock: runs another graph of the same user as a child execution, streaming its outputs. */
   private async *runSubgraph(
-    parent: repo.GraphExecutionRow,
+    parent: RunRecord,
     request: SubgraphRequest,
     signal: AbortSignal,
     depth: number,
@@ -291,9 +290,9 @@ export class Executor {
     if (!graph) throw new Error(`Graph ${request.graphId} v${request.graphVersion} not found`);
     const childId = randomUUID();
     const active = this.register(childId);
-    let child: repo.GraphExecutionRow;
+    let child: RunRecord;
     try {
-      child = await repo.insertGraphExecution(this.options.db, {
+      child = await this.options.store.createRun({
         id: childId,
         graphId: graph.id,
         graphVersion: graph.version,
@@ -326,10 +325,10 @@ export class Executor {
     await running;
   }
 
-  private publishGraph(row: repo.GraphExecutionRow): void {
+  private publishGraph(row: RunRecord): void {
     this.options.events.publish({
       type: "graph_execution_event",
-      data: { ...repo.toGraphExecution(row), event_type: "graph_execution_update" },
+      data: { ...toGraphExecution(row), event_type: "graph_execution_update" },
     });
   }
 
@@ -354,7 +353,7 @@ async function retryOnce<T>(write: () => Promise<T>): Promise<T> {
   }
 }
 
-function nodeRow(exec: NodeExec, graphExecutionId: string): repo.NewNodeExecution {
+function nodeRow(exec: NodeExec, graphExecutionId: string): NodeExecutionWrite {
   return {
     id: exec.id,
     graphExecutionId,

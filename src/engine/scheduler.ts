@@ -2,9 +2,8 @@
 // the schedule's graph run. Also the cron arithmetic the schedule routes use (croner, 5-field crontab).
 import { Cron } from "croner";
 import type { FastifyBaseLogger } from "fastify";
-import type { Db } from "../infra/db/index.js";
-import { claimTick, findDueSchedules, type ScheduleRow } from "../infra/db/repos/schedules.js";
 import { openCredentials } from "./credentials.js";
+import type { ScheduleRecord, ScheduleStore } from "./ports.js";
 import type { ExecutionService } from "./service.js";
 
 /** Thrown for a cron expression or timezone that cannot be scheduled. */
@@ -35,7 +34,7 @@ export function nextRunTime(cron: string, timezone: string, after: Date): Date |
 }
 
 export interface SchedulerOptions {
-  db: Db;
+  schedules: ScheduleStore;
   executions: Pick<ExecutionService, "start">;
   log: Pick<FastifyBaseLogger, "info" | "warn" | "error">;
   /** ENCRYPTION_KEY, to open the schedules' sealed credential inputs. */
@@ -86,13 +85,13 @@ export class Scheduler {
    * down) fires once and moves on to its next tick after now. Returns how many runs were started.
    */
   async tick(): Promise<number> {
-    const { db, log } = this.options;
+    const { schedules, log } = this.options;
     const batchSize = this.options.batchSize ?? 100;
     const now = this.now();
     let fired = 0;
     // Every claimed or lost row leaves the due set (its next_run_at moves past now), so this ends.
     for (;;) {
-      const due = await findDueSchedules(db, now, batchSize);
+      const due = await schedules.findDue(now, batchSize);
       for (const schedule of due) {
         if (await this.fire(schedule, now)) fired++;
       }
@@ -102,8 +101,8 @@ export class Scheduler {
     return fired;
   }
 
-  private async fire(schedule: ScheduleRow, now: Date): Promise<boolean> {
-    const { db, executions, log } = this.options;
+  private async fire(schedule: ScheduleRecord, now: Date): Promise<boolean> {
+    const { schedules, executions, log } = this.options;
     const due = schedule.nextRunAt as Date;
     let next: Date | null;
     try {
@@ -114,7 +113,7 @@ export class Scheduler {
       log.warn({ err, scheduleId: schedule.id }, "schedule cannot be computed; it will not run again");
       next = null;
     }
-    if (!(await claimTick(db, schedule.id, due, next))) return false;
+    if (!(await schedules.claimTick(schedule.id, due, next))) return false;
     try {
       await executions.start(schedule.userId, schedule.graphId, schedule.graphVersion, {
         inputs: schedule.inputs as Record<string, unknown>,

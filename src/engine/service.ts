@@ -2,18 +2,11 @@
 import { randomUUID } from "node:crypto";
 import { ApiError } from "../core/errors.js";
 import type { GraphModel } from "../core/graph-types.js";
-import type { Db } from "../infra/db/index.js";
-import * as repo from "../infra/db/repos/executions.js";
-import * as leases from "../infra/db/repos/leases.js";
 import { sealCredentials } from "./credentials.js";
 import { type Executor, emptyStats, type GraphLoader } from "./executor.js";
-import {
-  type EventBus,
-  type ExecutionQueue,
-  type ExecutionStatus,
-  type GraphExecutionWithNodes,
-  TERMINAL_STATUSES,
-} from "./types.js";
+import type { ExecutionStore, RunListFilter, RunRecord } from "./ports.js";
+import { toGraphExecution, toNodeExecutionResult } from "./records.js";
+import { type EventBus, type ExecutionQueue, type GraphExecutionWithNodes, TERMINAL_STATUSES } from "./types.js";
 
 const STOPPED = "Execution was stopped";
 
@@ -30,7 +23,7 @@ export interface GraphIssue {
 }
 
 export interface ExecutionServiceOptions {
-  db: Db;
+  store: ExecutionStore;
   queue: ExecutionQueue;
   events: EventBus;
   executor?: Executor;
@@ -50,8 +43,8 @@ export interface StartRequest {
 export class ExecutionService {
   constructor(private readonly options: ExecutionServiceOptions) {}
 
-  private get db() {
-    return this.options.db;
+  private get store() {
+    return this.options.store;
   }
 
   async start(userId: string, graphId: string, version: number | undefined, request: StartRequest) {
@@ -71,7 +64,7 @@ export class ExecutionService {
         issues as unknown as Array<Record<string, unknown>>,
       );
     }
-    const row = await repo.insertGraphExecution(this.db, {
+    const row = await this.store.createRun({
       id: randomUUID(),
       graphId: graph.id,
       graphVersion: graph.version,
@@ -83,14 +76,14 @@ export class ExecutionService {
     });
     this.options.events.publish({
       type: "graph_execution_event",
-      data: { ...repo.toGraphExecution(row), event_type: "graph_execution_update" },
+      data: { ...toGraphExecution(row), event_type: "graph_execution_update" },
     });
     await this.options.queue.enqueue({ graphExecId: row.id, userId });
     return row;
   }
 
   async mustFind(userId: string, graphExecId: string, graphId?: string) {
-    const row = await repo.findGraphExecution(this.db, graphExecId, userId);
+    const row = await this.store.findRun(graphExecId, userId);
     if (!row || (graphId && row.graphId !== graphId)) throw ApiError.notFound(`Graph execution ${graphExecId}`);
     return row;
   }
@@ -103,12 +96,10 @@ export class ExecutionService {
     const row = await this.mustFind(userId, graphExecId, graphId);
     if (TERMINAL_STATUSES.has(row.status)) return row;
     if (row.status === "RUNNING") return this.stopRunning(row);
-    const ended = await repo.updateGraphExecution(
-      this.db,
-      row.id,
-      { status: "TERMINATED", endedAt: new Date(), stats: { ...((row.stats as object) ?? {}), error: STOPPED } },
-      ["QUEUED", "INCOMPLETE", "REVIEW"],
-    );
+    const ended = await this.store.endWaitingRun(row.id, ["QUEUED", "INCOMPLETE", "REVIEW"], {
+      status: "TERMINATED",
+      stats: { ...((row.stats as object) ?? {}), error: STOPPED },
+    });
     if (ended) {
       this.publish(ended);
       return ended;
@@ -118,28 +109,28 @@ export class ExecutionService {
     return now.status === "RUNNING" ? this.stopRunning(now) : now;
   }
 
-  private async stopRunning(row: repo.GraphExecutionRow): Promise<repo.GraphExecutionRow> {
+  private async stopRunning(row: RunRecord): Promise<RunRecord> {
     if (await this.options.executor?.stop(row.id)) return this.mustFind(row.userId, row.id);
     // No executor here owns it: its process is gone (the lease is expiring) or it runs in another process. The
     // scale-out command channel will ask that owner first; without one the run ends here, and an owner still alive
     // sees at its next lease renewal that the run is no longer its own and stops executing it.
-    const ended = await leases.endRunningRun(this.db, row.id, "TERMINATED", STOPPED, emptyStats());
+    const ended = await this.store.endRunningRun(row.id, "TERMINATED", STOPPED, emptyStats());
     if (!ended) return this.mustFind(row.userId, row.id); // it ended meanwhile
-    const nodes = await leases.endUnfinishedNodes(this.db, [ended.id], "TERMINATED");
+    const nodes = await this.store.endUnfinishedNodes([ended.id], "TERMINATED");
     this.publish(ended);
     for (const node of nodes) {
       this.options.events.publish({
         type: "node_execution_event",
-        data: { ...repo.toNodeExecutionResult(node, ended), event_type: "node_execution_update" },
+        data: { ...toNodeExecutionResult(node, ended), event_type: "node_execution_update" },
       });
     }
     return ended;
   }
 
-  private publish(row: repo.GraphExecutionRow): void {
+  private publish(row: RunRecord): void {
     this.options.events.publish({
       type: "graph_execution_event",
-      data: { ...repo.toGraphExecution(row), event_type: "graph_execution_update" },
+      data: { ...toGraphExecution(row), event_type: "graph_execution_update" },
     });
   }
 
@@ -152,12 +143,12 @@ export class ExecutionService {
   ): Promise<GraphExecutionWithNodes> {
     const row = await this.mustFind(userId, graphExecId, graphId);
     const [nodes, total] = await Promise.all([
-      repo.listNodeExecutions(this.db, row.id, { offset: (page.page - 1) * page.pageSize, limit: page.pageSize }),
-      repo.countNodeExecutions(this.db, row.id),
+      this.store.listNodeExecutions(row.id, { offset: (page.page - 1) * page.pageSize, limit: page.pageSize }),
+      this.store.countNodeExecutions(row.id),
     ]);
     return {
-      ...repo.toGraphExecution(row),
-      node_executions: nodes.map((n) => repo.toNodeExecutionResult(n, row)),
+      ...toGraphExecution(row),
+      node_executions: nodes.map((n) => toNodeExecutionResult(n, row)),
       node_executions_pagination: {
         total_items: total,
         total_pages: Math.ceil(total / page.pageSize),
@@ -167,8 +158,8 @@ export class ExecutionService {
     };
   }
 
-  async list(userId: string, filter: { graphId?: string; status?: ExecutionStatus[]; page: number; pageSize: number }) {
-    return repo.listGraphExecutions(this.db, userId, filter);
+  async list(userId: string, filter: RunListFilter) {
+    return this.store.listRuns(userId, filter);
   }
 
   async remove(userId: string, graphExecId: string): Promise<void> {
@@ -176,6 +167,6 @@ export class ExecutionService {
     if (!TERMINAL_STATUSES.has(row.status)) {
       throw ApiError.conflict("The execution has not finished; stop it before deleting it", { status: row.status });
     }
-    await repo.softDeleteGraphExecution(this.db, userId, graphExecId);
+    await this.store.deleteRun(userId, graphExecId);
   }
 }

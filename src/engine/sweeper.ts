@@ -2,10 +2,9 @@
 // owner stopped renewing its lease and queues again the QUEUED runs nobody holds. It runs once at start, so a
 // restart after a crash recovers at once; it is the same code on PGlite and PostgreSQL.
 import type { FastifyBaseLogger } from "fastify";
-import type { Db } from "../infra/db/index.js";
-import * as repo from "../infra/db/repos/executions.js";
-import * as leases from "../infra/db/repos/leases.js";
 import { emptyStats } from "./executor.js";
+import type { ExecutionStore, NodeExecutionRecord, RunRecord } from "./ports.js";
+import { toGraphExecution, toNodeExecutionResult } from "./records.js";
 import type { EventBus, ExecutionQueue } from "./types.js";
 
 /** The reason a run gets when the process executing it went away (crash, kill -9, lost host). */
@@ -15,7 +14,7 @@ export const LEASE_EXPIRED_REASON = "The worker running this execution stopped r
 const BATCH = 500;
 
 export interface SweeperOptions {
-  db: Db;
+  store: ExecutionStore;
   events: EventBus;
   queue: ExecutionQueue;
   log: Pick<FastifyBaseLogger, "info" | "warn" | "error">;
@@ -76,26 +75,25 @@ export class Sweeper {
   }
 
   private async sweepOnce(): Promise<SweepResult | undefined> {
-    const { db, leaseTtlMs, queuedGraceMs, workerId } = this.options;
+    const { store, leaseTtlMs, queuedGraceMs, workerId } = this.options;
     const now = this.now();
     const leaseCutoff = new Date(now.getTime() - leaseTtlMs);
     // A run nobody holds may still be on its way into the queue of the process that created it, for a grace
     // period; one created before this process started can only be in the queue of a process that is gone.
     const unheldBefore = new Date(Math.max(this.startedAt.getTime(), now.getTime() - queuedGraceMs));
-    const swept = await leases.asSweepLeader(db, async (tx) => {
-      const expired = await leases.endExpiredRuns(tx, {
+    const swept = await store.asSweepLeader(async (tx) => {
+      const expired = await tx.endExpiredRuns({
         cutoff: leaseCutoff,
         exclude: this.options.activeRuns(),
         reason: LEASE_EXPIRED_REASON,
         emptyStats: emptyStats(),
         limit: BATCH,
       });
-      const nodes = await leases.endUnfinishedNodes(
-        tx,
+      const nodes = await tx.endUnfinishedNodes(
         expired.map((r) => r.id),
         "FAILED",
       );
-      const queued = await leases.holdOrphanedQueuedRuns(tx, {
+      const queued = await tx.holdOrphanedQueuedRuns({
         workerId,
         now,
         leaseCutoff,
@@ -128,17 +126,17 @@ export class Sweeper {
     return result;
   }
 
-  private publishGraph(row: repo.GraphExecutionRow): void {
+  private publishGraph(row: RunRecord): void {
     this.options.events.publish({
       type: "graph_execution_event",
-      data: { ...repo.toGraphExecution(row), event_type: "graph_execution_update" },
+      data: { ...toGraphExecution(row), event_type: "graph_execution_update" },
     });
   }
 
-  private publishNode(node: repo.NodeExecutionRow, run: repo.GraphExecutionRow): void {
+  private publishNode(node: NodeExecutionRecord, run: RunRecord): void {
     this.options.events.publish({
       type: "node_execution_event",
-      data: { ...repo.toNodeExecutionResult(node, run), event_type: "node_execution_update" },
+      data: { ...toNodeExecutionResult(node, run), event_type: "node_execution_update" },
     });
   }
 }

@@ -1,9 +1,7 @@
 // Node execution rows are written when the node finishes, batched over a few milliseconds into one multi-row INSERT.
 // A write that fails is retried; a run whose rows still cannot be stored is told so and ends FAILED, never COMPLETED.
 import { setTimeout as sleep } from "node:timers/promises";
-import { databaseErrorMessage } from "../infra/db/errors.js";
-import type { Db } from "../infra/db/index.js";
-import { insertNodeExecutions, type NewNodeExecution } from "../infra/db/repos/executions.js";
+import type { ExecutionStore, NodeExecutionWrite } from "./ports.js";
 
 /** Rows per INSERT: keeps the bind parameters well under PostgreSQL's 65,535. */
 const CHUNK = 500;
@@ -22,7 +20,7 @@ export interface NodeWriteBufferOptions {
 }
 
 export class NodeWriteBuffer {
-  private rows: NewNodeExecution[] = [];
+  private rows: NodeExecutionWrite[] = [];
   private scheduled = false;
   private chain: Promise<void> = Promise.resolve();
   private timer?: NodeJS.Timeout;
@@ -30,11 +28,11 @@ export class NodeWriteBuffer {
   private readonly failures = new Map<string, string>();
 
   constructor(
-    private readonly db: Db,
+    private readonly store: Pick<ExecutionStore, "saveNodeExecutions" | "failureMessage">,
     private readonly options: NodeWriteBufferOptions,
   ) {}
 
-  add(row: NewNodeExecution): void {
+  add(row: NodeExecutionWrite): void {
     this.rows.push(row);
     if (this.rows.length >= CHUNK) this.drain();
     else if (!this.scheduled) {
@@ -54,14 +52,14 @@ export class NodeWriteBuffer {
     });
   }
 
-  private async write(rows: NewNodeExecution[]): Promise<void> {
+  private async write(rows: NodeExecutionWrite[]): Promise<void> {
     try {
-      await insertNodeExecutions(this.db, rows);
+      await this.store.saveNodeExecutions(rows);
       return;
     } catch {
       // Retried below, run by run, so that one run's unstorable row does not cost the others theirs.
     }
-    const byRun = new Map<string, NewNodeExecution[]>();
+    const byRun = new Map<string, NodeExecutionWrite[]>();
     for (const row of rows) byRun.set(row.graphExecutionId, [...(byRun.get(row.graphExecutionId) ?? []), row]);
     for (const [runId, group] of byRun) {
       let failure: unknown;
@@ -69,7 +67,7 @@ export class NodeWriteBuffer {
         await sleep(delay);
         try {
           // Idempotent: a write that failed only on its way back is not stored twice.
-          await insertNodeExecutions(this.db, group);
+          await this.store.saveNodeExecutions(group);
           failure = undefined;
           break;
         } catch (err) {
@@ -77,7 +75,7 @@ export class NodeWriteBuffer {
         }
       }
       if (failure !== undefined) {
-        if (!this.failures.has(runId)) this.failures.set(runId, databaseErrorMessage(failure));
+        if (!this.failures.has(runId)) this.failures.set(runId, this.store.failureMessage(failure));
         this.options.onError(failure, runId);
       }
     }

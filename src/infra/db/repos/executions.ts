@@ -1,12 +1,6 @@
 // Graph and node executions: status rows a recovery sweep can trust, and one row per finished node execution.
 import { and, asc, count, desc, eq, inArray, type SQL } from "drizzle-orm";
-import { credentialsMeta } from "../../../engine/credentials.js";
-import type {
-  ExecutionStatus,
-  GraphExecution,
-  GraphExecutionStats,
-  NodeExecutionResult,
-} from "../../../engine/types.js";
+import type { ExecutionStatus } from "../../../engine/types.js";
 import type { Db } from "../index.js";
 import { graphExecutions, nodeExecutions } from "../schema.js";
 
@@ -14,47 +8,8 @@ export type GraphExecutionRow = typeof graphExecutions.$inferSelect;
 export type NodeExecutionRow = typeof nodeExecutions.$inferSelect;
 export type NewNodeExecution = typeof nodeExecutions.$inferInsert;
 
-const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
-
-export function toGraphExecution(row: GraphExecutionRow): GraphExecution {
-  return {
-    id: row.id,
-    user_id: row.userId,
-    graph_id: row.graphId,
-    graph_version: row.graphVersion,
-    inputs: row.inputs as Record<string, unknown>,
-    credential_inputs: credentialsMeta(row.credentialInputs),
-    nodes_input_masks: (row.nodesInputMasks as Record<string, unknown> | null) ?? null,
-    preset_id: row.presetId,
-    status: row.status,
-    started_at: iso(row.startedAt),
-    ended_at: iso(row.endedAt),
-    is_shared: false,
-    share_token: null,
-    is_dry_run: false,
-    stats: (row.stats as GraphExecutionStats | null) ?? null,
-    outputs: row.outputs as Record<string, unknown[]>,
-  };
-}
-
-export function toNodeExecutionResult(row: NodeExecutionRow, run: GraphExecutionRow): NodeExecutionResult {
-  return {
-    user_id: run.userId,
-    graph_id: run.graphId,
-    graph_version: run.graphVersion,
-    graph_exec_id: row.graphExecutionId,
-    node_exec_id: row.id,
-    node_id: row.nodeId,
-    block_id: row.blockId,
-    status: row.status,
-    input_data: row.inputData as Record<string, unknown>,
-    output_data: row.outputData as Record<string, unknown[]>,
-    add_time: row.addedAt.toISOString(),
-    queue_time: iso(row.queuedAt),
-    start_time: iso(row.startedAt),
-    end_time: iso(row.endedAt),
-  };
-}
+/** The API views of these rows are the engine's (a re-export for the route files that map rows). */
+export { toGraphExecution, toNodeExecutionResult } from "../../../engine/records.js";
 
 export async function insertGraphExecution(
   db: Db,
