@@ -143,8 +143,9 @@ export function executionStoreContract(
     });
     expect(await store.findRun(created.id)).toEqual(finished);
     // Ended: no second finish, no claim.
-    expect(await store.finishRun(created.id, "worker-a", { status: "FAILED", stats, outputs: {}, endedAt: at(2) }))
-      .toBeUndefined();
+    expect(
+      await store.finishRun(created.id, "worker-a", { status: "FAILED", stats, outputs: {}, endedAt: at(2) }),
+    ).toBeUndefined();
     expect(await store.claimRun(created.id, "worker-b", at(2))).toBeUndefined();
     expect((await store.findRun(created.id))?.status).toBe("COMPLETED");
   });
@@ -400,7 +401,10 @@ export function executionStoreContract(
     const message = store.failureMessage(err);
     expect(message).toBe('insert or update on table "…" violates foreign key constraint "…"');
     expect(message).not.toContain(secret);
-    const rows = await database.db.select().from(nodeExecutions).where(inArray(nodeExecutions.graphExecutionId, [secret]));
+    const rows = await database.db
+      .select()
+      .from(nodeExecutions)
+      .where(inArray(nodeExecutions.graphExecutionId, [secret]));
     expect(rows).toEqual([]);
   });
 
@@ -421,7 +425,7 @@ export function executionStoreContract(
     const later = await make("later", at(30));
     const due = await make("due", at(20));
     await make("never", null);
-    const future = await make("future", at(90));
+    await make("future", at(90));
 
     expect((await schedules.findDue(at(30), 10)).map((s) => s.name)).toEqual(["due", "later"]);
     expect((await schedules.findDue(at(30), 1)).map((s) => s.name)).toEqual(["due"]);
