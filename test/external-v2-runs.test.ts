@@ -447,9 +447,10 @@ describe("External API v2: identity, blocks, graphs, runs, schedules", () => {
     const before = await runsOf(calc.id);
 
     let clock = new Date(due.getTime() - 1000);
-    const { database, executions, encryptionKey } = t.server.platform;
+    const { database, encryptionKey } = t.server.platform;
     const silent = { info() {}, warn() {}, error() {} };
-    const make = () => new Scheduler({ db: database.db, executions, log: silent, encryptionKey, now: () => clock });
+    const make = () =>
+      new Scheduler({ db: database.db, runs: t.server.platform.runs, log: silent, encryptionKey, now: () => clock });
     const one = make();
     const two = make();
 
@@ -495,11 +496,11 @@ describe("External API v2: identity, blocks, graphs, runs, schedules", () => {
     expect(created.status).toBe(201);
     const before = (await runsOf(calc.id)).length;
     const due = new Date(created.body.next_run_time);
-    const { database, executions, encryptionKey } = t.server.platform;
+    const { database, encryptionKey } = t.server.platform;
     const silent = { info() {}, warn() {}, error() {} };
     const scheduler = new Scheduler({
       db: database.db,
-      executions,
+      runs: t.server.platform.runs,
       log: silent,
       encryptionKey,
       now: () => new Date(due.getTime() + 1000),

@@ -5,7 +5,6 @@ import type { FastifyBaseLogger } from "fastify";
 import type { Db } from "../infra/db/index.js";
 import { claimTick, findDueSchedules, type ScheduleRow } from "../infra/db/repos/schedules.js";
 import { openCredentials } from "./credentials.js";
-import type { ExecutionService } from "./service.js";
 
 /** Thrown for a cron expression or timezone that cannot be scheduled. */
 export class ScheduleSpecError extends Error {}
@@ -34,9 +33,20 @@ export function nextRunTime(cron: string, timezone: string, after: Date): Date |
   return pattern.nextRun(after);
 }
 
+/** How a due schedule starts its run: the application's start-run use case (src/services/runs.ts). */
+export interface ScheduledRunStarter {
+  start(
+    userId: string,
+    graphId: string,
+    version: number,
+    request: { inputs: Record<string, unknown>; credentials_inputs: Record<string, unknown> },
+    source: "schedule",
+  ): Promise<unknown>;
+}
+
 export interface SchedulerOptions {
   db: Db;
-  executions: Pick<ExecutionService, "start">;
+  runs: ScheduledRunStarter;
   log: Pick<FastifyBaseLogger, "info" | "warn" | "error">;
   /** ENCRYPTION_KEY, to open the schedules' sealed credential inputs. */
   encryptionKey: Buffer;
@@ -103,7 +113,7 @@ export class Scheduler {
   }
 
   private async fire(schedule: ScheduleRow, now: Date): Promise<boolean> {
-    const { db, executions, log } = this.options;
+    const { db, runs, log } = this.options;
     const due = schedule.nextRunAt as Date;
     let next: Date | null;
     try {
@@ -116,10 +126,16 @@ export class Scheduler {
     }
     if (!(await claimTick(db, schedule.id, due, next))) return false;
     try {
-      await executions.start(schedule.userId, schedule.graphId, schedule.graphVersion, {
-        inputs: schedule.inputs as Record<string, unknown>,
-        credentials_inputs: openCredentials(this.options.encryptionKey, schedule.credentials),
-      });
+      await runs.start(
+        schedule.userId,
+        schedule.graphId,
+        schedule.graphVersion,
+        {
+          inputs: schedule.inputs as Record<string, unknown>,
+          credentials_inputs: openCredentials(this.options.encryptionKey, schedule.credentials),
+        },
+        "schedule",
+      );
       return true;
     } catch (err) {
       // The graph may have been deleted or changed since; the schedule stays and tries again at its next tick.

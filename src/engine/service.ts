@@ -1,4 +1,4 @@
-// What the API asks of the engine: start a run (validated, queued), stop it, read it, list runs, delete a finished one.
+// What the run service asks of the engine: queue a checked run, stop it, read it, list runs, delete a finished one.
 import { randomUUID } from "node:crypto";
 import { ApiError } from "../core/errors.js";
 import type { GraphModel } from "../core/graph-types.js";
@@ -6,7 +6,7 @@ import type { Db } from "../infra/db/index.js";
 import * as repo from "../infra/db/repos/executions.js";
 import * as leases from "../infra/db/repos/leases.js";
 import { sealCredentials } from "./credentials.js";
-import { type Executor, emptyStats, type GraphLoader } from "./executor.js";
+import { type Executor, emptyStats } from "./executor.js";
 import {
   type EventBus,
   type ExecutionQueue,
@@ -23,22 +23,13 @@ const STOPPED = "Execution was stopped";
  */
 export const NODE_EXECUTIONS_PAGE_SIZE = 1000;
 
-export interface GraphIssue {
-  node_id?: string;
-  field: string;
-  message: string;
-}
-
 export interface ExecutionServiceOptions {
   db: Db;
   queue: ExecutionQueue;
   events: EventBus;
   executor?: Executor;
-  loadGraph: GraphLoader;
   /** ENCRYPTION_KEY: credential inputs are stored sealed with it. */
   encryptionKey: Buffer;
-  /** Graph-level checks before a run (blocks exist, required inputs provided...). */
-  validateForRun(graph: GraphModel, inputs: Record<string, unknown>): GraphIssue[];
 }
 
 export interface StartRequest {
@@ -54,23 +45,9 @@ export class ExecutionService {
     return this.options.db;
   }
 
-  async start(userId: string, graphId: string, version: number | undefined, request: StartRequest) {
-    const graph = await this.options.loadGraph(userId, graphId, version);
-    if (!graph) throw ApiError.notFound(version ? `Graph ${graphId} v${version}` : `Graph ${graphId}`);
+  /** Queues a run of a graph version the caller has checked (src/services/runs.ts) and announces it. */
+  async start(userId: string, graph: GraphModel, request: StartRequest) {
     const inputs = request.inputs ?? {};
-    const issues: GraphIssue[] = [];
-    for (const name of graph.input_schema.required ?? []) {
-      if (inputs[name] === undefined || inputs[name] === null) {
-        issues.push({ field: `inputs.${name}`, message: "This input is required" });
-      }
-    }
-    issues.push(...this.options.validateForRun(graph, inputs));
-    if (issues.length > 0) {
-      throw ApiError.validation(
-        `Graph validation failed: ${issues.length} issue${issues.length > 1 ? "s" : ""}`,
-        issues as unknown as Array<Record<string, unknown>>,
-      );
-    }
     const row = await repo.insertGraphExecution(this.db, {
       id: randomUUID(),
       graphId: graph.id,

@@ -7,6 +7,7 @@ import { allBlocks, blockToJSON, getBlock } from "../../../blocks/index.js";
 import type { Block } from "../../../blocks/sdk.js";
 import { ApiError } from "../../../core/errors.js";
 import type { GraphModel } from "../../../core/graph-types.js";
+import { missingInputs, unknownInputs } from "../../../core/run-request.js";
 
 type Services = import("fastify").FastifyInstance["platform"];
 
@@ -211,16 +212,14 @@ const runAgent = defineTool({
       // The marketplace is where slugs point; it has no listings here.
       throw ApiError.notFound(`Agent '${slug}'`, { username_agent_slug: slug });
     }
-    const { database, loadGraph, executions } = call.services;
+    const { database, loadGraph, runs } = call.services;
     const agent = await resolveUserAgent(database.db, loadGraph, call.userId, libraryId);
     if (!agent) throw ApiError.notFound(`Library agent '${libraryId}'`, { library_agent_id: libraryId });
     const { graph, libraryAgentId } = agent;
     const inputs = params.inputs ?? {};
 
-    const known = new Set(Object.keys(graph.input_schema.properties));
-    const unknown = Object.keys(inputs)
-      .filter((k) => !known.has(k))
-      .sort();
+    // The start-run rules, answered as AutoGPT's tool does: what to fix, instead of a 422.
+    const unknown = unknownInputs(graph, inputs);
     if (unknown.length > 0) {
       return {
         type: "input_validation_error",
@@ -243,7 +242,7 @@ const runAgent = defineTool({
         parts.push("Ask the user what values to use, or call again with use_defaults=true to run with default values.");
         return agentDetails(graph, parts.join(" "));
       }
-      const missing = graph.input_schema.required.filter((name) => !(name in inputs));
+      const missing = missingInputs(graph, inputs);
       if (missing.length > 0) {
         return agentDetails(
           graph,
@@ -251,7 +250,7 @@ const runAgent = defineTool({
         );
       }
     }
-    const run = await executions.start(call.userId, graph.id, graph.version, { inputs });
+    const run = await runs.start(call.userId, graph.id, graph.version, { inputs }, "tool");
     return {
       type: "execution_started",
       message: `Agent '${graph.name}' execution started successfully. Do not run again unless explicitly requested.`,
