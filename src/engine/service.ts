@@ -7,13 +7,7 @@ import * as repo from "../infra/db/repos/executions.js";
 import * as leases from "../infra/db/repos/leases.js";
 import { sealCredentials } from "./credentials.js";
 import { type Executor, emptyStats } from "./executor.js";
-import {
-  type EventBus,
-  type ExecutionQueue,
-  type ExecutionStatus,
-  type GraphExecutionWithNodes,
-  TERMINAL_STATUSES,
-} from "./types.js";
+import { type EventBus, type ExecutionQueue, type GraphExecutionWithNodes, TERMINAL_STATUSES } from "./types.js";
 
 const STOPPED = "Execution was stopped";
 
@@ -142,10 +136,6 @@ export class ExecutionService {
         page_size: page.pageSize,
       },
     };
-  }
-
-  async list(userId: string, filter: { graphId?: string; status?: ExecutionStatus[]; page: number; pageSize: number }) {
-    return repo.listGraphExecutions(this.db, userId, filter);
   }
 
   async remove(userId: string, graphExecId: string): Promise<void> {
