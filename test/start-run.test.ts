@@ -183,7 +183,7 @@ describe("starting a run from every entry point", () => {
     expect(eventsOf(started.api as string).queued.preset_id).toBeNull();
   });
 
-  it("accepts POST /api/graphs/{id}/execute/{version} with no body at all, as AutoGPT does", async () => {
+  it("accepts POST /api/graphs/{id}/execute/{version} with no body at all, or with fields it ignores, as AutoGPT does", async () => {
     const constant = await create(api, {
       name: "no inputs",
       description: "",
@@ -202,6 +202,9 @@ describe("starting a run from every entry point", () => {
     expect(ok.status, JSON.stringify(ok.body)).toBe(200);
     expect(ok.body).toMatchObject({ graph_id: constant.id, status: "QUEUED", inputs: {} });
     expect((await bare(`/api/builder/graphs/${constant.id}/execute`)).status).toBe(200);
+    // Body fields AutoGPT's execute does not know are ignored, as its embedded body fields do.
+    const extra = await api.post(`/api/graphs/${constant.id}/execute/${constant.version}`, { foo: 1, source: null });
+    expect(extra.status, JSON.stringify(extra.body)).toBe(200);
     // No body is no inputs: a graph that needs one says which.
     expect(errorsOf(await bare(`/api/graphs/${graph.id}/execute/${graph.version}`))).toEqual([
       ["inputs.Input", "This input is required"],
