@@ -82,6 +82,12 @@ describe("starting a run from every entry point", () => {
     },
   };
 
+  /** The run_agent tool answers refusals as AutoGPT's chat tool does (what to fix, 200), so it only joins here. */
+  const tool = async (inputs: Record<string, unknown>) => {
+    const res = await key.post(`${V1}/tools/run-agent`, { library_agent_id: graph.id, inputs });
+    return { ...res, runId: res.body?.execution_id };
+  };
+
   async function runsOf(): Promise<Array<{ id: string; inputs: Record<string, unknown> }>> {
     const res = await key.get(`${V2}/runs?graph_id=${graph.id}&limit=100`);
     expect(res.status).toBe(200);
@@ -101,6 +107,7 @@ describe("starting a run from every entry point", () => {
       "WRITE_GRAPH",
       "READ_GRAPH",
       "WRITE_SCHEDULE",
+      "USE_TOOLS",
     ]);
     key = created.api;
     graph = await create(api, calculatorGraph());
@@ -130,6 +137,14 @@ describe("starting a run from every entry point", () => {
     }
   });
 
+  it("answers the run_agent tool what the same rules refuse, and starts nothing", async () => {
+    const unknown = await tool({ Input: 1, Nope: 2 });
+    expect(unknown.body).toMatchObject({ type: "input_validation_error", unrecognized_fields: ["Nope"] });
+    const missing = await tool({ Input: null });
+    expect(missing.body).toMatchObject({ type: "agent_details", message: expect.stringContaining("Input") });
+    expect(await runsOf()).toEqual([]);
+  });
+
   it("refuses a missing required input, naming it, from every entry point", async () => {
     const expected = [["inputs.Input", "This input is required"]];
     for (const [name, start] of Object.entries(entryPoints)) {
@@ -142,7 +157,7 @@ describe("starting a run from every entry point", () => {
   it("starts the same run, with the same events, from every entry point", async () => {
     const started: Record<string, string> = {};
     let input = 0;
-    for (const [name, start] of Object.entries(entryPoints)) {
+    for (const [name, start] of Object.entries({ ...entryPoints, tool })) {
       const res = await start({ Input: ++input });
       expect([200, 201, 202], `${name}: ${JSON.stringify(res.body)}`).toContain(res.status);
       started[name] = res.runId as string;
