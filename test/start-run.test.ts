@@ -108,6 +108,7 @@ describe("starting a run from every entry point", () => {
       "READ_GRAPH",
       "WRITE_SCHEDULE",
       "USE_TOOLS",
+      "READ_SCHEDULE",
     ]);
     key = created.api;
     graph = await create(api, calculatorGraph());
@@ -196,6 +197,30 @@ describe("starting a run from every entry point", () => {
     }
     expect(eventsOf(started.preset as string).queued.preset_id).toEqual(expect.any(String));
     expect(eventsOf(started.api as string).queued.preset_id).toBeNull();
+  });
+
+  it("lets the run_agent tool schedule the agent through the same schedule rules", async () => {
+    const schedule = (inputs: Record<string, unknown>) =>
+      key.post(`${V1}/tools/run-agent`, {
+        library_agent_id: graph.id,
+        inputs,
+        schedule_name: "from the tool",
+        cron: YEARLY,
+        use_defaults: true,
+      });
+    expect((await schedule({ Input: 1, Nope: 2 })).body).toMatchObject({ type: "input_validation_error" });
+    expect(errorsOf(await schedule({}))).toEqual([["inputs.Input", "This input is required"]]);
+    const res = await schedule({ Input: 9 });
+    expect(res.body).toMatchObject({
+      type: "execution_started",
+      graph_id: graph.id,
+      next_run_time: expect.any(String),
+    });
+    const listed = await key.get(`${V2}/schedules?graph_id=${graph.id}&limit=100`);
+    const mine = listed.body.items.filter((s: { name: string }) => s.name === "from the tool");
+    expect(mine).toEqual([
+      expect.objectContaining({ id: res.body.execution_id, inputs: { Input: 9 }, timezone: "UTC" }),
+    ]);
   });
 
   it("accepts POST /api/graphs/{id}/execute/{version} with no body at all, or with fields it ignores, as AutoGPT does", async () => {

@@ -203,16 +203,16 @@ const runAgent = defineTool({
         { field: "library_agent_id", message: "Field required" },
       ]);
     }
-    if (params.schedule_name || params.cron) {
-      throw ApiError.validation("Scheduling agent runs is not available on this server yet", [
-        { field: params.cron ? "cron" : "schedule_name", message: "scheduling is not supported" },
-      ]);
+    const scheduled = Boolean(params.schedule_name || params.cron);
+    if (scheduled && !(params.schedule_name && params.cron)) {
+      const field = params.cron ? "schedule_name" : "cron";
+      throw ApiError.validation(`${field} is required for scheduled execution`, [{ field, message: "Field required" }]);
     }
     if (!libraryId) {
       // The marketplace is where slugs point; it has no listings here.
       throw ApiError.notFound(`Agent '${slug}'`, { username_agent_slug: slug });
     }
-    const { database, loadGraph, runs } = call.services;
+    const { database, loadGraph, runs, schedules } = call.services;
     const agent = await resolveUserAgent(database.db, loadGraph, call.userId, libraryId);
     if (!agent) throw ApiError.notFound(`Library agent '${libraryId}'`, { library_agent_id: libraryId });
     const { graph, libraryAgentId } = agent;
@@ -250,6 +250,27 @@ const runAgent = defineTool({
         );
       }
     }
+    const link = libraryAgentId ? `/library/agents/${libraryAgentId}` : null;
+    if (scheduled) {
+      const schedule = await schedules.create(call.userId, graph.id, {
+        name: params.schedule_name as string,
+        cron: params.cron as string,
+        inputs,
+        graphVersion: graph.version,
+        timezone: params.timezone,
+      });
+      return {
+        type: "execution_started",
+        message: `Agent '${graph.name}' scheduled successfully as '${schedule.name}'. Do not schedule again unless explicitly requested.`,
+        session_id: null,
+        execution_id: schedule.id,
+        graph_id: graph.id,
+        graph_name: graph.name,
+        library_agent_id: libraryAgentId,
+        library_agent_link: link,
+        next_run_time: schedule.nextRunAt ? schedule.nextRunAt.toISOString() : null,
+      };
+    }
     const run = await runs.start(call.userId, graph.id, graph.version, { inputs }, "tool");
     return {
       type: "execution_started",
@@ -259,7 +280,7 @@ const runAgent = defineTool({
       graph_id: graph.id,
       graph_name: graph.name,
       library_agent_id: libraryAgentId,
-      library_agent_link: libraryAgentId ? `/library/agents/${libraryAgentId}` : null,
+      library_agent_link: link,
       status: run.status,
       saved_preset_id: null,
     };
@@ -412,8 +433,8 @@ export const toolsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: "Run an agent",
         description:
-          `${runAgent.description} A marketplace slug is 404 (no listings yet); schedule_name/cron are 422 ` +
-          "(scheduling is not available yet). Honours an Idempotency-Key header.",
+          `${runAgent.description} A marketplace slug is 404 (no listings yet). With schedule_name and cron it ` +
+          "schedules the agent instead (execution_id is then the schedule's id). Honours an Idempotency-Key header.",
         body: RunAgentParams,
         response: responses,
       }),
