@@ -5,6 +5,8 @@
 // Unknown inputs are refused everywhere (422). AutoGPT's executor ignores them, so a misspelled input runs the graph
 // without it and the run ends COMPLETED with nothing to show; its External API v2 refuses them for that reason, and
 // here every entry point does. Unknown credential inputs are ignored (AutoGPT maps credentials best-effort).
+// RunService (src/services/runs.ts) applies these rules to every run it starts; a sub-agent's run, which the engine
+// starts inside its parent's (src/engine/executor.ts, runSubgraph), is to be checked with runRequestIssues too.
 import { getBlock } from "../blocks/index.js";
 import { validateGraph } from "./graph.js";
 import type { GraphModel } from "./graph-types.js";
