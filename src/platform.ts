@@ -9,7 +9,6 @@ import { loadInstanceSecrets } from "./auth/secrets.js";
 import { AuthService } from "./auth/service.js";
 import { closeSandbox, configureSandbox } from "./blocks/sandbox/index.js";
 import type { Config } from "./config.js";
-import { validateGraph } from "./core/graph.js";
 import { blockHooks } from "./engine/block-hooks.js";
 import { Executor, type GraphLoader } from "./engine/executor.js";
 import { Scheduler } from "./engine/scheduler.js";
@@ -24,6 +23,9 @@ import { MemoryEventBus } from "./infra/events/memory.js";
 import { MemoryExecutionQueue } from "./infra/queue/memory.js";
 import { connectRedis, redisReady } from "./infra/redis/client.js";
 import { RedisRateLimitStore } from "./infra/redis/rate-limit.js";
+import { PresetService } from "./services/presets.js";
+import { RunService } from "./services/runs.js";
+import { ScheduleService } from "./services/schedules.js";
 
 /**
  * What the HTTP adapters (and the CLI) may use. Feature services are added here as fields, each built in
@@ -43,6 +45,10 @@ export interface Platform {
   /** Present when this process runs graph executions (not in an API-only process). */
   executor: Executor | undefined;
   executions: ExecutionService;
+  /** Starting (every entry point), reading, listing, stopping and deleting runs. */
+  runs: RunService;
+  presets: PresetService;
+  schedules: ScheduleService;
   /** Recovers the runs of processes that went away (one leader at a time across processes). */
   sweeper: Sweeper;
   loadGraph: GraphLoader;
@@ -146,10 +152,11 @@ export async function createPlatform(
       queue,
       events,
       executor,
-      loadGraph,
       encryptionKey: secrets.encryptionKey,
-      validateForRun: (graph, inputs) => validateGraph(graph, { forRun: true, inputs }),
     });
+    const runs = new RunService({ db: database.db, executions, loadGraph, log: logger });
+    const presets = new PresetService({ db: database.db, runs, encryptionKey: secrets.encryptionKey });
+    const schedules = new ScheduleService({ db: database.db, runs, encryptionKey: secrets.encryptionKey });
     const redis = config.redisUrl ? connectRedis(config.redisUrl) : undefined;
     if (redis) {
       redis.on("error", (err) => logger.warn({ err: err.message }, "redis connection problem"));
@@ -161,7 +168,7 @@ export async function createPlatform(
     const scheduler = config.executor.enabled
       ? new Scheduler({
           schedules: new SqlScheduleStore(database.db),
-          executions,
+          runs,
           log: logger,
           encryptionKey: secrets.encryptionKey,
         })
@@ -183,6 +190,9 @@ export async function createPlatform(
       queue,
       executor,
       executions,
+      runs,
+      presets,
+      schedules,
       sweeper,
       loadGraph,
     };

@@ -251,12 +251,12 @@ describe("credential inputs at rest", () => {
     const [schedule] = await db().select().from(schedules).where(eq(schedules.id, created.body.id));
     expectSealed(schedule?.credentials);
 
-    const { database, executions, encryptionKey } = t.server.platform;
+    const { database, encryptionKey } = t.server.platform;
     const silent = { info() {}, warn() {}, error() {} };
     const due = new Date(created.body.next_run_time);
     const scheduler = new Scheduler({
       schedules: new SqlScheduleStore(database.db),
-      executions,
+      runs: t.server.platform.runs,
       log: silent,
       encryptionKey,
       now: () => new Date(due.getTime() + 1000),

@@ -4,7 +4,6 @@ import { Cron } from "croner";
 import type { FastifyBaseLogger } from "fastify";
 import { openCredentials } from "./credentials.js";
 import type { ScheduleRecord, ScheduleStore } from "./ports.js";
-import type { ExecutionService } from "./service.js";
 
 /** Thrown for a cron expression or timezone that cannot be scheduled. */
 export class ScheduleSpecError extends Error {}
@@ -33,9 +32,20 @@ export function nextRunTime(cron: string, timezone: string, after: Date): Date |
   return pattern.nextRun(after);
 }
 
+/** How a due schedule starts its run: the application's start-run use case (src/services/runs.ts). */
+export interface ScheduledRunStarter {
+  start(
+    userId: string,
+    graphId: string,
+    version: number,
+    request: { inputs: Record<string, unknown>; credentials_inputs: Record<string, unknown> },
+    source: "schedule",
+  ): Promise<unknown>;
+}
+
 export interface SchedulerOptions {
   schedules: ScheduleStore;
-  executions: Pick<ExecutionService, "start">;
+  runs: ScheduledRunStarter;
   log: Pick<FastifyBaseLogger, "info" | "warn" | "error">;
   /** ENCRYPTION_KEY, to open the schedules' sealed credential inputs. */
   encryptionKey: Buffer;
@@ -102,7 +112,7 @@ export class Scheduler {
   }
 
   private async fire(schedule: ScheduleRecord, now: Date): Promise<boolean> {
-    const { schedules, executions, log } = this.options;
+    const { schedules, runs, log } = this.options;
     const due = schedule.nextRunAt as Date;
     let next: Date | null;
     try {
@@ -115,10 +125,16 @@ export class Scheduler {
     }
     if (!(await schedules.claimTick(schedule.id, due, next))) return false;
     try {
-      await executions.start(schedule.userId, schedule.graphId, schedule.graphVersion, {
-        inputs: schedule.inputs as Record<string, unknown>,
-        credentials_inputs: openCredentials(this.options.encryptionKey, schedule.credentials),
-      });
+      await runs.start(
+        schedule.userId,
+        schedule.graphId,
+        schedule.graphVersion,
+        {
+          inputs: schedule.inputs as Record<string, unknown>,
+          credentials_inputs: openCredentials(this.options.encryptionKey, schedule.credentials),
+        },
+        "schedule",
+      );
       return true;
     } catch (err) {
       // The graph may have been deleted or changed since; the schedule stays and tries again at its next tick.

@@ -1,10 +1,10 @@
-// What the API asks of the engine: start a run (validated, queued), stop it, read it, list runs, delete a finished one.
+// What the run service asks of the engine: queue a checked run, stop it, read it, list runs, delete a finished one.
 import { randomUUID } from "node:crypto";
 import { ApiError } from "../core/errors.js";
 import type { GraphModel } from "../core/graph-types.js";
 import { sealCredentials } from "./credentials.js";
-import { type Executor, emptyStats, type GraphLoader } from "./executor.js";
-import type { ExecutionStore, RunListFilter, RunRecord } from "./ports.js";
+import { type Executor, emptyStats } from "./executor.js";
+import type { ExecutionStore, RunRecord } from "./ports.js";
 import { toGraphExecution, toNodeExecutionResult } from "./records.js";
 import { type EventBus, type ExecutionQueue, type GraphExecutionWithNodes, TERMINAL_STATUSES } from "./types.js";
 
@@ -16,22 +16,13 @@ const STOPPED = "Execution was stopped";
  */
 export const NODE_EXECUTIONS_PAGE_SIZE = 1000;
 
-export interface GraphIssue {
-  node_id?: string;
-  field: string;
-  message: string;
-}
-
 export interface ExecutionServiceOptions {
   store: ExecutionStore;
   queue: ExecutionQueue;
   events: EventBus;
   executor?: Executor;
-  loadGraph: GraphLoader;
   /** ENCRYPTION_KEY: credential inputs are stored sealed with it. */
   encryptionKey: Buffer;
-  /** Graph-level checks before a run (blocks exist, required inputs provided...). */
-  validateForRun(graph: GraphModel, inputs: Record<string, unknown>): GraphIssue[];
 }
 
 export interface StartRequest {
@@ -47,23 +38,9 @@ export class ExecutionService {
     return this.options.store;
   }
 
-  async start(userId: string, graphId: string, version: number | undefined, request: StartRequest) {
-    const graph = await this.options.loadGraph(userId, graphId, version);
-    if (!graph) throw ApiError.notFound(version ? `Graph ${graphId} v${version}` : `Graph ${graphId}`);
+  /** Queues a run of a graph version the caller has checked (src/services/runs.ts) and announces it. */
+  async start(userId: string, graph: GraphModel, request: StartRequest) {
     const inputs = request.inputs ?? {};
-    const issues: GraphIssue[] = [];
-    for (const name of graph.input_schema.required ?? []) {
-      if (inputs[name] === undefined || inputs[name] === null) {
-        issues.push({ field: `inputs.${name}`, message: "This input is required" });
-      }
-    }
-    issues.push(...this.options.validateForRun(graph, inputs));
-    if (issues.length > 0) {
-      throw ApiError.validation(
-        `Graph validation failed: ${issues.length} issue${issues.length > 1 ? "s" : ""}`,
-        issues as unknown as Array<Record<string, unknown>>,
-      );
-    }
     const row = await this.store.createRun({
       id: randomUUID(),
       graphId: graph.id,
@@ -156,10 +133,6 @@ export class ExecutionService {
         page_size: page.pageSize,
       },
     };
-  }
-
-  async list(userId: string, filter: RunListFilter) {
-    return this.store.listRuns(userId, filter);
   }
 
   async remove(userId: string, graphExecId: string): Promise<void> {

@@ -1,6 +1,7 @@
 // The execution shapes of the AutoGPT Platform API (GraphExecutionMeta, NodeExecutionResult, events) and the engine's ports.
-export type ExecutionStatus = "INCOMPLETE" | "QUEUED" | "RUNNING" | "COMPLETED" | "TERMINATED" | "FAILED" | "REVIEW";
-export const TERMINAL_STATUSES: ReadonlySet<ExecutionStatus> = new Set(["COMPLETED", "TERMINATED", "FAILED"]);
+import type { ExecutionStatus } from "../core/execution-status.js";
+
+export { type ExecutionStatus, TERMINAL_STATUSES } from "../core/execution-status.js";
 
 export interface GraphExecutionStats {
   cost: number;

@@ -1,10 +1,10 @@
 // Runs: execute a graph version, list and read runs with their node executions, stop, delete.
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
-import * as repo from "../../infra/db/repos/executions.js";
+import { toGraphExecution } from "../../services/runs.js";
 import { principalOf, requireAnyScope, requireScope } from "../auth-hooks.js";
 import { anyCredentials, errors, Pagination, pagination } from "../schemas.js";
-import { ExecuteBody, ExecutionStatus, NodeExecutionsPageQuery } from "./schemas.js";
+import { ExecuteBody, ExecutionStatus, NodeExecutionsPageQuery, noBodyIsEmpty } from "./schemas.js";
 
 const GraphExecParams = Type.Object({ id: Type.String({ maxLength: 200 }), exec_id: Type.String({ maxLength: 200 }) });
 const ExecParams = Type.Object({ id: Type.String({ maxLength: 200 }) });
@@ -23,7 +23,7 @@ const nodePagesNote =
 const nodePage = (q: { page: number; page_size: number }) => ({ page: q.page, pageSize: q.page_size });
 
 export const executionRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { executions } = app.platform;
+  const { runs } = app.platform;
   const common = { tags: ["executions"], security: anyCredentials };
   const canRun = requireAnyScope("RUN_AGENT", "EXECUTE_GRAPH");
   const canRead = requireScope("READ_RUN");
@@ -35,14 +35,15 @@ export const executionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     version: number | undefined,
     body: typeof ExecuteBody.static,
   ) => {
-    const row = await executions.start(userId, graphId, version, body);
-    return { ...repo.toGraphExecution(row), graph_exec_id: row.id };
+    const row = await runs.start(userId, graphId, version, body ?? {}, "api");
+    return { ...toGraphExecution(row), graph_exec_id: row.id };
   };
 
   app.post(
     "/graphs/:id/execute/:version",
     {
       preHandler: canRun,
+      preValidation: noBodyIsEmpty,
       schema: {
         ...common,
         summary: "Execute a graph version",
@@ -58,6 +59,7 @@ export const executionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     "/builder/graphs/:id/execute",
     {
       preHandler: canRun,
+      preValidation: noBodyIsEmpty,
       schema: {
         ...common,
         summary: "Execute a graph's active version",
@@ -82,15 +84,15 @@ export const executionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const q = request.query;
-      const { rows, total } = await executions.list(principalOf(request).user.id, {
+      const { rows, total } = await runs.list(principalOf(request).user.id, {
         graphId: q.graph_id,
-        status: q.status,
-        page: q.page,
-        pageSize: q.page_size,
+        statuses: q.status,
+        offset: (q.page - 1) * q.page_size,
+        limit: q.page_size,
       });
       reply.header("x-total-count", total);
       reply.header("x-total-pages", Math.ceil(total / q.page_size));
-      return rows.map(repo.toGraphExecution);
+      return rows.map(toGraphExecution);
     },
   );
 
@@ -111,13 +113,13 @@ export const executionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const q = request.query;
-      const { rows, total } = await executions.list(principalOf(request).user.id, {
+      const { rows, total } = await runs.list(principalOf(request).user.id, {
         graphId: request.params.id,
-        status: q.status,
-        page: q.page,
-        pageSize: q.page_size,
+        statuses: q.status,
+        offset: (q.page - 1) * q.page_size,
+        limit: q.page_size,
       });
-      return { executions: rows.map(repo.toGraphExecution), pagination: pagination(total, q.page, q.page_size) };
+      return { executions: rows.map(toGraphExecution), pagination: pagination(total, q.page, q.page_size) };
     },
   );
 
@@ -134,8 +136,7 @@ export const executionRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Type.Ref("GraphExecutionWithNodes"), ...errors(401, 403, 404, 422) },
       },
     },
-    async (request) =>
-      executions.get(principalOf(request).user.id, request.params.id, undefined, nodePage(request.query)),
+    async (request) => runs.get(principalOf(request).user.id, request.params.id, undefined, nodePage(request.query)),
   );
 
   app.get(
@@ -152,7 +153,7 @@ export const executionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) =>
-      executions.get(principalOf(request).user.id, request.params.exec_id, request.params.id, nodePage(request.query)),
+      runs.get(principalOf(request).user.id, request.params.exec_id, request.params.id, nodePage(request.query)),
   );
 
   const stopSchema = {
@@ -163,15 +164,13 @@ export const executionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     "/executions/:id/stop",
     { preHandler: canWrite, schema: { ...stopSchema, params: ExecParams } },
-    async (request) => repo.toGraphExecution(await executions.stop(principalOf(request).user.id, request.params.id)),
+    async (request) => toGraphExecution(await runs.stop(principalOf(request).user.id, request.params.id)),
   );
   app.post(
     "/graphs/:id/executions/:exec_id/stop",
     { preHandler: canWrite, schema: { ...stopSchema, params: GraphExecParams } },
     async (request) =>
-      repo.toGraphExecution(
-        await executions.stop(principalOf(request).user.id, request.params.exec_id, request.params.id),
-      ),
+      toGraphExecution(await runs.stop(principalOf(request).user.id, request.params.exec_id, request.params.id)),
   );
 
   app.delete(
@@ -186,7 +185,7 @@ export const executionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      await executions.remove(principalOf(request).user.id, request.params.id);
+      await runs.remove(principalOf(request).user.id, request.params.id);
       return reply.status(204).send(null);
     },
   );

@@ -1,12 +1,11 @@
 // JSON shapes of runs as AutoGPT serializes them: GraphExecutionMeta, GraphExecution(WithNodes), NodeExecutionResult.
 import { Type } from "@sinclair/typebox";
+import type { preValidationAsyncHookHandler } from "fastify";
+import { ExecutionStatus } from "../../core/execution-status.js";
 import { NODE_EXECUTIONS_PAGE_SIZE } from "../../engine/service.js";
 import { DateTime, Nullable, Pagination } from "../schemas.js";
 
-export const ExecutionStatus = Type.Union(
-  ["INCOMPLETE", "QUEUED", "RUNNING", "COMPLETED", "TERMINATED", "FAILED", "REVIEW"].map((s) => Type.Literal(s)),
-  { title: "AgentExecutionStatus" },
-);
+export { ExecutionStatus };
 
 const AnyRecord = Type.Record(Type.String(), Type.Unknown());
 
@@ -109,12 +108,15 @@ export const ExecuteResponse = Type.Object(
   { $id: "ExecuteGraphResponse", title: "ExecuteGraphResponse" },
 );
 
-export const ExecuteBody = Type.Object(
-  {
-    inputs: Type.Optional(AnyRecord),
-    credentials_inputs: Type.Optional(AnyRecord),
-    source: Type.Optional(Nullable(Type.String())),
-    dry_run: Type.Optional(Type.Boolean()),
-  },
-  { additionalProperties: false },
-);
+/** AutoGPT's execute body (embedded body fields): every field optional, other fields ignored, no body at all = `{}`. */
+export const ExecuteBody = Type.Object({
+  inputs: Type.Optional(AnyRecord),
+  credentials_inputs: Type.Optional(AnyRecord),
+  source: Type.Optional(Nullable(Type.String())),
+  dry_run: Type.Optional(Type.Boolean()),
+});
+
+/** A run request sent without a body means no inputs, as AutoGPT takes it. */
+export const noBodyIsEmpty: preValidationAsyncHookHandler = async (request) => {
+  if (request.body === undefined || request.body === null) request.body = {};
+};

@@ -1,6 +1,7 @@
 // The database, described once: tables follow AutoGPT's schema.prisma, in snake_case, for PGlite and PostgreSQL alike.
 import { sql } from "drizzle-orm";
 import { boolean, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
+import { EXECUTION_STATUSES } from "../../core/execution-status.js";
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
 const createdAt = () => ts("created_at").notNull().defaultNow();
@@ -120,15 +121,7 @@ export const agentNodeLinks = pgTable(
   (t) => [index("agent_node_links_graph_idx").on(t.graphId, t.graphVersion)],
 );
 
-export const executionStatus = pgEnum("execution_status", [
-  "INCOMPLETE",
-  "QUEUED",
-  "RUNNING",
-  "COMPLETED",
-  "TERMINATED",
-  "FAILED",
-  "REVIEW",
-]);
+export const executionStatus = pgEnum("execution_status", EXECUTION_STATUSES);
 
 export const graphExecutions = pgTable(
   "graph_executions",

@@ -2,6 +2,7 @@
 import type { FastifyPluginAsync } from "fastify";
 import { recordExternalRoutes } from "../common.js";
 import { blocksRoutes } from "./blocks.js";
+import { executionsRoutes } from "./executions.js";
 import { graphsRoutes } from "./graphs.js";
 import { integrationsRoutes } from "./integrations.js";
 import { meRoutes } from "./me.js";
@@ -13,6 +14,7 @@ export const externalV1: FastifyPluginAsync = async (app) => {
   await app.register(meRoutes);
   await app.register(blocksRoutes);
   await app.register(graphsRoutes);
+  await app.register(executionsRoutes);
   await app.register(integrationsRoutes);
   await app.register(toolsRoutes);
   await app.register(storeRoutes);

@@ -11,11 +11,6 @@ export function StringEnum<T extends string>(values: readonly T[], options: Reco
   return Type.Unsafe<T>({ ...options, type: "string", enum: [...values] });
 }
 
-export const ExecutionStatus = StringEnum(
-  ["INCOMPLETE", "QUEUED", "RUNNING", "COMPLETED", "TERMINATED", "FAILED", "REVIEW"] as const,
-  { title: "AgentExecutionStatus" },
-);
-
 const Link = Type.Object({
   id: Type.String(),
   source_id: Type.String(),

@@ -7,6 +7,7 @@ import { allBlocks, blockToJSON, getBlock } from "../../../blocks/index.js";
 import type { Block } from "../../../blocks/sdk.js";
 import { ApiError } from "../../../core/errors.js";
 import type { GraphModel } from "../../../core/graph-types.js";
+import { missingInputs, unknownInputs } from "../../../core/run-request.js";
 
 type Services = import("fastify").FastifyInstance["platform"];
 
@@ -202,25 +203,23 @@ const runAgent = defineTool({
         { field: "library_agent_id", message: "Field required" },
       ]);
     }
-    if (params.schedule_name || params.cron) {
-      throw ApiError.validation("Scheduling agent runs is not available on this server yet", [
-        { field: params.cron ? "cron" : "schedule_name", message: "scheduling is not supported" },
-      ]);
+    const scheduled = Boolean(params.schedule_name || params.cron);
+    if (scheduled && !(params.schedule_name && params.cron)) {
+      const field = params.cron ? "schedule_name" : "cron";
+      throw ApiError.validation(`${field} is required for scheduled execution`, [{ field, message: "Field required" }]);
     }
     if (!libraryId) {
       // The marketplace is where slugs point; it has no listings here.
       throw ApiError.notFound(`Agent '${slug}'`, { username_agent_slug: slug });
     }
-    const { database, loadGraph, executions } = call.services;
+    const { database, loadGraph, runs, schedules } = call.services;
     const agent = await resolveUserAgent(database.db, loadGraph, call.userId, libraryId);
     if (!agent) throw ApiError.notFound(`Library agent '${libraryId}'`, { library_agent_id: libraryId });
     const { graph, libraryAgentId } = agent;
     const inputs = params.inputs ?? {};
 
-    const known = new Set(Object.keys(graph.input_schema.properties));
-    const unknown = Object.keys(inputs)
-      .filter((k) => !known.has(k))
-      .sort();
+    // The start-run rules, answered as AutoGPT's tool does: what to fix, instead of a 422.
+    const unknown = unknownInputs(graph, inputs);
     if (unknown.length > 0) {
       return {
         type: "input_validation_error",
@@ -243,7 +242,7 @@ const runAgent = defineTool({
         parts.push("Ask the user what values to use, or call again with use_defaults=true to run with default values.");
         return agentDetails(graph, parts.join(" "));
       }
-      const missing = graph.input_schema.required.filter((name) => !(name in inputs));
+      const missing = missingInputs(graph, inputs);
       if (missing.length > 0) {
         return agentDetails(
           graph,
@@ -251,7 +250,28 @@ const runAgent = defineTool({
         );
       }
     }
-    const run = await executions.start(call.userId, graph.id, graph.version, { inputs });
+    const link = libraryAgentId ? `/library/agents/${libraryAgentId}` : null;
+    if (scheduled) {
+      const schedule = await schedules.create(call.userId, graph.id, {
+        name: params.schedule_name as string,
+        cron: params.cron as string,
+        inputs,
+        graphVersion: graph.version,
+        timezone: params.timezone,
+      });
+      return {
+        type: "execution_started",
+        message: `Agent '${graph.name}' scheduled successfully as '${schedule.name}'. Do not schedule again unless explicitly requested.`,
+        session_id: null,
+        execution_id: schedule.id,
+        graph_id: graph.id,
+        graph_name: graph.name,
+        library_agent_id: libraryAgentId,
+        library_agent_link: link,
+        next_run_time: schedule.nextRunAt ? schedule.nextRunAt.toISOString() : null,
+      };
+    }
+    const run = await runs.start(call.userId, graph.id, graph.version, { inputs }, "tool");
     return {
       type: "execution_started",
       message: `Agent '${graph.name}' execution started successfully. Do not run again unless explicitly requested.`,
@@ -260,7 +280,7 @@ const runAgent = defineTool({
       graph_id: graph.id,
       graph_name: graph.name,
       library_agent_id: libraryAgentId,
-      library_agent_link: libraryAgentId ? `/library/agents/${libraryAgentId}` : null,
+      library_agent_link: link,
       status: run.status,
       saved_preset_id: null,
     };
@@ -413,8 +433,8 @@ export const toolsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: "Run an agent",
         description:
-          `${runAgent.description} A marketplace slug is 404 (no listings yet); schedule_name/cron are 422 ` +
-          "(scheduling is not available yet). Honours an Idempotency-Key header.",
+          `${runAgent.description} A marketplace slug is 404 (no listings yet). With schedule_name and cron it ` +
+          "schedules the agent instead (execution_id is then the schedule's id). Honours an Idempotency-Key header.",
         body: RunAgentParams,
         response: responses,
       }),

@@ -2,6 +2,7 @@
 // AutoGPT's external v2 models.py has them, and the conversions from Agentry's rows.
 import { Type } from "@sinclair/typebox";
 import type { Scope } from "../../../auth/scopes.js";
+import { executionStatusTitled } from "../../../core/execution-status.js";
 import type { GraphModel } from "../../../core/graph-types.js";
 import { credentialsMeta } from "../../../engine/credentials.js";
 import type { GraphExecutionRow } from "../../../infra/db/repos/executions.js";
@@ -122,15 +123,7 @@ export function toAgentPreset(row: PresetRow): typeof AgentPreset.static {
   };
 }
 
-const RunStatus = Type.Union([
-  Type.Literal("INCOMPLETE"),
-  Type.Literal("QUEUED"),
-  Type.Literal("RUNNING"),
-  Type.Literal("COMPLETED"),
-  Type.Literal("TERMINATED"),
-  Type.Literal("FAILED"),
-  Type.Literal("REVIEW"),
-]);
+const RunStatus = executionStatusTitled("RunStatus");
 
 const CredentialInputInfo = Type.Object(
   { id: Type.String(), title: Nullable(Type.String()), provider: Type.String(), type: Type.String() },

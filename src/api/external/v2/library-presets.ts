@@ -5,12 +5,7 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
-import { ApiError } from "../../../core/errors.js";
-import { openCredentials, sealCredentials } from "../../../engine/credentials.js";
-import type { Db } from "../../../infra/db/index.js";
-import type { GraphExecutionRow } from "../../../infra/db/repos/executions.js";
-import * as graphRepo from "../../../infra/db/repos/graphs.js";
-import * as repo from "../../../infra/db/repos/library.js";
+import type { GraphExecutionRow } from "../../../services/runs.js";
 import { principalOf } from "../../auth-hooks.js";
 import { idempotent } from "../../idempotency.js";
 import { Nullable } from "../../schemas.js";
@@ -69,11 +64,9 @@ const ListQuery = Type.Composite([
   PageQuery,
 ]);
 
-const notFound = (presetId: string) => ApiError.notFound(`Preset #${presetId}`);
-
 /**
- * Starts a run of the caller's graph version (queued). As AutoGPT's v2, an input the graph does not have is
- * refused (422) rather than silently ignored; missing required inputs are refused by the execution service.
+ * Starts a run of the caller's graph version (queued), by the rules every entry point shares (unknown or missing
+ * inputs and missing credentials are 422): library agents' runs (library.ts) start here.
  */
 export async function startRun(
   app: FastifyInstance,
@@ -83,28 +76,19 @@ export async function startRun(
     graphVersion: number;
     inputs: Record<string, unknown>;
     credentialsInputs: Record<string, unknown>;
-    presetId?: string;
   },
 ): Promise<GraphExecutionRow> {
-  const graph = await app.platform.loadGraph(userId, run.graphId, run.graphVersion);
-  if (!graph) throw ApiError.notFound(`Graph #${run.graphId} v${run.graphVersion}`);
-  const known = new Set(Object.keys(graph.input_schema.properties));
-  const unknown = Object.keys(run.inputs).filter((name) => !known.has(name));
-  if (unknown.length > 0) {
-    throw ApiError.validation(
-      `Unknown input${unknown.length > 1 ? "s" : ""}: ${unknown.join(", ")}`,
-      unknown.map((name) => ({ field: `body.inputs.${name}`, message: "Unknown input", location: "body" })),
-    );
-  }
-  return app.platform.executions.start(userId, run.graphId, run.graphVersion, {
-    inputs: run.inputs,
-    credentials_inputs: run.credentialsInputs,
-    presetId: run.presetId ?? null,
-  });
+  return app.platform.runs.start(
+    userId,
+    run.graphId,
+    run.graphVersion,
+    { inputs: run.inputs, credentials_inputs: run.credentialsInputs },
+    "external-v2",
+  );
 }
 
 export function registerPresetRoutes(app: App) {
-  const db: Db = app.platform.database.db;
+  const { presets } = app.platform;
   const tags = ["library", "presets"];
 
   app.get(
@@ -120,7 +104,7 @@ export function registerPresetRoutes(app: App) {
     async (request) => {
       const userId = principalOf(request).user.id;
       const page = new PageRequest(request.query.limit, request.query.cursor);
-      const { rows, total } = await repo.listPresets(db, userId, {
+      const { rows, total } = await presets.list(userId, {
         graphId: request.query.graph_id,
         offset: page.offset,
         limit: page.limit,
@@ -139,9 +123,7 @@ export function registerPresetRoutes(app: App) {
       response: { 200: AgentPreset, ...v2Errors(401, 403, 404) },
     }),
     async (request) => {
-      const row = await repo.getPreset(db, principalOf(request).user.id, request.params.preset_id);
-      if (!row) throw notFound(request.params.preset_id);
-      return toAgentPreset(row);
+      return toAgentPreset(await presets.get(principalOf(request).user.id, request.params.preset_id));
     },
   );
 
@@ -158,15 +140,13 @@ export function registerPresetRoutes(app: App) {
     async (request, reply) => {
       const userId = principalOf(request).user.id;
       const body = request.body;
-      const graph = await graphRepo.getGraph(db, userId, body.graph_id, body.graph_version, { subGraphs: false });
-      if (!graph) throw ApiError.notFound(`Graph #${body.graph_id} v${body.graph_version}`);
-      const row = await repo.createPreset(db, userId, {
+      const row = await presets.create(userId, {
         graphId: body.graph_id,
         graphVersion: body.graph_version,
         name: body.name,
         description: body.description,
         inputs: body.inputs,
-        credentials: sealCredentials(app.platform.encryptionKey, body.credentials_inputs),
+        credentials_inputs: body.credentials_inputs,
         isActive: body.is_active,
       });
       return reply.code(201).send(toAgentPreset(row));
@@ -187,16 +167,13 @@ export function registerPresetRoutes(app: App) {
     async (request) => {
       const userId = principalOf(request).user.id;
       const body = request.body;
-      const changes: repo.PresetChanges = {};
-      if (body.name != null) changes.name = body.name;
-      if (body.description != null) changes.description = body.description;
-      if (body.inputs != null) changes.inputs = body.inputs;
-      if (body.credentials_inputs != null) {
-        changes.credentials = sealCredentials(app.platform.encryptionKey, body.credentials_inputs);
-      }
-      if (body.is_active != null) changes.isActive = body.is_active;
-      const row = await repo.updatePreset(db, userId, request.params.preset_id, changes);
-      if (!row) throw notFound(request.params.preset_id);
+      const row = await presets.update(userId, request.params.preset_id, {
+        name: body.name,
+        description: body.description,
+        inputs: body.inputs,
+        credentials_inputs: body.credentials_inputs,
+        isActive: body.is_active,
+      });
       return toAgentPreset(row);
     },
   );
@@ -211,9 +188,7 @@ export function registerPresetRoutes(app: App) {
       response: { 204: Type.Null({ description: "Deleted" }), ...v2Errors(401, 403, 404) },
     }),
     async (request, reply) => {
-      if (!(await repo.deletePreset(db, principalOf(request).user.id, request.params.preset_id))) {
-        throw notFound(request.params.preset_id);
-      }
+      await presets.delete(principalOf(request).user.id, request.params.preset_id);
       return reply.code(204).send(null);
     },
   );
@@ -238,19 +213,7 @@ export function registerPresetRoutes(app: App) {
     },
     async (request, reply) => {
       const userId = principalOf(request).user.id;
-      const preset = await repo.getPreset(db, userId, request.params.preset_id);
-      if (!preset) throw notFound(request.params.preset_id);
-      const body = request.body ?? {};
-      const row = await startRun(app, userId, {
-        graphId: preset.graphId,
-        graphVersion: preset.graphVersion,
-        inputs: { ...(preset.inputs as Record<string, unknown>), ...(body.inputs ?? {}) },
-        credentialsInputs: {
-          ...openCredentials(app.platform.encryptionKey, preset.credentials),
-          ...(body.credentials_inputs ?? {}),
-        },
-        presetId: preset.id,
-      });
+      const row = await presets.run(userId, request.params.preset_id, request.body ?? {});
       return reply.code(202).send(toAgentGraphRun(row));
     },
   );

@@ -8,34 +8,19 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import { ApiError } from "../../../core/errors.js";
+import { executionStatusTitled, TERMINAL_STATUSES } from "../../../core/execution-status.js";
 import { NODE_EXECUTIONS_PAGE_SIZE } from "../../../engine/service.js";
-import { type ExecutionStatus, TERMINAL_STATUSES } from "../../../engine/types.js";
-import type { Db } from "../../../infra/db/index.js";
-import * as executionsRepo from "../../../infra/db/repos/executions.js";
+import type { RunService } from "../../../services/runs.js";
 import { principalOf } from "../../auth-hooks.js";
 import { DateTime, Nullable } from "../../schemas.js";
 import { scoped } from "../common.js";
 import { Page, PageQuery, PageRequest, v2Errors } from "./common.js";
 import { AgentGraphRun, toAgentGraphRun } from "./library-models.js";
-import { listRuns } from "./runs-query.js";
 
 /** PostgreSQL text cannot hold NUL: strings that are stored or looked up refuse it up front (422, not 500). */
 const NO_NUL = "^[^\\u0000]*$";
 
-const RunStatus = Type.Union(
-  [
-    Type.Literal("INCOMPLETE"),
-    Type.Literal("QUEUED"),
-    Type.Literal("RUNNING"),
-    Type.Literal("COMPLETED"),
-    Type.Literal("TERMINATED"),
-    Type.Literal("FAILED"),
-    Type.Literal("REVIEW"),
-  ],
-  {
-    title: "RunStatus",
-  },
-);
+const RunStatus = executionStatusTitled("RunStatus");
 
 const AgentNodeExecution = Type.Object(
   {
@@ -160,15 +145,14 @@ const ListQuery = Type.Composite([
 ]);
 
 /** The caller's run, or 404 (also for anyone else's). */
-async function ownRun(db: Db, userId: string, runId: string) {
-  const row = await executionsRepo.findGraphExecution(db, runId, userId);
-  if (!row) throw ApiError.notFound(`Run #${runId}`);
-  return row;
+async function ownRun(runs: RunService, userId: string, runId: string) {
+  return runs.find(userId, runId).catch((err) => {
+    throw err instanceof ApiError && err.status === 404 ? ApiError.notFound(`Run #${runId}`) : err;
+  });
 }
 
 export const runsRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const db: Db = app.platform.database.db;
-  const { executions } = app.platform;
+  const { runs } = app.platform;
   const tags = ["runs"];
 
   app.get(
@@ -209,7 +193,7 @@ export const runsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }),
     async (request, reply) => {
       const { run_id } = request.params;
-      await ownRun(db, principalOf(request).user.id, run_id);
+      await ownRun(runs, principalOf(request).user.id, run_id);
       const [first] = request.body.reviews;
       if (first) throw ApiError.notFound(`Review #${first.node_exec_id}`);
       return reply.code(202).send({ run_id, approved_count: 0, rejected_count: 0 });
@@ -229,9 +213,9 @@ export const runsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const { graph_id, statuses, started_after, started_before, limit, cursor } = request.query;
       const page = new PageRequest(limit, cursor);
-      const { rows, total } = await listRuns(db, principalOf(request).user.id, {
+      const { rows, total } = await runs.list(principalOf(request).user.id, {
         graphId: graph_id,
-        statuses: statuses as ExecutionStatus[] | undefined,
+        statuses,
         createdFrom: started_after ? new Date(started_after) : undefined,
         createdUntil: started_before ? new Date(started_before) : undefined,
         offset: page.offset,
@@ -253,14 +237,11 @@ export const runsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: AgentGraphRunDetails, ...v2Errors(400, 401, 403, 404, 422) },
     }),
     async (request) => {
-      const row = await ownRun(db, principalOf(request).user.id, request.params.run_id);
+      const row = await ownRun(runs, principalOf(request).user.id, request.params.run_id);
       const page = new PageRequest(request.query.node_executions_limit, request.query.node_executions_cursor);
       if (page.page > 1_000_000)
         throw ApiError.badRequest("Malformed cursor. Pass back a `node_executions_next_cursor`.");
-      const [nodes, total] = await Promise.all([
-        executionsRepo.listNodeExecutions(db, row.id, { offset: page.offset, limit: page.limit }),
-        executionsRepo.countNodeExecutions(db, row.id),
-      ]);
+      const { rows: nodes, total } = await runs.nodeExecutions(row, { offset: page.offset, limit: page.limit });
       const { next_cursor } = page.paged([], total);
       return {
         ...toAgentGraphRun(row),
@@ -294,11 +275,11 @@ export const runsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const userId = principalOf(request).user.id;
       const { run_id } = request.params;
-      const run = await ownRun(db, userId, run_id);
+      const run = await ownRun(runs, userId, run_id);
       if (TERMINAL_STATUSES.has(run.status)) {
         throw ApiError.conflict(`Run #${run_id} has already finished (${run.status})`, { status: run.status });
       }
-      return reply.code(202).send(toAgentGraphRun(await executions.stop(userId, run_id)));
+      return reply.code(202).send(toAgentGraphRun(await runs.stop(userId, run_id)));
     },
   );
 
@@ -315,8 +296,8 @@ export const runsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const userId = principalOf(request).user.id;
       const { run_id } = request.params;
-      await ownRun(db, userId, run_id);
-      await executions.remove(userId, run_id);
+      await ownRun(runs, userId, run_id);
+      await runs.remove(userId, run_id);
       return reply.code(204).send(null);
     },
   );

@@ -4,13 +4,7 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
-import { ApiError } from "../../../core/errors.js";
-import { validateGraph } from "../../../core/graph.js";
-import { sealCredentials } from "../../../engine/credentials.js";
-import { nextRunTime, ScheduleSpecError } from "../../../engine/scheduler.js";
-import * as graphRepo from "../../../infra/db/repos/graphs.js";
-import * as repo from "../../../infra/db/repos/schedules.js";
-import { findUserById } from "../../../infra/db/repos/users.js";
+import type { ScheduleRow } from "../../../services/schedules.js";
 import { principalOf } from "../../auth-hooks.js";
 import { idempotent } from "../../idempotency.js";
 import { DateTime, Nullable } from "../../schemas.js";
@@ -82,7 +76,7 @@ export const GraphScheduleCreateRequest = Type.Object(createFields, { title: "Gr
 
 type CreateBody = typeof GraphScheduleCreateRequest.static;
 
-export function toAgentRunSchedule(row: repo.ScheduleRow): typeof AgentRunSchedule.static {
+export function toAgentRunSchedule(row: ScheduleRow): typeof AgentRunSchedule.static {
   return {
     id: row.id,
     name: row.name,
@@ -95,61 +89,25 @@ export function toAgentRunSchedule(row: repo.ScheduleRow): typeof AgentRunSchedu
   };
 }
 
-/**
- * Creates a schedule of the caller's graph. As AutoGPT, the run it will start is validated now (required inputs,
- * graph problems: 422), so a schedule does not fail on every tick; the timezone defaults to the user's, else UTC.
- */
+/** Creates a schedule of the caller's graph (also served at POST /graphs/{graph_id}/schedules, graphs.ts). */
 export async function createSchedule(app: FastifyInstance, userId: string, graphId: string, body: CreateBody) {
-  const db = app.platform.database.db;
-  const version = body.graph_version ?? undefined;
-  const graph = await graphRepo.getGraph(db, userId, graphId, version);
-  if (!graph) throw ApiError.notFound(version ? `Graph #${graphId} v${version}` : `Graph #${graphId}`);
-
-  let timezone = body.timezone;
-  if (!timezone) {
-    const user = await findUserById(db, userId);
-    timezone = user && user.timezone !== "not-set" ? user.timezone : "UTC";
-  }
-  let next: Date | null;
-  try {
-    next = nextRunTime(body.cron, timezone, new Date());
-  } catch (err) {
-    if (!(err instanceof ScheduleSpecError)) throw err;
-    const field = body.timezone && err.message.startsWith("Unknown timezone") ? "body.timezone" : "body.cron";
-    throw ApiError.validation(err.message, [{ field, message: err.message }]);
-  }
-
-  const inputs = body.inputs ?? {};
-  const issues: Array<Record<string, unknown>> = [];
-  for (const name of graph.input_schema.required ?? []) {
-    if (inputs[name] === undefined || inputs[name] === null) {
-      issues.push({ field: `inputs.${name}`, message: "This input is required" });
-    }
-  }
-  issues.push(...validateGraph(graph, { forRun: true, inputs }).map((issue) => ({ ...issue })));
-  if (issues.length > 0) {
-    throw ApiError.validation(`Graph validation failed: ${issues.length} issue${issues.length > 1 ? "s" : ""}`, issues);
-  }
-
-  return repo.createSchedule(db, userId, {
-    graphId: graph.id,
-    graphVersion: graph.version,
+  return app.platform.schedules.create(userId, graphId, {
     name: body.name,
-    cron: body.cron.trim(),
-    timezone,
-    inputs,
-    credentials: sealCredentials(app.platform.encryptionKey, body.credentials_inputs),
-    nextRunAt: next,
+    cron: body.cron,
+    inputs: body.inputs,
+    credentials_inputs: body.credentials_inputs,
+    graphVersion: body.graph_version,
+    timezone: body.timezone,
   });
 }
 
 export const CREATE_SCHEDULE_DESCRIPTION =
   "Creates a schedule that runs the graph version (default: the active one) with `inputs` at each tick of the " +
   "five-field `cron` expression, read in `timezone` (default: the user's timezone, else UTC). The run is " +
-  "validated now: missing required inputs give 422. Send an `Idempotency-Key` header to make a retry safe.";
+  "checked now by the rules every run start applies: unknown or missing inputs and missing credentials give 422. Send an `Idempotency-Key` header to make a retry safe.";
 
 export const schedulesRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const db = app.platform.database.db;
+  const { schedules } = app.platform;
   const tags = ["schedules"];
 
   app.get(
@@ -169,7 +127,7 @@ export const schedulesRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }),
     async (request) => {
       const page = new PageRequest(request.query.limit, request.query.cursor);
-      const { rows, total } = await repo.listSchedules(db, principalOf(request).user.id, {
+      const { rows, total } = await schedules.list(principalOf(request).user.id, {
         graphId: request.query.graph_id,
         offset: page.offset,
         limit: page.limit,
@@ -209,9 +167,7 @@ export const schedulesRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }),
     async (request, reply) => {
       const { schedule_id } = request.params;
-      if (!(await repo.deleteSchedule(db, principalOf(request).user.id, schedule_id))) {
-        throw ApiError.notFound(`Schedule #${schedule_id}`);
-      }
+      await schedules.delete(principalOf(request).user.id, schedule_id);
       return reply.code(204).send(null);
     },
   );

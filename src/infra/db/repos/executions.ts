@@ -1,5 +1,5 @@
 // Graph and node executions: status rows a recovery sweep can trust, and one row per finished node execution.
-import { and, asc, count, desc, eq, inArray, type SQL } from "drizzle-orm";
+import { and, asc, count, desc, eq, gte, inArray, lte, type SQL } from "drizzle-orm";
 import type { ExecutionStatus } from "../../../engine/types.js";
 import type { Db } from "../index.js";
 import { graphExecutions, nodeExecutions } from "../schema.js";
@@ -57,9 +57,34 @@ export async function listGraphExecutions(
   userId: string,
   filter: { graphId?: string; status?: ExecutionStatus[]; page: number; pageSize: number },
 ): Promise<{ rows: GraphExecutionRow[]; total: number }> {
+  return listRuns(db, userId, {
+    graphId: filter.graphId,
+    statuses: filter.status,
+    offset: (filter.page - 1) * filter.pageSize,
+    limit: filter.pageSize,
+  });
+}
+
+export interface RunFilter {
+  graphId?: string;
+  statuses?: ExecutionStatus[];
+  createdFrom?: Date;
+  createdUntil?: Date;
+  offset: number;
+  limit: number;
+}
+
+/** The user's runs filtered by graph, statuses and creation time (both ends included), newest first. */
+export async function listRuns(
+  db: Db,
+  userId: string,
+  filter: RunFilter,
+): Promise<{ rows: GraphExecutionRow[]; total: number }> {
   const conditions: SQL[] = [eq(graphExecutions.userId, userId), eq(graphExecutions.isDeleted, false)];
   if (filter.graphId) conditions.push(eq(graphExecutions.graphId, filter.graphId));
-  if (filter.status?.length) conditions.push(inArray(graphExecutions.status, filter.status));
+  if (filter.statuses?.length) conditions.push(inArray(graphExecutions.status, filter.statuses));
+  if (filter.createdFrom) conditions.push(gte(graphExecutions.createdAt, filter.createdFrom));
+  if (filter.createdUntil) conditions.push(lte(graphExecutions.createdAt, filter.createdUntil));
   const where = and(...conditions);
   const [rows, [total]] = await Promise.all([
     db
@@ -67,8 +92,8 @@ export async function listGraphExecutions(
       .from(graphExecutions)
       .where(where)
       .orderBy(desc(graphExecutions.createdAt), desc(graphExecutions.id))
-      .limit(filter.pageSize)
-      .offset((filter.page - 1) * filter.pageSize),
+      .limit(filter.limit)
+      .offset(filter.offset),
     db.select({ n: count() }).from(graphExecutions).where(where),
   ]);
   return { rows, total: Number(total?.n ?? 0) };

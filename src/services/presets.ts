@@ -1,0 +1,113 @@
+// Presets (AutoGPT's AgentPreset): saved inputs and credentials for one of the user's graph versions, and runs
+// started from them, through the one start-run use case (the preset's inputs overridden by the request's).
+import { ApiError } from "../core/errors.js";
+import { openCredentials, sealCredentials } from "../engine/credentials.js";
+import type { Db } from "../infra/db/index.js";
+import type { GraphExecutionRow } from "../infra/db/repos/executions.js";
+import * as repo from "../infra/db/repos/library.js";
+import type { RunInputs, RunService, RunSource } from "./runs.js";
+
+export type PresetRow = repo.PresetRow;
+
+export interface NewPresetRequest {
+  graphId: string;
+  graphVersion: number;
+  name: string;
+  description: string;
+  inputs: Record<string, unknown>;
+  credentials_inputs: Record<string, unknown>;
+  isActive: boolean;
+}
+
+/** The fields to change; absent (or null) ones stay as they are. */
+export interface PresetUpdate {
+  name?: string | null;
+  description?: string | null;
+  inputs?: Record<string, unknown> | null;
+  credentials_inputs?: Record<string, unknown> | null;
+  isActive?: boolean | null;
+}
+
+export interface PresetServiceOptions {
+  db: Db;
+  runs: RunService;
+  /** ENCRYPTION_KEY: presets' credential inputs are stored sealed with it. */
+  encryptionKey: Buffer;
+}
+
+const notFound = (presetId: string) => ApiError.notFound(`Preset #${presetId}`);
+
+export class PresetService {
+  constructor(private readonly options: PresetServiceOptions) {}
+
+  private get db() {
+    return this.options.db;
+  }
+
+  async list(userId: string, filter: { graphId?: string; offset: number; limit: number }) {
+    return repo.listPresets(this.db, userId, filter);
+  }
+
+  /** The user's preset, or 404. */
+  async get(userId: string, presetId: string): Promise<PresetRow> {
+    const row = await repo.getPreset(this.db, userId, presetId);
+    if (!row) throw notFound(presetId);
+    return row;
+  }
+
+  /** Saves a preset of one of the user's graph versions (404 for another's or an unknown one). */
+  async create(userId: string, preset: NewPresetRequest): Promise<PresetRow> {
+    await this.options.runs.graphToRun(userId, preset.graphId, preset.graphVersion);
+    return repo.createPreset(this.db, userId, {
+      graphId: preset.graphId,
+      graphVersion: preset.graphVersion,
+      name: preset.name,
+      description: preset.description,
+      inputs: preset.inputs,
+      credentials: sealCredentials(this.options.encryptionKey, preset.credentials_inputs),
+      isActive: preset.isActive,
+    });
+  }
+
+  async update(userId: string, presetId: string, update: PresetUpdate): Promise<PresetRow> {
+    const changes: repo.PresetChanges = {};
+    if (update.name != null) changes.name = update.name;
+    if (update.description != null) changes.description = update.description;
+    if (update.inputs != null) changes.inputs = update.inputs;
+    if (update.credentials_inputs != null) {
+      changes.credentials = sealCredentials(this.options.encryptionKey, update.credentials_inputs);
+    }
+    if (update.isActive != null) changes.isActive = update.isActive;
+    const row = await repo.updatePreset(this.db, userId, presetId, changes);
+    if (!row) throw notFound(presetId);
+    return row;
+  }
+
+  async delete(userId: string, presetId: string): Promise<void> {
+    if (!(await repo.deletePreset(this.db, userId, presetId))) throw notFound(presetId);
+  }
+
+  /** Starts a run of the preset's graph version with its inputs and credentials, overridden by the request's. */
+  async run(
+    userId: string,
+    presetId: string,
+    request: RunInputs = {},
+    source: RunSource = "preset",
+  ): Promise<GraphExecutionRow> {
+    const preset = await this.get(userId, presetId);
+    return this.options.runs.start(
+      userId,
+      preset.graphId,
+      preset.graphVersion,
+      {
+        inputs: { ...(preset.inputs as Record<string, unknown>), ...(request.inputs ?? {}) },
+        credentials_inputs: {
+          ...openCredentials(this.options.encryptionKey, preset.credentials),
+          ...(request.credentials_inputs ?? {}),
+        },
+        presetId: preset.id,
+      },
+      source,
+    );
+  }
+}
