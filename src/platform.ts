@@ -22,6 +22,8 @@ import { MemoryEventBus } from "./infra/events/memory.js";
 import { MemoryExecutionQueue } from "./infra/queue/memory.js";
 import { connectRedis, redisReady } from "./infra/redis/client.js";
 import { RedisRateLimitStore } from "./infra/redis/rate-limit.js";
+import { GraphInterfaces, GraphService } from "./services/graphs.js";
+import { LibraryService } from "./services/library.js";
 
 /**
  * What the HTTP adapters (and the CLI) may use. Feature services are added here as fields, each built in
@@ -44,6 +46,8 @@ export interface Platform {
   /** Recovers the runs of processes that went away (one leader at a time across processes). */
   sweeper: Sweeper;
   loadGraph: GraphLoader;
+  graphs: GraphService;
+  library: LibraryService;
 }
 
 export interface PlatformOptions {
@@ -158,6 +162,9 @@ export async function createPlatform(
     const scheduler = config.executor.enabled
       ? new Scheduler({ db: database.db, executions, log: logger, encryptionKey: secrets.encryptionKey })
       : undefined;
+    const interfaces = new GraphInterfaces(database.db);
+    const library = new LibraryService({ db: database.db, interfaces });
+    const graphs = new GraphService({ db: database.db, library, interfaces });
     const platform: Platform = {
       config,
       database,
@@ -177,10 +184,14 @@ export async function createPlatform(
       executions,
       sweeper,
       loadGraph,
+      graphs,
+      library,
     };
     return {
       platform,
       async start() {
+        // Libraries written before they were maintained on write catch up once (nothing to do is two queries).
+        await library.backfill();
         scheduler?.start();
         executor?.start();
         // Before serving: a restart after a crash queues the runs left QUEUED and ends those whose lease expired.

@@ -2,10 +2,11 @@
 // AutoGPT's external v2 models.py has them, and the conversions from Agentry's rows.
 import { Type } from "@sinclair/typebox";
 import type { Scope } from "../../../auth/scopes.js";
-import type { GraphModel } from "../../../core/graph-types.js";
+import { GraphTriggerInfo } from "../../../core/graph-schema.js";
 import { credentialsMeta } from "../../../engine/credentials.js";
 import type { GraphExecutionRow } from "../../../infra/db/repos/executions.js";
-import type { LibraryEntry, PresetRow } from "../../../infra/db/repos/library.js";
+import type { PresetRow } from "../../../infra/db/repos/library.js";
+import type { LibraryAgentRecord } from "../../../services/library.js";
 import { DateTime, Nullable } from "../../schemas.js";
 
 /** The core scope that stands in for AutoGPT's WRITE_LIBRARY, which is not a core scope of the External API guide. */
@@ -19,14 +20,7 @@ const tenanted = {
   team_id: Nullable(Type.String({ description: "Team within the organization; null means organization-wide" })),
 };
 
-export const TriggerSetupInfo = Type.Object(
-  {
-    provider: Type.String(),
-    config_schema: AnyRecord,
-    credentials_input_name: Nullable(Type.String()),
-  },
-  { title: "TriggerSetupInfo" },
-);
+export const TriggerSetupInfo = Type.Object(GraphTriggerInfo.properties, { title: "TriggerSetupInfo" });
 
 export const LibraryAgent = Type.Object(
   {
@@ -53,34 +47,28 @@ export const LibraryAgent = Type.Object(
   { title: "LibraryAgent" },
 );
 
-export function toLibraryAgent(entry: LibraryEntry, graph: GraphModel, userId: string): typeof LibraryAgent.static {
-  const { agent } = entry;
-  const updated = new Date(Math.max(agent.updatedAt.getTime(), entry.graph.updatedAt.getTime()));
-  const trigger = graph.trigger_setup_info as typeof TriggerSetupInfo.static | null;
+/** A library agent as v2 shows it: the row, and the name and computed schemas of the graph version it points at. */
+export function toLibraryAgent(record: LibraryAgentRecord, userId: string): typeof LibraryAgent.static {
+  const { agent, graph, interface: computed } = record;
+  const updated = new Date(Math.max(agent.updatedAt.getTime(), graph.updatedAt.getTime()));
   return {
     organization_id: null,
     team_id: null,
     id: agent.id,
     graph_id: agent.graphId,
     graph_version: agent.graphVersion,
-    name: graph.name,
-    description: graph.description,
+    name: graph.name ?? "",
+    description: graph.description ?? "",
     is_favorite: agent.isFavorite,
-    can_access_graph: entry.graph.userId === userId,
+    can_access_graph: graph.userId === userId,
     // As AutoGPT: the library agent always presents the version it points at as current.
     is_latest_version: true,
     image_url: agent.imageUrl,
-    creator_name: entry.creatorName || "Unknown",
-    input_schema: graph.input_schema,
-    output_schema: graph.output_schema,
-    trigger_setup_info: trigger
-      ? {
-          provider: trigger.provider,
-          config_schema: trigger.config_schema,
-          credentials_input_name: trigger.credentials_input_name ?? null,
-        }
-      : null,
-    recommended_schedule_cron: graph.recommended_schedule_cron,
+    creator_name: record.creatorName || "Unknown",
+    input_schema: computed.input_schema,
+    output_schema: computed.output_schema,
+    trigger_setup_info: computed.trigger_setup_info,
+    recommended_schedule_cron: graph.recommendedScheduleCron,
     folder_id: null,
     folder_name: null,
     created_at: agent.createdAt.toISOString(),
