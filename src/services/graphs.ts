@@ -9,6 +9,7 @@ import {
   markStaticLinks,
   prepareGraph,
   reassignIds,
+  stripForExport,
   validateGraph,
 } from "../core/graph.js";
 import type {
@@ -123,13 +124,16 @@ export class GraphService {
     return created;
   }
 
-  /** A version of the user's graph with its sub-graphs: `version`, else the active one, else the latest. */
-  async get(userId: string, graphId: string, version?: number): Promise<GraphModel> {
+  /**
+   * A version of the user's graph with its sub-graphs: `version`, else the active one, else the latest.
+   * `forExport` is AutoGPT's export: no owner, no credentials or secret values, no webhook bindings.
+   */
+  async get(userId: string, graphId: string, version?: number, options: { forExport?: boolean } = {}) {
     const graph = await repo.getGraph(this.db, userId, graphId, version);
     if (!graph) throw graphNotFound(graphId, version);
     // Serializing 10,000 nodes is another synchronous step of its own.
     if (graph.nodes.length > LARGE_GRAPH_NODES) await nextTurn();
-    return graph;
+    return options.forExport ? stripForExport(graph) : graph;
   }
 
   /** As `get`, without sub-graphs, and undefined rather than 404. */

@@ -2,7 +2,6 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import type { FastifyRequest, preValidationAsyncHookHandler } from "fastify";
-import { stripForExport } from "../../core/graph.js";
 import { GraphInput, GraphMeta, GraphModel } from "../../core/graph-schema.js";
 import { principalOf, requireScope } from "../auth-hooks.js";
 import { anyCredentials, errors, IdParam, Nullable } from "../schemas.js";
@@ -105,10 +104,8 @@ export const graphRoutes: FastifyPluginAsyncTypebox = async (app) => {
         },
         preValidation: read,
       },
-      async (request) => {
-        const graph = await graphs.get(userOf(request), request.params.id, request.query.version);
-        return request.query.for_export ? stripForExport(graph) : graph;
-      },
+      async (request) =>
+        graphs.get(userOf(request), request.params.id, request.query.version, { forExport: request.query.for_export }),
     );
 
     app.get(
@@ -123,10 +120,8 @@ export const graphRoutes: FastifyPluginAsyncTypebox = async (app) => {
         },
         preValidation: read,
       },
-      async (request) => {
-        const graph = await graphs.get(userOf(request), request.params.id, request.params.version);
-        return request.query.for_export ? stripForExport(graph) : graph;
-      },
+      async (request) =>
+        graphs.get(userOf(request), request.params.id, request.params.version, { forExport: request.query.for_export }),
     );
 
     app.get(

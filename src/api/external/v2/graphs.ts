@@ -17,7 +17,7 @@ import { scoped } from "../common.js";
 import { BlockInfo, toBlockInfo } from "./blocks.js";
 import { Page, PageQuery, PageRequest, v2Errors } from "./common.js";
 import { CredentialRequirement, credentialRequirements } from "./integrations.js";
-import { LibraryAgent, toLibraryAgent } from "./library-models.js";
+import { LibraryAgent, tenanted, toLibraryAgent } from "./library-models.js";
 import {
   AgentRunSchedule,
   CREATE_SCHEDULE_DESCRIPTION,
@@ -55,11 +55,7 @@ const GraphNode = Type.Object(
 );
 
 const { user_id: _owner, ...ownFields } = graphMetaFields;
-const metaFields = {
-  organization_id: Nullable(Type.String({ description: "Organization the resource belongs to (Agentry: null)" })),
-  team_id: Nullable(Type.String({ description: "Team within the organization; null means organization-wide" })),
-  ...ownFields,
-};
+const metaFields = { ...tenanted, ...ownFields };
 
 const GraphMeta = Type.Object(metaFields, { title: "GraphMeta" });
 

@@ -15,7 +15,7 @@ export const LIBRARY_WRITE: Scope[] = ["WRITE_GRAPH"];
 const AnyRecord = Type.Record(Type.String(), Type.Unknown());
 
 /** AutoGPT's TenantedResource: Agentry has no organizations or teams, so both are always null. */
-const tenanted = {
+export const tenanted = {
   organization_id: Nullable(Type.String({ description: "Organization the resource belongs to" })),
   team_id: Nullable(Type.String({ description: "Team within the organization; null means organization-wide" })),
 };
