@@ -1,5 +1,5 @@
 // Graph domain logic as AutoGPT has it: fresh ids on import, computed input/output/credentials schemas, validation.
-import { getBlock } from "../blocks/index.js";
+import { blockToJSON, getBlock } from "../blocks/index.js";
 import type { Block } from "../blocks/sdk.js";
 import { validateConstants } from "../blocks/validate.js";
 import { parsePythonFloat } from "./convert.js";
@@ -150,28 +150,13 @@ export function prepareGraph(input: GraphInput, userId: string, options: { keepG
 // ---------------------------------------------------------------------------------------------
 // Computed fields
 
-/** JSON of a pin schema as pydantic writes it: TypeBox's symbols dropped, keys sorted (not inside properties/default). */
-function pydanticJSON(value: unknown, parentKey?: string): unknown {
-  if (Array.isArray(value)) return value.map((v) => pydanticJSON(v));
-  if (typeof value !== "object" || value === null) return value;
-  const source = value as Record<string, unknown>;
-  const keys = Object.keys(source);
-  if (parentKey !== "properties") keys.sort();
-  const out: Record<string, unknown> = {};
-  for (const key of keys) {
-    if (source[key] === undefined) continue;
-    out[key] = key === "default" && parentKey !== "properties" ? source[key] : pydanticJSON(source[key], key);
-  }
-  return out;
-}
-
 const valueSchemas = new WeakMap<Block, Record<string, unknown>>();
-/** The block's `value` pin schema without description and default: the base of a graph input/output property. */
+/** The block's `value` pin as its served schema has it, without description and default: the base of a property. */
 function valueSchemaOf(block: Block): Record<string, unknown> {
   let schema = valueSchemas.get(block);
   if (!schema) {
-    const pin = block.input.properties.value ?? {};
-    schema = JSON.parse(JSON.stringify(pydanticJSON(pin))) as Record<string, unknown>;
+    const pins = blockToJSON(block).inputSchema.properties as Record<string, Record<string, unknown>> | undefined;
+    schema = { ...(pins?.value ?? {}) };
     delete schema.description;
     delete schema.default;
     valueSchemas.set(block, schema);

@@ -20,16 +20,21 @@ export const tenanted = {
   team_id: Nullable(Type.String({ description: "Team within the organization; null means organization-wide" })),
 };
 
+/** What a library agent and a preset both say of the graph version they are about. */
+const aboutGraph = {
+  id: Type.String(),
+  graph_id: Type.String(),
+  graph_version: Type.Integer(),
+  name: Type.String(),
+  description: Type.String(),
+};
+
 export const TriggerSetupInfo = Type.Object(GraphTriggerInfo.properties, { title: "TriggerSetupInfo" });
 
 export const LibraryAgent = Type.Object(
   {
     ...tenanted,
-    id: Type.String(),
-    graph_id: Type.String(),
-    graph_version: Type.Integer(),
-    name: Type.String(),
-    description: Type.String(),
+    ...aboutGraph,
     is_favorite: Type.Boolean(),
     can_access_graph: Type.Boolean(),
     is_latest_version: Type.Boolean(),
@@ -79,11 +84,7 @@ export function toLibraryAgent(record: LibraryAgentRecord, userId: string): type
 export const AgentPreset = Type.Object(
   {
     ...tenanted,
-    id: Type.String(),
-    graph_id: Type.String(),
-    graph_version: Type.Integer(),
-    name: Type.String(),
-    description: Type.String(),
+    ...aboutGraph,
     is_active: Type.Boolean(),
     inputs: AnyRecord,
     webhook_id: Nullable(Type.String({ description: "Webhook ID if this preset is triggered by a webhook" })),
