@@ -54,8 +54,9 @@ const GraphNode = Type.Object(
   { title: "GraphNode" },
 );
 
-const { user_id: _owner, ...ownFields } = graphMetaFields;
-const metaFields = { ...tenanted, ...ownFields };
+/** AutoGPT v2's field order: `created_at` before the fork fields, and no `user_id`. */
+const { user_id: _owner, created_at, forked_from_id, forked_from_version, ...ownFields } = graphMetaFields;
+const metaFields = { ...tenanted, ...ownFields, created_at, forked_from_id, forked_from_version };
 
 const GraphMeta = Type.Object(metaFields, { title: "GraphMeta" });
 
