@@ -23,6 +23,8 @@ import { MemoryEventBus } from "./infra/events/memory.js";
 import { MemoryExecutionQueue } from "./infra/queue/memory.js";
 import { connectRedis, redisReady } from "./infra/redis/client.js";
 import { RedisRateLimitStore } from "./infra/redis/rate-limit.js";
+import { GraphInterfaces, GraphService } from "./services/graphs.js";
+import { LibraryService } from "./services/library.js";
 import { PresetService } from "./services/presets.js";
 import { RunService } from "./services/runs.js";
 import { ScheduleService } from "./services/schedules.js";
@@ -52,6 +54,8 @@ export interface Platform {
   /** Recovers the runs of processes that went away (one leader at a time across processes). */
   sweeper: Sweeper;
   loadGraph: GraphLoader;
+  graphs: GraphService;
+  library: LibraryService;
 }
 
 export interface PlatformOptions {
@@ -173,6 +177,9 @@ export async function createPlatform(
           encryptionKey: secrets.encryptionKey,
         })
       : undefined;
+    const interfaces = new GraphInterfaces(database.db);
+    const library = new LibraryService({ db: database.db, interfaces });
+    const graphs = new GraphService({ db: database.db, library, interfaces });
     const platform: Platform = {
       config,
       database,
@@ -195,10 +202,14 @@ export async function createPlatform(
       schedules,
       sweeper,
       loadGraph,
+      graphs,
+      library,
     };
     return {
       platform,
       async start() {
+        // Libraries written before they were maintained on write catch up once (nothing to do is two queries).
+        await library.backfill();
         scheduler?.start();
         executor?.start();
         // Before serving: a restart after a crash queues the runs left QUEUED and ends those whose lease expired.

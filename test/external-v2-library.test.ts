@@ -3,8 +3,8 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { creditTransactions } from "../src/infra/db/schema.js";
-import { type Client, createKey, signUp } from "./helpers/client.js";
+import { creditTransactions, libraryAgents } from "../src/infra/db/schema.js";
+import { type Client, client, createKey, signUp } from "./helpers/client.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
 
 const V2 = "/external-api/v2";
@@ -212,6 +212,49 @@ describe("External API v2: library, credits, integrations, marketplace, search, 
       expect(following.body.graph_version).toBe(g.version + 1);
     });
 
+    it("lists with the same few queries for 1 item as for 50, and writes nothing when read", async () => {
+      for (let i = 0; i < 3; i++) await importGraph(alice, `Counted adder ${i}`);
+      // Test-only: count what the server sends to its embedded database while it answers.
+      const pglite = (t.server.platform.database.db as any).$client;
+      const { query, transaction } = pglite;
+      const sent: string[] = [];
+      let transactions = 0;
+      pglite.query = function (this: unknown, text: string, ...rest: unknown[]) {
+        sent.push(text);
+        return query.call(this, text, ...rest);
+      };
+      pglite.transaction = function (this: unknown, ...args: unknown[]) {
+        transactions++;
+        return transaction.apply(this, args);
+      };
+      const count = async (api: Client, path: string, items: (body: any) => unknown[]) => {
+        sent.length = 0;
+        transactions = 0;
+        const res = await api.get(path);
+        expect(res.status, JSON.stringify(res.body)).toBe(200);
+        const graphQueries = sent.filter((q) => /library_agents|agent_graphs|agent_nodes/.test(q)).length;
+        return { graphQueries, transactions, items: items(res.body).length };
+      };
+      try {
+        for (const [api, path, items] of [
+          [keys.READ_LIBRARY, `${V2}/library/agents?limit=`, (b: any) => b.items],
+          [alice.api, "/api/graphs?page_size=", (b: any) => b],
+        ] as const) {
+          const cold = await count(api, `${path}50`, items);
+          const one = await count(api, `${path}1`, items);
+          const fifty = await count(api, `${path}50`, items);
+          expect(one.items).toBe(1);
+          expect(fifty.items).toBeGreaterThanOrEqual(5);
+          expect(cold.graphQueries, path).toBeLessThanOrEqual(3);
+          expect(fifty.graphQueries, path).toBe(one.graphQueries);
+          expect([cold.transactions, one.transactions, fifty.transactions], path).toEqual([0, 0, 0]);
+        }
+      } finally {
+        pglite.query = query;
+        pglite.transaction = transaction;
+      }
+    });
+
     it("lists an agent's credential requirements (none for the calculator) with READ_INTEGRATIONS", async () => {
       const agent = (await keys.READ_LIBRARY.get(`${V2}/library/agents?limit=100`)).body.items.find(
         (a: any) => a.graph_id === graph.id,
@@ -265,6 +308,29 @@ describe("External API v2: library, credits, integrations, marketplace, search, 
       );
     });
   });
+
+  it("fills the library of graphs stored before it was maintained on write, once, at start", async () => {
+    const first = await startTestServer({ bodyLimit: BODY_LIMIT });
+    let second: TestServer | undefined;
+    try {
+      const carol = await signUp(first.url);
+      const res = await carol.api.post("/api/graphs", { graph: { ...calculator, name: "Old agent" } });
+      expect(res.status).toBe(200);
+      const readerKey = await createKey(first.url, carol.api, ["READ_LIBRARY"]);
+      const reader = readerKey.api;
+      // As a database written by an earlier release: the graph is there, its library row is not.
+      await first.server.platform.database.db.delete(libraryAgents);
+      expect((await reader.get(`${V2}/library/agents`)).body.total_count).toBe(0);
+      await first.server.close();
+      second = await startTestServer({ bodyLimit: BODY_LIMIT, dataDir: first.dataDir });
+      const again = client(second.url, { "x-api-key": readerKey.key });
+      const listed = await again.get(`${V2}/library/agents`);
+      expect(listed.body.items.map((a: any) => [a.graph_id, a.name])).toEqual([[res.body.id, "Old agent"]]);
+    } finally {
+      await second?.close();
+      fs.rmSync(first.dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   describe("presets", () => {
     it("creates, lists, reads, updates, runs (idempotently) and deletes a preset", async () => {

@@ -1,5 +1,7 @@
 // Graphs and blocks through real HTTP: import AutoGPT agents, read, version, activate, delete; 422/403/404 cases.
 import fs from "node:fs";
+import AjvModule from "ajv";
+import formatsModule from "ajv-formats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getBlock } from "../src/blocks/index.js";
 import { type Client, client, createKey, signUp } from "./helpers/client.js";
@@ -9,6 +11,10 @@ const fixture = (name: string) => JSON.parse(fs.readFileSync(new URL(`./fixtures
 const calculator = fixture("calculator-agent.json");
 const template = fixture("template-agent.json");
 const flux = fixture("agent_d85882b8-633f-44ce-a315-c20a8c123d19.json");
+
+// CommonJS packages: their default export is the module object, the class and the plugin are its `default`.
+const Ajv = AjvModule.default;
+const addFormats = formatsModule.default;
 
 const CALCULATOR = "b1ab9b19-67a6-406d-abf5-2dba76d00c79";
 const OUTPUT = "363ae599-353e-4804-937e-b2ee3cef3da4";
@@ -90,21 +96,10 @@ describe("graphs", () => {
     const list = await u.api.get("/api/graphs");
     expect(list.status).toBe(200);
     expect(list.headers.get("x-total-count")).toBe("1");
-    expect(list.body).toEqual([
-      {
-        id: g.id,
-        version: first,
-        is_active: true,
-        name: "Calculator agent",
-        description: "",
-        instructions: null,
-        recommended_schedule_cron: null,
-        forked_from_id: null,
-        forked_from_version: null,
-        user_id: u.user.id,
-        created_at: g.created_at,
-      },
-    ]);
+    // AutoGPT's GraphMeta: the version without nodes and links, its computed fields included.
+    const { nodes: _nodes, links: _links, ...meta } = g;
+    expect(list.body).toEqual([meta]);
+    expect(list.body[0].input_schema.required).toEqual(["Input"]);
     expect((await u.api.get("/api/builder/graphs")).body).toEqual(list.body);
     expect((await u.api.get(`/api/builder/graphs/${g.id}`)).body).toEqual(g);
 
@@ -302,6 +297,36 @@ describe("graphs", () => {
     const graphReader = await createKey(t.url, alice.api, ["READ_GRAPH"]);
     expect((await graphReader.api.get("/api/blocks")).status).toBe(403);
     expect((await client(t.url).get("/api/blocks")).status).toBe(401);
+  });
+
+  it("answers GET /api/graphs and GET /api/graphs/{id} as AutoGPT's OpenAPI documents describe them", async () => {
+    const u = await signUp(t.url);
+    const g = await importGraph(u.api, calculator);
+    await importGraph(u.api, template);
+    const list = await u.api.get("/api/graphs");
+    const one = await u.api.get(`/api/graphs/${g.id}`);
+    expect(list.body).toHaveLength(2);
+    const { documents } = fixture("autogpt-graph-schemas.json");
+    for (const [release, doc] of Object.entries<any>(documents)) {
+      const ajv = new Ajv({ strict: false, allErrors: true });
+      addFormats(ajv);
+      ajv.addSchema(doc, release);
+      const schemas = doc.components.schemas;
+      const check = (name: string, value: unknown) => {
+        const validate = ajv.getSchema(`${release}#/components/schemas/${name}`);
+        if (!validate) throw new Error(`no ${name} in ${release}`);
+        expect(validate(value), `${release} ${name}: ${ajv.errorsText(validate.errors)}`).toBe(true);
+        // AutoGPT's models allow extra fields, so validation alone would pass a shape that left some out.
+        for (const key of Object.keys(schemas[name].properties))
+          expect(value, `${release} ${name}.${key}`).toHaveProperty(key);
+      };
+      for (const item of list.body) check("GraphMeta", item);
+      check("GraphModel", one.body);
+    }
+    const listed = list.body.find((m: any) => m.id === g.id);
+    for (const key of ["input_schema", "output_schema", "credentials_input_schema", "trigger_setup_info"]) {
+      expect(listed[key], key).toEqual(one.body[key]);
+    }
   });
 
   it("documents both paths of every route in the OpenAPI document", async () => {

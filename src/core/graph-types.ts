@@ -1,53 +1,23 @@
-// The graph JSON shapes of the AutoGPT Platform API (GraphModel, NodeModel, Link), shared by the API and the engine.
-export interface Link {
-  id: string;
-  source_id: string;
-  sink_id: string;
-  source_name: string;
-  sink_name: string;
-  is_static: boolean;
-}
+// The graph JSON shapes of the AutoGPT Platform API (GraphModel, NodeModel, Link), shared by the API and the engine:
+// the static types of the TypeBox model in graph-schema.ts.
+import type { Static } from "@sinclair/typebox";
+import type * as S from "./graph-schema.js";
 
-export interface Node {
-  id: string;
-  block_id: string;
-  input_default: Record<string, unknown>;
-  metadata: Record<string, unknown>;
-  input_links: Link[];
-  output_links: Link[];
-  graph_id?: string;
-  graph_version?: number;
-  webhook_id?: string | null;
-}
-
-export type JsonSchemaObject = {
-  type: "object";
-  properties: Record<string, Record<string, unknown>>;
-  required: string[];
-  [key: string]: unknown;
-};
-
+export type Link = Static<typeof S.Link>;
+export type Node = Static<typeof S.NodeModel>;
+export type JsonSchemaObject = Static<typeof S.JsonSchemaObject>;
+export type GraphTriggerInfo = Static<typeof S.GraphTriggerInfo>;
+/** The fields computed from a version's nodes. */
+export type GraphInterface = Static<typeof S.GraphInterface>;
 /** A stored graph version as the API returns it (AutoGPT's GraphModel). */
-export interface GraphModel {
-  id: string;
-  version: number;
-  is_active: boolean;
-  name: string;
-  description: string;
-  instructions: string | null;
-  recommended_schedule_cron: string | null;
-  forked_from_id: string | null;
-  forked_from_version: number | null;
-  user_id: string;
-  created_at: string;
-  nodes: Node[];
-  links: Link[];
-  sub_graphs: GraphModel[];
-  input_schema: JsonSchemaObject;
-  output_schema: JsonSchemaObject;
-  credentials_input_schema: JsonSchemaObject;
-  has_external_trigger: boolean;
-  has_human_in_the_loop: boolean;
-  has_sensitive_action: boolean;
-  trigger_setup_info: Record<string, unknown> | null;
-}
+export type GraphModel = Static<typeof S.GraphModel>;
+/** A sub-graph of a GraphModel (AutoGPT's BaseGraph): no nested sub-graphs. */
+export type SubGraphModel = Static<typeof S.SubGraphModel>;
+/** The listing shape (AutoGPT's GraphMeta). */
+export type GraphMeta = Static<typeof S.GraphMeta>;
+/** A version's own fields, without nodes or computed fields. */
+export type GraphVersionMeta = Static<typeof S.GraphVersionMeta>;
+/** A graph as a client submits it (AutoGPT's `Graph`). */
+export type GraphInput = Static<typeof S.GraphInput>;
+export type NodeInput = Static<typeof S.NodeInput>;
+export type LinkInput = Static<typeof S.LinkInput>;

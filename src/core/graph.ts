@@ -1,44 +1,23 @@
 // Graph domain logic as AutoGPT has it: fresh ids on import, computed input/output/credentials schemas, validation.
-import { getBlock } from "../blocks/index.js";
+import { blockToJSON, getBlock } from "../blocks/index.js";
 import type { Block } from "../blocks/sdk.js";
 import { validateConstants } from "../blocks/validate.js";
 import { parsePythonFloat } from "./convert.js";
-import type { GraphModel, JsonSchemaObject, Link, Node } from "./graph-types.js";
+import type {
+  GraphInput,
+  GraphInterface,
+  GraphModel,
+  GraphVersionMeta,
+  JsonSchemaObject,
+  Link,
+  Node,
+  SubGraphModel,
+} from "./graph-types.js";
 import { sanitizePinName } from "./pins.js";
 
 export const AGENT_EXECUTOR_BLOCK_ID = "e189baac-8c20-45a1-94a7-55177ea42565";
 
-/** A graph as a client submits it (AutoGPT's `Graph`); computed fields, if sent, are ignored. */
-export interface GraphInput {
-  id?: string | null;
-  version?: number | null;
-  is_active?: boolean | null;
-  name?: string | null;
-  description?: string | null;
-  instructions?: string | null;
-  recommended_schedule_cron?: string | null;
-  forked_from_id?: string | null;
-  forked_from_version?: number | null;
-  nodes?: NodeInput[] | null;
-  links?: LinkInput[] | null;
-  sub_graphs?: GraphInput[] | null;
-}
-
-export interface NodeInput {
-  id?: string | null;
-  block_id: string;
-  input_default?: Record<string, unknown> | null;
-  metadata?: Record<string, unknown> | null;
-}
-
-export interface LinkInput {
-  id?: string | null;
-  source_id: string;
-  sink_id: string;
-  source_name: string;
-  sink_name: string;
-  is_static?: boolean | null;
-}
+export type { GraphInput, LinkInput, NodeInput } from "./graph-types.js";
 
 export interface DraftNode {
   id: string;
@@ -49,37 +28,12 @@ export interface DraftNode {
 }
 
 /** One graph version ready to store: every id set, links at graph level, nodes and links in submitted order. */
-export interface GraphDraft {
-  id: string;
-  version: number;
-  is_active: boolean;
-  name: string;
-  description: string;
-  instructions: string | null;
-  recommended_schedule_cron: string | null;
-  forked_from_id: string | null;
-  forked_from_version: number | null;
+export type GraphDraft = Omit<GraphVersionMeta, "user_id" | "created_at"> & {
   nodes: DraftNode[];
   links: Link[];
   /** AgentExecutor targets uploaded with the graph, flattened (AutoGPT's sub_graphs). */
   sub_graphs: GraphDraft[];
-}
-
-/** The listing shape (AutoGPT's GraphMeta): a version's metadata without nodes or computed schemas. */
-export type GraphMeta = Pick<
-  GraphModel,
-  | "id"
-  | "version"
-  | "is_active"
-  | "name"
-  | "description"
-  | "instructions"
-  | "recommended_schedule_cron"
-  | "forked_from_id"
-  | "forked_from_version"
-  | "user_id"
-  | "created_at"
->;
+};
 
 /** One validation failure, pointing at the node and the input pin (or link pin) it concerns. */
 export interface GraphValidationError {
@@ -196,28 +150,13 @@ export function prepareGraph(input: GraphInput, userId: string, options: { keepG
 // ---------------------------------------------------------------------------------------------
 // Computed fields
 
-/** JSON of a pin schema as pydantic writes it: TypeBox's symbols dropped, keys sorted (not inside properties/default). */
-function pydanticJSON(value: unknown, parentKey?: string): unknown {
-  if (Array.isArray(value)) return value.map((v) => pydanticJSON(v));
-  if (typeof value !== "object" || value === null) return value;
-  const source = value as Record<string, unknown>;
-  const keys = Object.keys(source);
-  if (parentKey !== "properties") keys.sort();
-  const out: Record<string, unknown> = {};
-  for (const key of keys) {
-    if (source[key] === undefined) continue;
-    out[key] = key === "default" && parentKey !== "properties" ? source[key] : pydanticJSON(source[key], key);
-  }
-  return out;
-}
-
 const valueSchemas = new WeakMap<Block, Record<string, unknown>>();
-/** The block's `value` pin schema without description and default: the base of a graph input/output property. */
+/** The block's `value` pin as its served schema has it, without description and default: the base of a property. */
 function valueSchemaOf(block: Block): Record<string, unknown> {
   let schema = valueSchemas.get(block);
   if (!schema) {
-    const pin = block.input.properties.value ?? {};
-    schema = JSON.parse(JSON.stringify(pydanticJSON(pin))) as Record<string, unknown>;
+    const pins = blockToJSON(block).inputSchema.properties as Record<string, Record<string, unknown>> | undefined;
+    schema = { ...(pins?.value ?? {}) };
     delete schema.description;
     delete schema.default;
     valueSchemas.set(block, schema);
@@ -342,14 +281,48 @@ export function computeCredentialsInputSchema(graph: CredentialsGraph): JsonSche
 const blockTypesOf = (nodes: SchemaNode[]) => new Set(nodes.map((n) => getBlock(n.block_id)?.blockType));
 
 /**
- * The stored graph as the API returns it, with every computed field. `input_links`/`output_links` are derived
- * from the graph's links. No built-in block is a webhook trigger or a sensitive action yet, so
+ * The fields AutoGPT computes from a version's nodes; the sub-graphs' credentials pins belong to its
+ * credentials_input_schema too. No built-in block is a webhook trigger or a sensitive action yet, so
  * `trigger_setup_info` stays null and `has_sensitive_action` false.
  */
+export function computeInterface(nodes: CredentialsGraph["nodes"], subGraphs: CredentialsGraph[] = []): GraphInterface {
+  const types = blockTypesOf(nodes);
+  return {
+    input_schema: computeInputSchema(nodes),
+    output_schema: computeOutputSchema(nodes),
+    has_external_trigger: types.has("Webhook") || types.has("Webhook (manual)"),
+    has_human_in_the_loop: types.has("Human In The Loop"),
+    has_sensitive_action: false,
+    trigger_setup_info: null,
+    credentials_input_schema: computeCredentialsInputSchema({ nodes, sub_graphs: subGraphs }),
+  };
+}
+
+/** A version's own fields (without nodes and computed ones), from a draft or a stored model. */
+export function versionMetaOf(
+  graph: Omit<GraphVersionMeta, "user_id" | "created_at">,
+  owner: { user_id: string; created_at: string },
+): GraphVersionMeta {
+  return {
+    id: graph.id,
+    version: graph.version,
+    is_active: graph.is_active,
+    name: graph.name,
+    description: graph.description,
+    instructions: graph.instructions,
+    recommended_schedule_cron: graph.recommended_schedule_cron,
+    forked_from_id: graph.forked_from_id,
+    forked_from_version: graph.forked_from_version,
+    user_id: owner.user_id,
+    created_at: owner.created_at,
+  };
+}
+
+/** The stored graph as the API returns it. `input_links`/`output_links` are derived from the graph's links. */
 export function toGraphModel(
   graph: GraphDraft,
   meta: { user_id: string; created_at: string },
-  subGraphs: GraphModel[] = [],
+  subGraphs: SubGraphModel[] = [],
 ): GraphModel {
   const inbound = new Map<string, Link[]>();
   const outbound = new Map<string, Link[]>();
@@ -368,45 +341,12 @@ export function toGraphModel(
     graph_version: graph.version,
     webhook_id: n.webhook_id ?? null,
   }));
-  const types = blockTypesOf(graph.nodes);
   return {
-    id: graph.id,
-    version: graph.version,
-    is_active: graph.is_active,
-    name: graph.name,
-    description: graph.description,
-    instructions: graph.instructions,
-    recommended_schedule_cron: graph.recommended_schedule_cron,
-    forked_from_id: graph.forked_from_id,
-    forked_from_version: graph.forked_from_version,
-    user_id: meta.user_id,
-    created_at: meta.created_at,
+    ...versionMetaOf(graph, meta),
     nodes,
     links: graph.links,
     sub_graphs: subGraphs,
-    input_schema: computeInputSchema(graph.nodes),
-    output_schema: computeOutputSchema(graph.nodes),
-    has_external_trigger: types.has("Webhook") || types.has("Webhook (manual)"),
-    has_human_in_the_loop: types.has("Human In The Loop"),
-    has_sensitive_action: false,
-    trigger_setup_info: null,
-    credentials_input_schema: computeCredentialsInputSchema({ nodes: graph.nodes, sub_graphs: subGraphs }),
-  };
-}
-
-export function toGraphMeta(graph: GraphMeta): GraphMeta {
-  return {
-    id: graph.id,
-    version: graph.version,
-    is_active: graph.is_active,
-    name: graph.name,
-    description: graph.description,
-    instructions: graph.instructions,
-    recommended_schedule_cron: graph.recommended_schedule_cron,
-    forked_from_id: graph.forked_from_id,
-    forked_from_version: graph.forked_from_version,
-    user_id: graph.user_id,
-    created_at: graph.created_at,
+    ...computeInterface(graph.nodes, subGraphs),
   };
 }
 
@@ -429,13 +369,17 @@ function withoutSecrets(input: Record<string, unknown>, schema: PinSchema | unde
 
 /** AutoGPT's `for_export`: no owner, no credentials or secret values, no webhook bindings. */
 export function stripForExport(graph: GraphModel): GraphModel {
+  return { ...stripOne(graph), sub_graphs: graph.sub_graphs.map(stripOne) };
+}
+
+function stripOne<G extends SubGraphModel>(graph: G): G {
   const nodes = graph.nodes.map((n) => {
     const block = getBlock(n.block_id);
     const input_default = withoutSecrets(n.input_default, block?.input as PinSchema | undefined);
     if (block?.blockType === "Input" && input_default.secret === true) delete input_default.value;
     return { ...n, input_default, webhook_id: null };
   });
-  return { ...graph, user_id: "", nodes, sub_graphs: graph.sub_graphs.map(stripForExport) };
+  return { ...graph, user_id: "", nodes };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,12 +1,14 @@
 // The graph repository contract: the same assertions run against embedded PGlite and a real PostgreSQL.
 import fs from "node:fs";
+import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { newId } from "../../src/auth/tokens.js";
 import { AGENT_EXECUTOR_BLOCK_ID, type GraphInput, prepareGraph, validateGraph } from "../../src/core/graph.js";
 import type { Database } from "../../src/infra/db/index.js";
 import * as graphs from "../../src/infra/db/repos/graphs.js";
+import * as library from "../../src/infra/db/repos/library.js";
 import * as users from "../../src/infra/db/repos/users.js";
-import { agentNodeLinks, agentNodes } from "../../src/infra/db/schema.js";
+import { agentNodeLinks, agentNodes, libraryAgents } from "../../src/infra/db/schema.js";
 
 const INPUT = "c0a8e994-ebf1-4a9c-a4d8-89d09c86741b";
 const OUTPUT = "363ae599-353e-4804-937e-b2ee3cef3da4";
@@ -220,5 +222,33 @@ export function graphRepositoryContract(open: () => Promise<{ database: Database
     const { eq } = await import("drizzle-orm");
     expect(await db.select().from(agentNodes).where(eq(agentNodes.graphId, g.id))).toEqual([]);
     expect(await db.select().from(agentNodeLinks).where(eq(agentNodeLinks.graphId, g.id))).toEqual([]);
+  });
+
+  it("keeps library rows with their graph: backfill once, follow new and newly active versions, leave on delete", async () => {
+    const db = database.db;
+    const u = await user();
+    const rows = async (graphId: string) =>
+      db
+        .select({ version: libraryAgents.graphVersion, deleted: libraryAgents.isDeleted })
+        .from(libraryAgents)
+        .where(and(eq(libraryAgents.userId, u), eq(libraryAgents.graphId, graphId)));
+    // Stored as an earlier release did: no library row.
+    const g = await graphs.createGraph(db, u, draft(u));
+    expect(await rows(g.id)).toEqual([]);
+    expect(await library.backfillLibrary(db)).toBeGreaterThanOrEqual(1);
+    expect(await rows(g.id)).toEqual([{ version: g.version, deleted: false }]);
+    expect(await library.backfillLibrary(db)).toBe(0);
+
+    const follow = (tx: graphs.Tx) => library.followCurrentVersion(tx, u, g.id);
+    const v2 = await graphs.createVersion(db, u, g.id, draft(u, { ...calculator, id: g.id }, true), follow);
+    expect(await rows(g.id)).toEqual([{ version: v2?.version, deleted: false }]);
+    await graphs.createVersion(db, u, g.id, draft(u, { ...calculator, is_active: false }, true), follow);
+    expect(await rows(g.id)).toEqual([{ version: v2?.version, deleted: false }]);
+    expect(await graphs.setActiveVersion(db, u, g.id, g.version, follow)).toBe(true);
+    expect(await rows(g.id)).toEqual([{ version: g.version, deleted: false }]);
+
+    await graphs.deleteGraph(db, u, g.id, (tx) => library.removeGraph(tx, g.id));
+    expect(await rows(g.id)).toEqual([{ version: g.version, deleted: true }]);
+    expect(await library.backfillLibrary(db)).toBe(0);
   });
 }

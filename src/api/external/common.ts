@@ -57,3 +57,11 @@ export function recordExternalRoutes(app: FastifyInstance): void {
     }
   });
 }
+
+// `scoped()` puts the route's scopes in its config; without this, TypeScript rejects that config as unrelated
+// to FastifyContextConfig (a type whose properties are all optional).
+declare module "fastify" {
+  interface FastifyContextConfig {
+    scopes?: Scope[];
+  }
+}

@@ -3,12 +3,10 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import type { preValidationAsyncHookHandler } from "fastify";
 import { ApiError } from "../../../core/errors.js";
-import { type GraphInput, prepareGraph, validateGraph } from "../../../core/graph.js";
-import * as graphRepo from "../../../infra/db/repos/graphs.js";
+import { GraphInput, GraphMeta, GraphModel } from "../../../core/graph-schema.js";
 import { principalOf } from "../../auth-hooks.js";
 import { errors } from "../../schemas.js";
 import { scoped } from "../common.js";
-import { GraphBody, GraphMeta, GraphModel } from "./schemas.js";
 
 const ListQuery = Type.Object({
   page: Type.Integer({ minimum: 1, default: 1 }),
@@ -22,8 +20,7 @@ const unwrapGraph: preValidationAsyncHookHandler = async (request) => {
 };
 
 export const graphsRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { database, config } = app.platform;
-  const db = database.db;
+  const { config, graphs } = app.platform;
 
   app.get(
     "/graphs",
@@ -38,12 +35,9 @@ export const graphsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }),
     async (request, reply) => {
       const { page, page_size } = request.query;
-      const { graphs, total } = await graphRepo.listGraphs(db, principalOf(request).user.id, {
-        page,
-        pageSize: page_size,
-      });
-      reply.header("x-total-count", String(total));
-      return graphs;
+      const list = await graphs.list(principalOf(request).user.id, { page, pageSize: page_size });
+      reply.header("x-total-count", String(list.total));
+      return list.graphs;
     },
   );
 
@@ -57,26 +51,12 @@ export const graphsRoutes: FastifyPluginAsyncTypebox = async (app) => {
           "Creates a new agent graph from AutoGPT's graph JSON (an export imports unchanged; `{graph: ...}` is " +
           "accepted too). The graph, its nodes, links and sub-graphs get new ids; it is validated as AutoGPT does " +
           "on save (422 with `details.errors = [{node_id, field, message}]`).",
-        body: GraphBody,
+        body: GraphInput,
         response: { 201: GraphModel, ...errors(400, 401, 403, 413, 422) },
       }),
       bodyLimit: config.bodyLimit * 5,
       preValidation: unwrapGraph,
     },
-    async (request, reply) => {
-      const userId = principalOf(request).user.id;
-      const draft = prepareGraph(request.body as GraphInput, userId);
-      const problems = validateGraph(draft);
-      if (problems.length > 0) {
-        const first = problems[0];
-        const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : "";
-        throw ApiError.validation(
-          `Invalid graph: ${first?.message}${more}`,
-          problems.slice(0, 200).map((p) => ({ ...p })),
-        );
-      }
-      const graph = await graphRepo.createGraph(db, userId, draft);
-      return reply.status(201).send(graph);
-    },
+    async (request, reply) => reply.status(201).send(await graphs.create(principalOf(request).user.id, request.body)),
   );
 };

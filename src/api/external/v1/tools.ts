@@ -165,7 +165,7 @@ const findLibraryAgent = defineTool({
   parameters: FindAgentParams,
   async run(call, { query }) {
     const listAll = isListAll(query);
-    const graphs = await searchUserGraphs(call.services.database.db, call.userId, query, listAll ? 50 : 10);
+    const graphs = await searchUserGraphs(call.services, call.userId, query, listAll ? 50 : 10);
     if (graphs.length === 0) {
       return {
         type: "no_results",
@@ -212,8 +212,8 @@ const runAgent = defineTool({
       // The marketplace is where slugs point; it has no listings here.
       throw ApiError.notFound(`Agent '${slug}'`, { username_agent_slug: slug });
     }
-    const { database, loadGraph, runs, schedules } = call.services;
-    const agent = await resolveUserAgent(database.db, loadGraph, call.userId, libraryId);
+    const { runs, schedules } = call.services;
+    const agent = await resolveUserAgent(call.services, call.userId, libraryId);
     if (!agent) throw ApiError.notFound(`Library agent '${libraryId}'`, { library_agent_id: libraryId });
     const { graph, libraryAgentId } = agent;
     const inputs = params.inputs ?? {};

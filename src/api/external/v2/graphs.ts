@@ -8,21 +8,16 @@ import { Type } from "@sinclair/typebox";
 import { getBlock } from "../../../blocks/index.js";
 import type { Block } from "../../../blocks/sdk.js";
 import { ApiError } from "../../../core/errors.js";
-import { type GraphDraft, type GraphInput, prepareGraph, validateGraph } from "../../../core/graph.js";
-import type { GraphModel } from "../../../core/graph-types.js";
-import type { Db } from "../../../infra/db/index.js";
-import * as repo from "../../../infra/db/repos/graphs.js";
-import { ensureLibraryAgents } from "../../../infra/db/repos/library.js";
+import { graphInterfaceFields, graphMetaFields, Link, NodeModel } from "../../../core/graph-schema.js";
+import type { GraphInput, GraphVersionMeta } from "../../../core/graph-types.js";
 import { principalOf } from "../../auth-hooks.js";
 import { idempotent } from "../../idempotency.js";
-import { DateTime, Nullable } from "../../schemas.js";
+import { Nullable } from "../../schemas.js";
 import { scoped } from "../common.js";
 import { BlockInfo, toBlockInfo } from "./blocks.js";
 import { Page, PageQuery, PageRequest, v2Errors } from "./common.js";
-import { libraryEntryOfGraph, updateLibrarySettings } from "./graphs-library.js";
 import { CredentialRequirement, credentialRequirements } from "./integrations.js";
-import { libraryAgentOut } from "./library.js";
-import { LibraryAgent } from "./library-models.js";
+import { LibraryAgent, tenanted, toLibraryAgent } from "./library-models.js";
 import {
   AgentRunSchedule,
   CREATE_SCHEDULE_DESCRIPTION,
@@ -59,33 +54,20 @@ const GraphNode = Type.Object(
   { title: "GraphNode" },
 );
 
-const metaFields = {
-  organization_id: Nullable(Type.String({ description: "Organization the resource belongs to (Agentry: null)" })),
-  team_id: Nullable(Type.String({ description: "Team within the organization; null means organization-wide" })),
-  id: Type.String(),
-  version: Type.Integer(),
-  is_active: Type.Boolean(),
-  name: Type.String(),
-  description: Type.String(),
-  instructions: Nullable(Type.String()),
-  recommended_schedule_cron: Nullable(Type.String()),
-  created_at: DateTime,
-  forked_from_id: Nullable(Type.String()),
-  forked_from_version: Nullable(Type.Integer()),
-};
+/** AutoGPT v2's field order: `created_at` before the fork fields, and no `user_id`. */
+const { user_id: _owner, created_at, forked_from_id, forked_from_version, ...ownFields } = graphMetaFields;
+const metaFields = { ...tenanted, ...ownFields, created_at, forked_from_id, forked_from_version };
 
 const GraphMeta = Type.Object(metaFields, { title: "GraphMeta" });
 
 const Graph = Type.Object(
   {
     ...metaFields,
-    nodes: Type.Array(GraphNode),
-    links: Type.Array(GraphLink),
-    input_schema: Type.Record(Type.String(), Type.Unknown(), { description: "Input schema for the graph" }),
-    output_schema: Type.Record(Type.String(), Type.Unknown(), { description: "Output schema for the graph" }),
-    credentials_input_schema: Type.Record(Type.String(), Type.Unknown(), {
-      description: "Schema for required credentials",
-    }),
+    nodes: Type.Array(Type.Pick(NodeModel, ["id", "block_id", "input_default", "metadata"], { title: "GraphNode" })),
+    links: Type.Array(Type.Object(Link.properties, { title: "GraphLink" })),
+    input_schema: graphInterfaceFields.input_schema,
+    output_schema: graphInterfaceFields.output_schema,
+    credentials_input_schema: graphInterfaceFields.credentials_input_schema,
   },
   { title: "Graph" },
 );
@@ -112,98 +94,22 @@ const GraphSettings = Type.Object(
 
 const GraphId = Type.Object({ graph_id: Type.String({ minLength: 1, maxLength: 200, pattern: NO_NUL }) });
 
-type GraphMetaSource = Pick<GraphModel, keyof typeof metaFields & keyof GraphModel>;
-
-function toGraphMeta(g: GraphMetaSource): typeof GraphMeta.static {
-  return {
-    organization_id: null,
-    team_id: null,
-    id: g.id,
-    version: g.version,
-    is_active: g.is_active,
-    name: g.name,
-    description: g.description,
-    instructions: g.instructions,
-    recommended_schedule_cron: g.recommended_schedule_cron,
-    created_at: g.created_at,
-    forked_from_id: g.forked_from_id,
-    forked_from_version: g.forked_from_version,
-  };
+/** v2 graphs carry AutoGPT's tenancy fields; the response schema leaves out what v2 does not show (user_id). */
+function toGraph<G extends GraphVersionMeta>(g: G): G & { organization_id: null; team_id: null } {
+  return { ...g, organization_id: null, team_id: null };
 }
 
-function toGraph(g: GraphModel): typeof Graph.static {
-  return {
-    ...toGraphMeta(g),
-    nodes: g.nodes.map((n) => ({
-      id: n.id,
-      block_id: n.block_id,
-      input_default: n.input_default,
-      metadata: n.metadata,
-    })),
-    links: g.links.map((l) => ({
-      id: l.id,
-      source_id: l.source_id,
-      sink_id: l.sink_id,
-      source_name: l.source_name,
-      sink_name: l.sink_name,
-      is_static: l.is_static,
-    })),
-    input_schema: g.input_schema,
-    output_schema: g.output_schema,
-    credentials_input_schema: g.credentials_input_schema,
-  };
+/** Only the request model's fields: extra keys (an export's version, sub_graphs, computed fields) are ignored. */
+function graphInput(body: typeof GraphCreateRequest.static): GraphInput {
+  const { name, description, is_active, nodes, links } = body;
+  return { name, description, is_active, nodes, links };
 }
-
-/** New ids for the graph's nodes and links (and the graph unless kept), static links, then save-time validation. */
-function prepareValid(body: typeof GraphCreateRequest.static, userId: string, graphId?: string): GraphDraft {
-  // Only the request model's fields: extra keys (an export's version, sub_graphs, computed fields) are ignored.
-  const input: GraphInput = {
-    id: graphId ?? null,
-    name: body.name,
-    description: body.description,
-    is_active: body.is_active,
-    nodes: body.nodes.map((n) => ({
-      id: n.id,
-      block_id: n.block_id,
-      input_default: n.input_default,
-      metadata: n.metadata,
-    })),
-    links: body.links.map((l) => ({
-      id: l.id,
-      source_id: l.source_id,
-      sink_id: l.sink_id,
-      source_name: l.source_name,
-      sink_name: l.sink_name,
-      is_static: l.is_static,
-    })),
-  };
-  const draft = prepareGraph(input, userId, { keepGraphId: graphId !== undefined });
-  const problems = validateGraph(draft);
-  const [first] = problems;
-  if (first) {
-    const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : "";
-    throw ApiError.validation(
-      `Invalid graph: ${first.message}${more}`,
-      problems.slice(0, 200).map((p) => ({ ...p })),
-    );
-  }
-  return draft;
-}
-
-const notFound = (graphId: string, version?: number) =>
-  ApiError.notFound(version === undefined ? `Graph #${graphId}` : `Graph #${graphId} v${version}`);
 
 export const graphsRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const db: Db = app.platform.database.db;
+  const { graphs, library } = app.platform;
   // Agent definitions reach a few hundred KB; allow five times the general body limit for them (as /api/graphs).
   const bodyLimit = app.platform.config.bodyLimit * 5;
   const tags = ["graphs"];
-
-  async function mustGet(userId: string, graphId: string, version?: number) {
-    const graph = await repo.getGraph(db, userId, graphId, version);
-    if (!graph) throw notFound(graphId, version);
-    return graph;
-  }
 
   app.get(
     "/graphs",
@@ -217,11 +123,8 @@ export const graphsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }),
     async (request) => {
       const page = new PageRequest(request.query.limit, request.query.cursor);
-      const { graphs, total } = await repo.listGraphs(db, principalOf(request).user.id, {
-        page: page.page,
-        pageSize: page.limit,
-      });
-      return page.paged(graphs.map(toGraphMeta), total);
+      const list = await graphs.list(principalOf(request).user.id, { page: page.page, pageSize: page.limit });
+      return page.paged(list.graphs.map(toGraph), list.total);
     },
   );
 
@@ -241,7 +144,7 @@ export const graphsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: Graph, ...v2Errors(401, 403, 404, 422) },
     }),
     async (request) =>
-      toGraph(await mustGet(principalOf(request).user.id, request.params.graph_id, request.query.version)),
+      toGraph(await graphs.get(principalOf(request).user.id, request.params.graph_id, request.query.version)),
   );
 
   app.post(
@@ -260,9 +163,7 @@ export const graphsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }),
     },
     async (request, reply) => {
-      const userId = principalOf(request).user.id;
-      const graph = await repo.createGraph(db, userId, prepareValid(request.body, userId));
-      await ensureLibraryAgents(db, userId);
+      const graph = await graphs.create(principalOf(request).user.id, graphInput(request.body));
       return reply.code(201).send(toGraph(graph));
     },
   );
@@ -283,16 +184,10 @@ export const graphsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Graph, ...v2Errors(400, 401, 403, 404, 413, 422) },
       }),
     },
-    async (request) => {
-      const userId = principalOf(request).user.id;
-      const { graph_id } = request.params;
-      if (!(await repo.getGraph(db, userId, graph_id, undefined, { subGraphs: false }))) throw notFound(graph_id);
-      const created = await repo.createVersion(db, userId, graph_id, prepareValid(request.body, userId, graph_id));
-      if (!created) throw notFound(graph_id);
-      await ensureLibraryAgents(db, userId);
-      // Read back with its sub-graphs, whose credentials belong to the graph's credentials_input_schema.
-      return toGraph((await repo.getGraph(db, userId, graph_id, created.version)) ?? created);
-    },
+    async (request) =>
+      toGraph(
+        await graphs.createVersion(principalOf(request).user.id, request.params.graph_id, graphInput(request.body)),
+      ),
   );
 
   app.get(
@@ -308,8 +203,7 @@ export const graphsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }),
     async (request) => {
       const page = new PageRequest(request.query.limit, request.query.cursor);
-      const versions = await repo.listVersions(db, principalOf(request).user.id, request.params.graph_id);
-      if (versions.length === 0) throw notFound(request.params.graph_id);
+      const versions = await graphs.listVersions(principalOf(request).user.id, request.params.graph_id);
       return page.slice(versions.map(toGraph));
     },
   );
@@ -329,11 +223,8 @@ export const graphsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 204: Type.Null({ description: "Activated" }), ...v2Errors(401, 403, 404, 422) },
     }),
     async (request, reply) => {
-      const userId = principalOf(request).user.id;
       const { graph_id } = request.params;
-      const version = request.body.active_graph_version;
-      if (!(await repo.setActiveVersion(db, userId, graph_id, version))) throw notFound(graph_id, version);
-      await ensureLibraryAgents(db, userId);
+      await graphs.setActiveVersion(principalOf(request).user.id, graph_id, request.body.active_graph_version);
       return reply.code(204).send(null);
     },
   );
@@ -350,13 +241,10 @@ export const graphsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: GraphSettings, ...v2Errors(401, 403, 404, 422) },
     }),
     async (request) => {
-      const userId = principalOf(request).user.id;
-      const entry = await libraryEntryOfGraph(db, userId, request.params.graph_id);
-      if (!entry) throw notFound(request.params.graph_id);
       const changes: Record<string, unknown> = {};
       const safeMode = request.body.human_in_the_loop_safe_mode;
       if (safeMode !== null && safeMode !== undefined) changes.human_in_the_loop_safe_mode = safeMode;
-      const settings = await updateLibrarySettings(db, entry, changes);
+      const settings = await library.updateSettings(principalOf(request).user.id, request.params.graph_id, changes);
       const stored = settings.human_in_the_loop_safe_mode;
       // AutoGPT's default: safe mode on.
       return { human_in_the_loop_safe_mode: typeof stored === "boolean" ? stored : true };
@@ -374,9 +262,9 @@ export const graphsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }),
     async (request) => {
       const userId = principalOf(request).user.id;
-      const entry = await libraryEntryOfGraph(db, userId, request.params.graph_id);
-      if (!entry) throw ApiError.notFound(`Library agent for graph #${request.params.graph_id}`);
-      return libraryAgentOut(db, entry, userId);
+      const agent = await library.ofGraph(userId, request.params.graph_id);
+      if (!agent) throw ApiError.notFound(`Library agent for graph #${request.params.graph_id}`);
+      return toLibraryAgent(agent, userId);
     },
   );
 
@@ -393,7 +281,7 @@ export const graphsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }),
     async (request) => {
       const page = new PageRequest(request.query.limit, request.query.cursor);
-      const graph = await mustGet(principalOf(request).user.id, request.params.graph_id);
+      const graph = await graphs.get(principalOf(request).user.id, request.params.graph_id);
       const ids = [...new Set(graph.nodes.map((n) => n.block_id))];
       const blocks = ids.map((id) => getBlock(id)).filter((b): b is Block => b !== undefined);
       return page.slice(blocks.map(toBlockInfo));
@@ -416,7 +304,7 @@ export const graphsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const userId = principalOf(request).user.id;
       const page = new PageRequest(request.query.limit, request.query.cursor);
-      const graph = await mustGet(userId, request.params.graph_id);
+      const graph = await graphs.get(userId, request.params.graph_id);
       return page.slice(await credentialRequirements(graph.credentials_input_schema, userId));
     },
   );

@@ -3,10 +3,12 @@
 import { Type } from "@sinclair/typebox";
 import type { Scope } from "../../../auth/scopes.js";
 import { executionStatusTitled } from "../../../core/execution-status.js";
+import { GraphTriggerInfo } from "../../../core/graph-schema.js";
 import type { GraphModel } from "../../../core/graph-types.js";
 import { credentialsMeta } from "../../../engine/credentials.js";
 import type { GraphExecutionRow } from "../../../infra/db/repos/executions.js";
-import type { LibraryEntry, PresetRow } from "../../../infra/db/repos/library.js";
+import type { PresetRow } from "../../../infra/db/repos/library.js";
+import type { LibraryAgentRecord } from "../../../services/library.js";
 import { DateTime, Nullable } from "../../schemas.js";
 
 /** The core scope that stands in for AutoGPT's WRITE_LIBRARY, which is not a core scope of the External API guide. */
@@ -15,28 +17,26 @@ export const LIBRARY_WRITE: Scope[] = ["WRITE_GRAPH"];
 const AnyRecord = Type.Record(Type.String(), Type.Unknown());
 
 /** AutoGPT's TenantedResource: Agentry has no organizations or teams, so both are always null. */
-const tenanted = {
+export const tenanted = {
   organization_id: Nullable(Type.String({ description: "Organization the resource belongs to" })),
   team_id: Nullable(Type.String({ description: "Team within the organization; null means organization-wide" })),
 };
 
-export const TriggerSetupInfo = Type.Object(
-  {
-    provider: Type.String(),
-    config_schema: AnyRecord,
-    credentials_input_name: Nullable(Type.String()),
-  },
-  { title: "TriggerSetupInfo" },
-);
+/** What a library agent and a preset both say of the graph version they are about. */
+const aboutGraph = {
+  id: Type.String(),
+  graph_id: Type.String(),
+  graph_version: Type.Integer(),
+  name: Type.String(),
+  description: Type.String(),
+};
+
+export const TriggerSetupInfo = Type.Object(GraphTriggerInfo.properties, { title: "TriggerSetupInfo" });
 
 export const LibraryAgent = Type.Object(
   {
     ...tenanted,
-    id: Type.String(),
-    graph_id: Type.String(),
-    graph_version: Type.Integer(),
-    name: Type.String(),
-    description: Type.String(),
+    ...aboutGraph,
     is_favorite: Type.Boolean(),
     can_access_graph: Type.Boolean(),
     is_latest_version: Type.Boolean(),
@@ -54,34 +54,28 @@ export const LibraryAgent = Type.Object(
   { title: "LibraryAgent" },
 );
 
-export function toLibraryAgent(entry: LibraryEntry, graph: GraphModel, userId: string): typeof LibraryAgent.static {
-  const { agent } = entry;
-  const updated = new Date(Math.max(agent.updatedAt.getTime(), entry.graph.updatedAt.getTime()));
-  const trigger = graph.trigger_setup_info as typeof TriggerSetupInfo.static | null;
+/** A library agent as v2 shows it: the row, and the name and computed schemas of the graph version it points at. */
+export function toLibraryAgent(record: LibraryAgentRecord, userId: string): typeof LibraryAgent.static {
+  const { agent, graph, interface: computed } = record;
+  const updated = new Date(Math.max(agent.updatedAt.getTime(), graph.updatedAt.getTime()));
   return {
     organization_id: null,
     team_id: null,
     id: agent.id,
     graph_id: agent.graphId,
     graph_version: agent.graphVersion,
-    name: graph.name,
-    description: graph.description,
+    name: graph.name ?? "",
+    description: graph.description ?? "",
     is_favorite: agent.isFavorite,
-    can_access_graph: entry.graph.userId === userId,
+    can_access_graph: graph.userId === userId,
     // As AutoGPT: the library agent always presents the version it points at as current.
     is_latest_version: true,
     image_url: agent.imageUrl,
-    creator_name: entry.creatorName || "Unknown",
-    input_schema: graph.input_schema,
-    output_schema: graph.output_schema,
-    trigger_setup_info: trigger
-      ? {
-          provider: trigger.provider,
-          config_schema: trigger.config_schema,
-          credentials_input_name: trigger.credentials_input_name ?? null,
-        }
-      : null,
-    recommended_schedule_cron: graph.recommended_schedule_cron,
+    creator_name: record.creatorName || "Unknown",
+    input_schema: computed.input_schema,
+    output_schema: computed.output_schema,
+    trigger_setup_info: computed.trigger_setup_info,
+    recommended_schedule_cron: graph.recommendedScheduleCron,
     folder_id: null,
     folder_name: null,
     created_at: agent.createdAt.toISOString(),
@@ -92,11 +86,7 @@ export function toLibraryAgent(entry: LibraryEntry, graph: GraphModel, userId: s
 export const AgentPreset = Type.Object(
   {
     ...tenanted,
-    id: Type.String(),
-    graph_id: Type.String(),
-    graph_version: Type.Integer(),
-    name: Type.String(),
-    description: Type.String(),
+    ...aboutGraph,
     is_active: Type.Boolean(),
     inputs: AnyRecord,
     webhook_id: Nullable(Type.String({ description: "Webhook ID if this preset is triggered by a webhook" })),

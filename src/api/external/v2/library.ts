@@ -1,18 +1,12 @@
 // External API v2: /library/agents (the caller's library: list, read, update, remove, fork, run, credential needs)
 // and /library/presets (library-presets.ts).
 //
-// Library agents are rows of `library_agents` over the caller's graphs. AutoGPT adds one when a graph is created;
-// Agentry's graph routes do not yet, so the rows are created lazily before the library is read
-// (repos/library.ts: ensureLibraryAgents). AutoGPT's WRITE_LIBRARY scope is not one of the core scopes: writes to
-// the library ask for WRITE_GRAPH (see LIBRARY_WRITE).
+// Library agents are LibraryService's, kept up to date as graphs are written (as AutoGPT adds one when a graph is
+// created). AutoGPT's WRITE_LIBRARY scope is not one of the core scopes: writes to the library ask for WRITE_GRAPH
+// (see LIBRARY_WRITE).
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import { ApiError } from "../../../core/errors.js";
-import { type GraphDraft, markStaticLinks, reassignIds } from "../../../core/graph.js";
-import type { GraphModel } from "../../../core/graph-types.js";
-import type { Db } from "../../../infra/db/index.js";
-import * as graphRepo from "../../../infra/db/repos/graphs.js";
-import * as repo from "../../../infra/db/repos/library.js";
 import { principalOf } from "../../auth-hooks.js";
 import { idempotent } from "../../idempotency.js";
 import { Nullable } from "../../schemas.js";
@@ -47,63 +41,8 @@ const UpdateRequest = Type.Object(
   { title: "LibraryAgentUpdateRequest", additionalProperties: false },
 );
 
-const notFound = (agentId: string) => ApiError.notFound(`Agent #${agentId}`);
-
-/** The graph version a library entry points at, as its owner stores it. */
-async function graphOf(db: Db, entry: repo.LibraryEntry): Promise<GraphModel> {
-  const graph = await graphRepo.getGraph(db, entry.graph.userId, entry.agent.graphId, entry.agent.graphVersion, {
-    subGraphs: false,
-  });
-  if (!graph) throw ApiError.notFound(`Graph #${entry.agent.graphId}`);
-  return graph;
-}
-
-export async function libraryAgentOut(db: Db, entry: repo.LibraryEntry, userId: string) {
-  return toLibraryAgent(entry, await graphOf(db, entry), userId);
-}
-
-/** The caller's library agent, its version kept current first; 404 for anyone else's. */
-async function mustGetAgent(db: Db, userId: string, agentId: string): Promise<repo.LibraryEntry> {
-  await repo.ensureLibraryAgents(db, userId);
-  const entry = await repo.getLibraryAgent(db, userId, agentId);
-  if (!entry) throw notFound(agentId);
-  return entry;
-}
-
-/** AutoGPT's fork: a copy of the graph (and its sub-graphs) with new ids, named "… (copy)", forked from the source. */
-function forkDraft(graph: GraphModel, userId: string): GraphDraft {
-  const draftOf = (g: GraphModel): GraphDraft => ({
-    id: g.id,
-    version: g.version,
-    is_active: true,
-    name: g.name,
-    description: g.description,
-    instructions: g.instructions,
-    recommended_schedule_cron: g.recommended_schedule_cron,
-    forked_from_id: g.forked_from_id,
-    forked_from_version: g.forked_from_version,
-    nodes: g.nodes.map((n) => ({
-      id: n.id,
-      block_id: n.block_id,
-      input_default: structuredClone(n.input_default),
-      metadata: structuredClone(n.metadata),
-      webhook_id: null,
-    })),
-    links: g.links.map((l) => ({ ...l })),
-    sub_graphs: [],
-  });
-  const draft: GraphDraft = {
-    ...draftOf(graph),
-    name: `${graph.name} (copy)`,
-    forked_from_id: graph.id,
-    forked_from_version: graph.version,
-    sub_graphs: graph.sub_graphs.map(draftOf),
-  };
-  return markStaticLinks(reassignIds(draft, userId));
-}
-
 function registerAgentRoutes(app: App) {
-  const db: Db = app.platform.database.db;
+  const { graphs, library } = app.platform;
   const tags = ["library"];
 
   app.get(
@@ -122,15 +61,16 @@ function registerAgentRoutes(app: App) {
       const userId = principalOf(request).user.id;
       const { published, favorite, limit, cursor } = request.query;
       const page = new PageRequest(limit, cursor);
-      await repo.ensureLibraryAgents(db, userId);
-      const { entries, total } = await repo.listLibraryAgents(db, userId, {
+      const { agents, total } = await library.list(userId, {
         published,
         favorite,
         offset: page.offset,
         limit: page.limit,
       });
-      const items = await Promise.all(entries.map((e) => libraryAgentOut(db, e, userId)));
-      return page.paged(items, total);
+      return page.paged(
+        agents.map((a) => toLibraryAgent(a, userId)),
+        total,
+      );
     },
   );
 
@@ -145,7 +85,7 @@ function registerAgentRoutes(app: App) {
     }),
     async (request) => {
       const userId = principalOf(request).user.id;
-      return libraryAgentOut(db, await mustGetAgent(db, userId, request.params.agent_id), userId);
+      return toLibraryAgent(await library.get(userId, request.params.agent_id), userId);
     },
   );
 
@@ -164,27 +104,15 @@ function registerAgentRoutes(app: App) {
     }),
     async (request) => {
       const userId = principalOf(request).user.id;
-      const { agent_id } = request.params;
-      const entry = await mustGetAgent(db, userId, agent_id);
       const body = request.body;
       if (body.folder_id) throw ApiError.notFound(`Folder #${body.folder_id}`);
-      if (body.graph_version !== undefined && body.graph_version !== null) {
-        const version = await graphRepo.getGraph(db, entry.graph.userId, entry.agent.graphId, body.graph_version, {
-          subGraphs: false,
-        });
-        if (!version) throw ApiError.notFound(`Graph #${entry.agent.graphId} v${body.graph_version}`);
-      }
-      const changes: repo.LibraryAgentChanges = {};
-      if (body.graph_version != null) {
-        changes.graphVersion = body.graph_version;
-        // Pinning a version stops following the active one, unless the request asks to keep following it.
-        changes.useGraphIsActiveVersion = false;
-      }
-      if (body.auto_update_version != null) changes.useGraphIsActiveVersion = body.auto_update_version;
-      if (body.is_favorite != null) changes.isFavorite = body.is_favorite;
-      if (body.is_archived != null) changes.isArchived = body.is_archived;
-      if (!(await repo.updateLibraryAgent(db, userId, agent_id, changes))) throw notFound(agent_id);
-      return libraryAgentOut(db, await mustGetAgent(db, userId, agent_id), userId);
+      const agent = await library.update(userId, request.params.agent_id, {
+        graphVersion: body.graph_version ?? undefined,
+        autoUpdateVersion: body.auto_update_version ?? undefined,
+        isFavorite: body.is_favorite ?? undefined,
+        isArchived: body.is_archived ?? undefined,
+      });
+      return toLibraryAgent(agent, userId);
     },
   );
 
@@ -199,11 +127,7 @@ function registerAgentRoutes(app: App) {
       response: { 204: Type.Null({ description: "Removed" }), ...v2Errors(401, 403, 404) },
     }),
     async (request, reply) => {
-      const userId = principalOf(request).user.id;
-      await repo.ensureLibraryAgents(db, userId);
-      if (!(await repo.deleteLibraryAgent(db, userId, request.params.agent_id))) {
-        throw notFound(request.params.agent_id);
-      }
+      await library.remove(principalOf(request).user.id, request.params.agent_id);
       return reply.code(204).send(null);
     },
   );
@@ -222,14 +146,7 @@ function registerAgentRoutes(app: App) {
     }),
     async (request, reply) => {
       const userId = principalOf(request).user.id;
-      const entry = await mustGetAgent(db, userId, request.params.agent_id);
-      const source = await graphRepo.getGraph(db, entry.graph.userId, entry.agent.graphId, entry.agent.graphVersion);
-      if (!source) throw notFound(request.params.agent_id);
-      const forked = await graphRepo.createGraph(db, userId, forkDraft(source, userId));
-      const row = await repo.insertLibraryAgent(db, userId, forked);
-      const created = await repo.getLibraryAgent(db, userId, row.id);
-      if (!created) throw notFound(row.id);
-      return reply.code(201).send(toLibraryAgent(created, forked, userId));
+      return reply.code(201).send(toLibraryAgent(await graphs.fork(userId, request.params.agent_id), userId));
     },
   );
 
@@ -252,7 +169,7 @@ function registerAgentRoutes(app: App) {
     },
     async (request, reply) => {
       const userId = principalOf(request).user.id;
-      const entry = await mustGetAgent(db, userId, request.params.agent_id);
+      const entry = await library.get(userId, request.params.agent_id);
       const body = request.body ?? {};
       const row = await startRun(app, userId, {
         graphId: entry.agent.graphId,
@@ -280,9 +197,8 @@ function registerAgentRoutes(app: App) {
     async (request) => {
       const userId = principalOf(request).user.id;
       const page = new PageRequest(request.query.limit, request.query.cursor);
-      const entry = await mustGetAgent(db, userId, request.params.agent_id);
-      const graph = await graphRepo.getGraph(db, entry.graph.userId, entry.agent.graphId, entry.agent.graphVersion);
-      if (!graph) throw ApiError.notFound(`Graph for agent #${request.params.agent_id}`);
+      const { agent, graph: version } = await library.get(userId, request.params.agent_id);
+      const graph = await graphs.get(version.userId, agent.graphId, agent.graphVersion);
       return page.slice(await credentialRequirements(graph.credentials_input_schema, userId));
     },
   );

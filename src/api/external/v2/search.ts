@@ -133,7 +133,6 @@ async function searchType(
       });
     }
   } else if (type === "LIBRARY_AGENT" && !category) {
-    await libraryRepo.ensureLibraryAgents(db, userId);
     for (const entry of await libraryRepo.searchLibraryAgents(db, userId, words)) {
       const name = entry.graph.name ?? "";
       const text = [name, entry.graph.description, entry.graph.instructions].filter(Boolean).join(" ");

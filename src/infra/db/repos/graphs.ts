@@ -1,16 +1,15 @@
 // Graphs: versioned (id, version) rows with their nodes and links, read back as AutoGPT's GraphModel.
-import { and, count, desc, eq, getTableColumns, ne, or, type SQL, sql } from "drizzle-orm";
+import { and, count, desc, eq, getTableColumns, ilike, ne, or, type SQL, sql } from "drizzle-orm";
 import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import {
   AGENT_EXECUTOR_BLOCK_ID,
   computeCredentialsInputSchema,
   type DraftNode,
   type GraphDraft,
-  type GraphMeta,
-  toGraphMeta,
   toGraphModel,
+  versionMetaOf,
 } from "../../../core/graph.js";
-import type { GraphModel, Link } from "../../../core/graph-types.js";
+import type { GraphModel, GraphVersionMeta, Link, SubGraphModel } from "../../../core/graph-types.js";
 import { nextTurn } from "../../../core/turn.js";
 import type { Db } from "../index.js";
 import { agentGraphs, agentNodeLinks, agentNodes } from "../schema.js";
@@ -18,42 +17,48 @@ import { agentGraphs, agentNodeLinks, agentNodes } from "../schema.js";
 type GraphRow = typeof agentGraphs.$inferSelect;
 type NodeRow = typeof agentNodes.$inferSelect;
 type LinkRow = typeof agentNodeLinks.$inferSelect;
-type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
-type Executor = Db | Tx;
+export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+/** The database or a transaction on it: what a repository function that may join a caller's transaction takes. */
+export type Executor = Db | Tx;
+/** Runs inside a graph write's transaction, after the rows are written (the library follows graphs this way). */
+export type OnWrite = (tx: Tx) => Promise<void>;
 
 /** Rows per INSERT statement: each statement blocks the embedded database's thread for its whole duration. */
 const CHUNK = 1000;
 /** AgentExecutor chains deeper than this are not followed when collecting sub-graphs. */
 const MAX_SUBGRAPH_DEPTH = 32;
 
-function metaOf(row: GraphRow): GraphMeta {
-  return toGraphMeta({
-    id: row.id,
-    version: row.version,
-    is_active: row.isActive,
-    name: row.name ?? "",
-    description: row.description ?? "",
-    instructions: row.instructions,
-    recommended_schedule_cron: row.recommendedScheduleCron,
-    forked_from_id: row.forkedFromId,
-    forked_from_version: row.forkedFromVersion,
-    user_id: row.userId,
-    created_at: row.createdAt.toISOString(),
-  });
+function metaOf(row: GraphRow): GraphVersionMeta {
+  return versionMetaOf(
+    {
+      id: row.id,
+      version: row.version,
+      is_active: row.isActive,
+      name: row.name ?? "",
+      description: row.description ?? "",
+      instructions: row.instructions,
+      recommended_schedule_cron: row.recommendedScheduleCron,
+      forked_from_id: row.forkedFromId,
+      forked_from_version: row.forkedFromVersion,
+    },
+    { user_id: row.userId, created_at: row.createdAt.toISOString() },
+  );
+}
+
+function draftNodeOf(n: NodeRow): DraftNode {
+  return {
+    id: n.id,
+    block_id: n.blockId,
+    input_default: n.inputDefault as Record<string, unknown>,
+    metadata: n.metadata as Record<string, unknown>,
+    webhook_id: n.webhookId,
+  };
 }
 
 function draftOf(row: GraphRow, nodes: NodeRow[], links: LinkRow[]): GraphDraft {
   return {
     ...metaOf(row),
-    nodes: nodes.map(
-      (n): DraftNode => ({
-        id: n.id,
-        block_id: n.blockId,
-        input_default: n.inputDefault as Record<string, unknown>,
-        metadata: n.metadata as Record<string, unknown>,
-        webhook_id: n.webhookId,
-      }),
-    ),
+    nodes: nodes.map(draftNodeOf),
     links: links.map(
       (l): Link => ({
         id: l.id,
@@ -68,7 +73,7 @@ function draftOf(row: GraphRow, nodes: NodeRow[], links: LinkRow[]): GraphDraft 
   };
 }
 
-function modelOf(row: GraphRow, nodes: NodeRow[], links: LinkRow[], subGraphs: GraphModel[] = []): GraphModel {
+function modelOf(row: GraphRow, nodes: NodeRow[], links: LinkRow[], subGraphs: SubGraphModel[] = []): GraphModel {
   return toGraphModel(
     draftOf(row, nodes, links),
     { user_id: row.userId, created_at: row.createdAt.toISOString() },
@@ -77,7 +82,7 @@ function modelOf(row: GraphRow, nodes: NodeRow[], links: LinkRow[], subGraphs: G
 }
 
 /** Sub-graphs' credentials pins belong to the graph's credentials_input_schema too. */
-function withSubGraphs(model: GraphModel, subGraphs: GraphModel[]): GraphModel {
+function withSubGraphs(model: GraphModel, subGraphs: SubGraphModel[]): GraphModel {
   if (subGraphs.length === 0) return model;
   const credentials_input_schema = computeCredentialsInputSchema({ nodes: model.nodes, sub_graphs: subGraphs });
   return { ...model, sub_graphs: subGraphs, credentials_input_schema };
@@ -109,33 +114,73 @@ function parseRecords<T>(result: Array<{ records: string }>): T[] {
   return JSON.parse(result[0]?.records ?? "[]") as T[];
 }
 
-/** Nodes and links of several versions in two queries, each list in submitted order. */
-async function loadContents(db: Executor, versions: Array<{ id: string; version: number }>) {
-  if (versions.length === 0) return (_id: string, _v: number) => ({ nodes: [] as NodeRow[], links: [] as LinkRow[] });
+/** A condition on (graph_id, graph_version) columns that matches exactly these versions. */
+function versionsMatch(versions: Array<{ id: string; version: number }>) {
   const ids = [...new Set(versions.map((v) => v.id))];
-  const match = (graphId: AnyPgColumn, graphVersion: AnyPgColumn): SQL =>
+  return (graphId: AnyPgColumn, graphVersion: AnyPgColumn): SQL =>
     ids.length === 1 && versions.length > 1
       ? eq(graphId, ids[0] as string)
       : (or(...versions.map((v) => and(eq(graphId, v.id), eq(graphVersion, v.version)))) as SQL);
+}
+
+async function loadRecords<T extends { graphId: string; graphVersion: number }>(
+  db: Executor,
+  table: typeof agentNodes | typeof agentNodeLinks,
+  versions: Array<{ id: string; version: number }>,
+): Promise<Map<string, T[]>> {
+  if (versions.length === 0) return new Map();
+  const match = versionsMatch(versions);
+  const rows = parseRecords<T>(
+    await db
+      .select({ records: recordsOf(table) })
+      .from(table)
+      .where(match(table.graphId, table.graphVersion)),
+  );
+  return groupBy(rows);
+}
+
+/** Nodes and links of several versions in two queries, each list in submitted order. */
+async function loadContents(db: Executor, versions: Array<{ id: string; version: number }>) {
   // One after the other, with a turn of the event loop between: on the embedded database each blocks this thread.
-  const nodes = parseRecords<NodeRow>(
-    await db
-      .select({ records: recordsOf(agentNodes) })
-      .from(agentNodes)
-      .where(match(agentNodes.graphId, agentNodes.graphVersion)),
-  );
-  if (nodes.length > 1000) await nextTurn();
-  const links = parseRecords<LinkRow>(
-    await db
-      .select({ records: recordsOf(agentNodeLinks) })
-      .from(agentNodeLinks)
-      .where(match(agentNodeLinks.graphId, agentNodeLinks.graphVersion)),
-  );
-  const nodesBy = groupBy(nodes);
-  const linksBy = groupBy(links);
+  const nodesBy = await loadRecords<NodeRow>(db, agentNodes, versions);
+  let count = 0;
+  for (const list of nodesBy.values()) count += list.length;
+  if (count > 1000) await nextTurn();
+  const linksBy = await loadRecords<LinkRow>(db, agentNodeLinks, versions);
   return (id: string, version: number) => ({
     nodes: nodesBy.get(key(id, version)) ?? [],
     links: linksBy.get(key(id, version)) ?? [],
+  });
+}
+
+/** The nodes of several versions in one query (what their computed fields are made from), by version. */
+export async function versionNodes(
+  db: Db,
+  versions: Array<{ id: string; version: number }>,
+): Promise<(id: string, version: number) => DraftNode[]> {
+  const nodesBy = await loadRecords<NodeRow>(db, agentNodes, versions);
+  return (id, version) => (nodesBy.get(key(id, version)) ?? []).map(draftNodeOf);
+}
+
+/** These versions of the user's graphs (without sub-graphs), in the order asked, in three queries. */
+export async function getVersions(
+  db: Db,
+  userId: string,
+  versions: Array<{ id: string; version: number }>,
+): Promise<GraphModel[]> {
+  if (versions.length === 0) return [];
+  const match = versionsMatch(versions);
+  const rows = await db
+    .select()
+    .from(agentGraphs)
+    .where(and(eq(agentGraphs.userId, userId), match(agentGraphs.id, agentGraphs.version)));
+  const byKey = new Map(rows.map((r) => [key(r.id, r.version), r]));
+  const contents = await loadContents(db, rows);
+  return versions.flatMap((v) => {
+    const row = byKey.get(key(v.id, v.version));
+    if (!row) return [];
+    const { nodes, links } = contents(row.id, row.version);
+    return [modelOf(row, nodes, links)];
   });
 }
 
@@ -159,7 +204,7 @@ function subGraphRefs(graphs: GraphModel[], seen: Set<string>): Array<{ id: stri
  * Every graph the root reaches through AgentExecutor nodes, flattened, owned by the same user (as AutoGPT's
  * get_sub_graphs: one round of queries per level of nesting, each graph id once).
  */
-async function loadSubGraphs(db: Executor, userId: string, root: GraphModel): Promise<GraphModel[]> {
+async function loadSubGraphs(db: Executor, userId: string, root: GraphModel): Promise<SubGraphModel[]> {
   const seen = new Set([root.id]);
   const out: GraphModel[] = [];
   let frontier = [root];
@@ -265,10 +310,11 @@ function modelOfDraft(graph: GraphDraft, userId: string, createdAt: Date): Graph
  * Stores a new graph (ids already fresh) and its sub-graphs, each as a graph of this user, in one transaction.
  * Returns the stored model without re-reading it: every id, link id included, was chosen before the insert.
  */
-export async function createGraph(db: Db, userId: string, graph: GraphDraft): Promise<GraphModel> {
+export async function createGraph(db: Db, userId: string, graph: GraphDraft, onWrite?: OnWrite): Promise<GraphModel> {
   const now = new Date();
   await db.transaction(async (tx) => {
     for (const g of [...graph.sub_graphs, graph]) await insertVersion(tx, userId, g, now);
+    await onWrite?.(tx);
   });
   return modelOfDraft(graph, userId, now);
 }
@@ -283,6 +329,7 @@ export async function createVersion(
   userId: string,
   graphId: string,
   graph: GraphDraft,
+  onWrite?: OnWrite,
 ): Promise<GraphModel | undefined> {
   const now = new Date();
   return db.transaction(async (tx) => {
@@ -295,6 +342,7 @@ export async function createVersion(
     const version: GraphDraft = { ...graph, id: graphId, version: Number(latest.max) + 1 };
     for (const g of [...version.sub_graphs, version]) await insertVersion(tx, userId, g, now);
     if (version.is_active) await deactivateOthers(tx, userId, graphId, version.version);
+    await onWrite?.(tx);
     return modelOfDraft(version, userId, now);
   });
 }
@@ -409,7 +457,7 @@ export async function listGraphs(
   db: Db,
   userId: string,
   page = { page: 1, pageSize: 250 },
-): Promise<{ graphs: GraphMeta[]; total: number }> {
+): Promise<{ graphs: GraphVersionMeta[]; total: number }> {
   const active = and(eq(agentGraphs.userId, userId), eq(agentGraphs.isActive, true));
   const latest = db
     .selectDistinctOn([agentGraphs.id])
@@ -447,7 +495,13 @@ export async function listVersions(db: Db, userId: string, graphId: string): Pro
 }
 
 /** Makes `version` the only active version of the user's graph; false when that version does not exist. */
-export async function setActiveVersion(db: Db, userId: string, graphId: string, version: number): Promise<boolean> {
+export async function setActiveVersion(
+  db: Db,
+  userId: string,
+  graphId: string,
+  version: number,
+  onWrite?: OnWrite,
+): Promise<boolean> {
   return db.transaction(async (tx) => {
     const activated = await tx
       .update(agentGraphs)
@@ -456,12 +510,13 @@ export async function setActiveVersion(db: Db, userId: string, graphId: string, 
       .returning({ version: agentGraphs.version });
     if (activated.length === 0) return false;
     await deactivateOthers(tx, userId, graphId, version);
+    await onWrite?.(tx);
     return true;
   });
 }
 
 /** Deletes every version of the user's graph with its nodes and links; returns how many versions there were. */
-export async function deleteGraph(db: Db, userId: string, graphId: string): Promise<number> {
+export async function deleteGraph(db: Db, userId: string, graphId: string, onWrite?: OnWrite): Promise<number> {
   return db.transaction(async (tx) => {
     const deleted = await tx
       .delete(agentGraphs)
@@ -470,6 +525,39 @@ export async function deleteGraph(db: Db, userId: string, graphId: string): Prom
     if (deleted.length === 0) return 0;
     await tx.delete(agentNodeLinks).where(eq(agentNodeLinks.graphId, graphId));
     await tx.delete(agentNodes).where(eq(agentNodes.graphId, graphId));
+    await onWrite?.(tx);
     return deleted.length;
   });
+}
+
+const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/**
+ * The latest active version of each of the user's graphs whose name or description contains `text` (every graph
+ * for ""), most recently created first, at most `limit`.
+ */
+export async function searchGraphs(
+  db: Db,
+  userId: string,
+  text: string,
+  limit: number,
+): Promise<Array<{ id: string; version: number }>> {
+  const pattern = `%${escapeLike(text)}%`;
+  const matches =
+    text === "" ? undefined : or(ilike(agentGraphs.name, pattern), ilike(agentGraphs.description, pattern));
+  const latest = db
+    .selectDistinctOn([agentGraphs.id], {
+      id: agentGraphs.id,
+      version: agentGraphs.version,
+      createdAt: agentGraphs.createdAt,
+    })
+    .from(agentGraphs)
+    .where(and(eq(agentGraphs.userId, userId), eq(agentGraphs.isActive, true), matches))
+    .orderBy(agentGraphs.id, desc(agentGraphs.version))
+    .as("latest");
+  return db
+    .select({ id: latest.id, version: latest.version })
+    .from(latest)
+    .orderBy(desc(latest.createdAt), desc(latest.id))
+    .limit(limit);
 }

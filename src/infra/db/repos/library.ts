@@ -1,8 +1,11 @@
-// A user's library (AutoGPT's LibraryAgent rows over their graphs) and saved run presets (AgentPreset).
+// A user's library (AutoGPT's LibraryAgent rows over their graphs, kept up to date as graphs are written) and saved
+// run presets (AgentPreset).
 import { randomUUID } from "node:crypto";
-import { and, count, desc, eq, ilike, inArray, or, type SQL, sql } from "drizzle-orm";
+import { and, count, desc, eq, ilike, or, type SQL, sql } from "drizzle-orm";
+import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import type { Db } from "../index.js";
 import { agentGraphs, agentPresets, libraryAgents, users } from "../schema.js";
+import type { Executor } from "./graphs.js";
 
 export type LibraryAgentRow = typeof libraryAgents.$inferSelect;
 export type PresetRow = typeof agentPresets.$inferSelect;
@@ -15,71 +18,20 @@ export interface LibraryEntry {
   creatorName: string | null;
 }
 
-/**
- * The current version of each of the user's graphs: the active one, or else the latest (as graph reads pick).
- * Keyed by graph id.
- */
-async function currentVersions(db: Db, userId: string, graphIds?: string[]): Promise<Map<string, number>> {
-  if (graphIds && graphIds.length === 0) return new Map();
-  const rows = await db
-    .selectDistinctOn([agentGraphs.id], { id: agentGraphs.id, version: agentGraphs.version })
-    .from(agentGraphs)
-    .where(and(eq(agentGraphs.userId, userId), graphIds ? inArray(agentGraphs.id, graphIds) : undefined))
-    .orderBy(agentGraphs.id, desc(agentGraphs.isActive), desc(agentGraphs.version));
-  return new Map(rows.map((r) => [r.id, r.version]));
-}
+/** The version a library row following its graph points at: the active one, or else the latest. */
+const currentVersion = (graphId: SQL | AnyPgColumn) =>
+  sql<number>`(select ${agentGraphs.version} from ${agentGraphs} where ${agentGraphs.id} = ${graphId}
+    order by ${agentGraphs.isActive} desc, ${agentGraphs.version} desc limit 1)`;
 
 /**
- * AutoGPT adds a library agent whenever a graph is created, and moves an auto-updating one to each newly active
- * version. Agentry's graph routes do neither yet, so the library catches up here, lazily, before it is read:
- * every graph of the user without a library row (deleted rows included: a removed agent stays removed) gets one,
- * and auto-updating rows follow their graph's current version. Serialized per user by an advisory lock.
+ * Adds a library row for a graph the user just made or added (a new graph, a fork, an agent from the
+ * marketplace); returns it. `createdByUser` is false for an agent added from someone else's listing.
  */
-export async function ensureLibraryAgents(db: Db, userId: string): Promise<void> {
-  await db.transaction(async (tx) => {
-    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`library:${userId}`}))`);
-    const versions = await currentVersions(tx as unknown as Db, userId);
-    if (versions.size === 0) return;
-    const rows = await tx
-      .select({
-        id: libraryAgents.id,
-        graphId: libraryAgents.graphId,
-        graphVersion: libraryAgents.graphVersion,
-        auto: libraryAgents.useGraphIsActiveVersion,
-        isDeleted: libraryAgents.isDeleted,
-      })
-      .from(libraryAgents)
-      .where(eq(libraryAgents.userId, userId));
-    const known = new Set(rows.map((r) => r.graphId));
-    const now = new Date();
-    const missing = [...versions].filter(([graphId]) => !known.has(graphId));
-    if (missing.length > 0) {
-      await tx.insert(libraryAgents).values(
-        missing.map(([graphId, version]) => ({
-          id: randomUUID(),
-          userId,
-          graphId,
-          graphVersion: version,
-          useGraphIsActiveVersion: true,
-          isCreatedByUser: true,
-          createdAt: now,
-          updatedAt: now,
-        })),
-      );
-    }
-    for (const row of rows) {
-      const current = versions.get(row.graphId);
-      if (!row.auto || row.isDeleted || current === undefined || current === row.graphVersion) continue;
-      await tx.update(libraryAgents).set({ graphVersion: current }).where(eq(libraryAgents.id, row.id));
-    }
-  });
-}
-
-/** Adds a library row for a graph the user just made (fork); returns it. */
 export async function insertLibraryAgent(
-  db: Db,
+  db: Executor,
   userId: string,
   graph: { id: string; version: number },
+  options: { createdByUser?: boolean } = {},
 ): Promise<LibraryAgentRow> {
   const now = new Date();
   const [row] = await db
@@ -90,12 +42,95 @@ export async function insertLibraryAgent(
       graphId: graph.id,
       graphVersion: graph.version,
       useGraphIsActiveVersion: true,
-      isCreatedByUser: true,
+      isCreatedByUser: options.createdByUser ?? true,
       createdAt: now,
       updatedAt: now,
     })
     .returning();
   return row as LibraryAgentRow;
+}
+
+/** Moves the user's rows that follow `graphId` to its current version (after a new or newly active version). */
+export async function followCurrentVersion(db: Executor, userId: string, graphId: string): Promise<void> {
+  await db
+    .update(libraryAgents)
+    .set({ graphVersion: sql`coalesce(${currentVersion(libraryAgents.graphId)}, ${libraryAgents.graphVersion})` })
+    .where(
+      and(
+        eq(libraryAgents.userId, userId),
+        eq(libraryAgents.graphId, graphId),
+        eq(libraryAgents.useGraphIsActiveVersion, true),
+        eq(libraryAgents.isDeleted, false),
+      ),
+    );
+}
+
+/** Removes every library row of a deleted graph (for its owner and whoever added it). */
+export async function removeGraph(db: Executor, graphId: string): Promise<void> {
+  await db
+    .update(libraryAgents)
+    .set({ isDeleted: true, updatedAt: new Date() })
+    .where(and(eq(libraryAgents.graphId, graphId), eq(libraryAgents.isDeleted, false)));
+}
+
+/**
+ * Brings libraries written before they were maintained on write up to date, in two statements: every graph
+ * without a library row of its owner gets one (a removed row counts: a removed agent stays removed), and rows
+ * that follow their graph point at its current version. Idempotent; returns how many rows were added.
+ */
+export async function backfillLibrary(db: Db): Promise<number> {
+  // Processes starting together take turns: there is no unique key for two of them to meet on.
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext('library:backfill'))`);
+    const added = await tx.execute(sql`
+    insert into ${libraryAgents} (id, user_id, graph_id, graph_version, use_graph_is_active_version,
+      is_created_by_user, created_at, updated_at)
+    select gen_random_uuid()::text, g.user_id, g.id, g.version, true, true, now(), now()
+    from (select distinct on (${agentGraphs.id}) ${agentGraphs.id} as id, ${agentGraphs.userId} as user_id,
+            ${agentGraphs.version} as version
+          from ${agentGraphs}
+          order by ${agentGraphs.id}, ${agentGraphs.isActive} desc, ${agentGraphs.version} desc) g
+    where not exists (select 1 from ${libraryAgents} l where l.graph_id = g.id and l.user_id = g.user_id)
+    returning 1`);
+    await tx
+      .update(libraryAgents)
+      .set({ graphVersion: currentVersion(libraryAgents.graphId) })
+      .where(
+        and(
+          eq(libraryAgents.useGraphIsActiveVersion, true),
+          eq(libraryAgents.isDeleted, false),
+          sql`${libraryAgents.graphVersion} is distinct from ${currentVersion(libraryAgents.graphId)}`,
+          sql`${currentVersion(libraryAgents.graphId)} is not null`,
+        ),
+      );
+    return (added as unknown as { rows: unknown[] }).rows.length;
+  });
+}
+
+/** The user's library row of the graph `graphId`, if it has one. */
+export async function libraryAgentIdOfGraph(db: Db, userId: string, graphId: string): Promise<string | undefined> {
+  const [row] = await db
+    .select({ id: libraryAgents.id })
+    .from(libraryAgents)
+    .where(
+      and(eq(libraryAgents.userId, userId), eq(libraryAgents.graphId, graphId), eq(libraryAgents.isDeleted, false)),
+    )
+    .limit(1);
+  return row?.id;
+}
+
+/** Merges `changes` into a library agent's settings (one atomic update); returns the settings now stored. */
+export async function updateLibrarySettings(
+  db: Db,
+  agentId: string,
+  changes: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
+  const [row] = await db
+    .update(libraryAgents)
+    .set({ settings: sql`${libraryAgents.settings} || ${JSON.stringify(changes)}::jsonb`, updatedAt: new Date() })
+    .where(eq(libraryAgents.id, agentId))
+    .returning({ settings: libraryAgents.settings });
+  return (row?.settings ?? {}) as Record<string, unknown>;
 }
 
 const entryColumns = { agent: libraryAgents, graph: agentGraphs, creatorName: users.name };
@@ -158,15 +193,6 @@ export async function getLibraryAgent(db: Db, userId: string, id: string): Promi
     and(eq(libraryAgents.id, id), eq(libraryAgents.userId, userId), eq(libraryAgents.isDeleted, false)),
   ).limit(1);
   return entry;
-}
-
-/** The latest version number of a graph (for `is_latest_version`). */
-export async function latestVersion(db: Db, graphId: string): Promise<number | undefined> {
-  const [row] = await db
-    .select({ max: sql<number | null>`max(${agentGraphs.version})` })
-    .from(agentGraphs)
-    .where(eq(agentGraphs.id, graphId));
-  return row?.max === null || row?.max === undefined ? undefined : Number(row.max);
 }
 
 export interface LibraryAgentChanges {
