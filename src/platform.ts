@@ -22,6 +22,7 @@ import { MemoryEventBus } from "./infra/events/memory.js";
 import { MemoryExecutionQueue } from "./infra/queue/memory.js";
 import { connectRedis, redisReady } from "./infra/redis/client.js";
 import { RedisRateLimitStore } from "./infra/redis/rate-limit.js";
+import { BlockCatalog } from "./services/blocks.js";
 
 /**
  * What the HTTP adapters (and the CLI) may use. Feature services are added here as fields, each built in
@@ -44,6 +45,8 @@ export interface Platform {
   /** Recovers the runs of processes that went away (one leader at a time across processes). */
   sweeper: Sweeper;
   loadGraph: GraphLoader;
+  /** The block registry as the APIs list, filter and search it. */
+  blocks: BlockCatalog;
 }
 
 export interface PlatformOptions {
@@ -177,6 +180,7 @@ export async function createPlatform(
       executions,
       sweeper,
       loadGraph,
+      blocks: new BlockCatalog(),
     };
     return {
       platform,

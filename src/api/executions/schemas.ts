@@ -109,12 +109,9 @@ export const ExecuteResponse = Type.Object(
   { $id: "ExecuteGraphResponse", title: "ExecuteGraphResponse" },
 );
 
-export const ExecuteBody = Type.Object(
-  {
-    inputs: Type.Optional(AnyRecord),
-    credentials_inputs: Type.Optional(AnyRecord),
-    source: Type.Optional(Nullable(Type.String())),
-    dry_run: Type.Optional(Type.Boolean()),
-  },
-  { additionalProperties: false },
-);
+export const ExecuteBody = Type.Object({
+  inputs: Type.Optional(AnyRecord),
+  credentials_inputs: Type.Optional(AnyRecord),
+  source: Type.Optional(Nullable(Type.String())),
+  dry_run: Type.Optional(Type.Boolean()),
+});

@@ -44,7 +44,7 @@ const UpdateRequest = Type.Object(
     is_archived: Type.Optional(Nullable(Type.Boolean())),
     folder_id: Type.Optional(Nullable(Type.String({ maxLength: 200 }))),
   },
-  { title: "LibraryAgentUpdateRequest", additionalProperties: false },
+  { title: "LibraryAgentUpdateRequest" },
 );
 
 const notFound = (agentId: string) => ApiError.notFound(`Agent #${agentId}`);
