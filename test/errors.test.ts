@@ -155,6 +155,12 @@ describe("error envelope", () => {
     expect(res.body.detail).toHaveLength(res.body.error.details.errors.length);
 
     const user = await signUp(t.url);
+    // A value outside a union of literals is one issue naming the allowed values, not one per literal.
+    const scope = await user.api.post("/api/api-keys", { name: "k", permissions: ["READ_BLOCK", "NOPE"] });
+    expect(scope.status).toBe(422);
+    expect(scope.body.detail).toEqual([
+      { loc: ["body", "permissions", 1], msg: expect.stringContaining('"READ_BLOCK"'), type: "literal_error" },
+    ]);
     const query = await user.api.get("/api/executions?page=zero");
     expect(query.status).toBe(422);
     expect(query.body.detail[0]).toMatchObject({ loc: ["query", "page"], type: "int_type" });
@@ -163,7 +169,11 @@ describe("error envelope", () => {
       graph: { name: "g", nodes: [{ id: "n1", block_id: "00000000-0000-4000-8000-000000000000" }], links: [] },
     });
     expect(graph.status).toBe(422);
-    expect(graph.body.detail[0]).toMatchObject({ loc: expect.any(Array), msg: expect.any(String), type: expect.any(String) });
+    expect(graph.body.detail[0]).toMatchObject({
+      loc: expect.any(Array),
+      msg: expect.any(String),
+      type: expect.any(String),
+    });
   });
 
   it("ignores unknown fields where the schema is silent on them, and keeps free-form maps whole", async () => {

@@ -49,7 +49,42 @@ export function fieldErrors(err: ApiError): FieldError[] | undefined {
   }));
 }
 
-type ValidationIssue = { instancePath?: string; message?: string; params?: Record<string, unknown>; keyword?: string };
+type ValidationIssue = {
+  instancePath?: string;
+  schemaPath?: string;
+  message?: string;
+  params?: Record<string, unknown>;
+  keyword?: string;
+};
+
+/**
+ * Ajv reports a value outside a union of literals once per literal and once for the union; the client gets one
+ * issue naming the allowed values, as pydantic's literal_error does.
+ */
+function collapseUnions(issues: ValidationIssue[]): ValidationIssue[] {
+  const unions = issues.filter((i) => i.keyword === "anyOf");
+  if (unions.length === 0) return issues;
+  const branchOf = (issue: ValidationIssue) =>
+    unions.find(
+      (u) =>
+        u !== issue &&
+        u.instancePath === issue.instancePath &&
+        (issue.schemaPath ?? "").startsWith(`${(u.schemaPath ?? "").replace(/anyOf$/, "")}anyOf/`),
+    );
+  const allowed = new Map<ValidationIssue, unknown[]>();
+  const rest: ValidationIssue[] = [];
+  for (const issue of issues) {
+    const union = issue.keyword === "const" ? branchOf(issue) : undefined;
+    if (union) allowed.set(union, [...(allowed.get(union) ?? []), issue.params?.allowedValue]);
+    else rest.push(issue);
+  }
+  return rest.map((issue) => {
+    const values = allowed.get(issue);
+    if (!values) return issue;
+    const list = values.map((v) => JSON.stringify(v)).join(", ");
+    return { ...issue, keyword: "enum", message: `must be one of ${list}` };
+  });
+}
 
 const JSON_TYPES: Record<string, string> = {
   string: "string_type",
@@ -104,7 +139,7 @@ function pydanticType(issue: ValidationIssue): string {
 /** Fastify's Ajv issues as `{field, message, type}`, where field is a dotted path into the request part. */
 function validationDetails(err: FastifyError): Array<Record<string, unknown>> {
   const context = (err as { validationContext?: string }).validationContext ?? "body";
-  return ((err.validation ?? []) as ValidationIssue[]).map((issue) => {
+  return collapseUnions((err.validation ?? []) as ValidationIssue[]).map((issue) => {
     let field = (issue.instancePath ?? "").replace(/^\//, "").replace(/\//g, ".");
     const missing = issue.params?.missingProperty ?? issue.params?.additionalProperty;
     if (typeof missing === "string") field = field ? `${field}.${missing}` : missing;
