@@ -1,6 +1,10 @@
 // The builder's blocks menu (/api/builder/*), as AutoGPT's frontend calls it: pages, filters, categories, search.
+
+import { Type } from "@sinclair/typebox";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { similarity } from "../src/services/blocks.js";
+import { allBlocks } from "../src/blocks/index.js";
+import { defineBlock } from "../src/blocks/sdk.js";
+import { BlockCatalog, similarity } from "../src/services/blocks.js";
 import { client, createKey, signUp } from "./helpers/client.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
 
@@ -171,5 +175,45 @@ describe("similarity", () => {
     expect(similarity("calculator", "calculator")).toBe(1);
     expect(similarity("abc", "xyz")).toBe(0);
     expect(similarity("", "")).toBe(1);
+  });
+});
+
+describe("BlockCatalog with integrations", () => {
+  // A block that takes credentials, as the provider blocks will (AutoGPT's credentials field convention).
+  const weather = defineBlock({
+    id: "00000000-0000-4000-8000-00000000beef",
+    name: "WeatherForecastBlock",
+    description: "Gets the weather forecast for a city.",
+    categories: ["SEARCH"],
+    input: Type.Object({
+      credentials: Type.Object({}, { credentials_provider: ["openweathermap"], credentials_types: ["api_key"] }),
+      city: Type.String({ description: "The city" }),
+    }),
+    output: Type.Object({ forecast: Type.String() }),
+    async *run() {
+      yield ["forecast", "sunny"];
+    },
+  });
+  const catalog = new BlockCatalog([...allBlocks, weather]);
+
+  it("finds providers, filters by them and counts integrations", () => {
+    expect(catalog.providers()).toEqual([{ name: "openweathermap", description: "", integration_count: 1 }]);
+    expect(catalog.filter({ provider: "openweathermap" }, 1, 50)).toEqual({ items: [weather], total: 1 });
+    expect(catalog.counts().integrations).toBe(1);
+  });
+
+  it("searches integrations apart from blocks", () => {
+    const both = catalog.search("weather", { blocks: true, integrations: true });
+    expect(both.blocks[0]).toBe(weather);
+    expect(both.totals.integrations).toBe(1);
+    expect(catalog.search("weather", { blocks: true, integrations: false }).blocks).not.toContain(weather);
+    expect(catalog.search(undefined, { blocks: false, integrations: true }).blocks).toEqual([weather]);
+  });
+
+  it("serializes each block once and lists the registry as one cached text", () => {
+    expect(catalog.info(weather)).toBe(catalog.info(weather));
+    expect(catalog.listJSON()).toBe(catalog.listJSON());
+    expect(JSON.parse(catalog.listJSON({ costs: false }))[0]).not.toHaveProperty("costs");
+    expect(JSON.parse(catalog.listJSON()).at(-1)).toEqual(catalog.info(weather));
   });
 });

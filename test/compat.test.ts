@@ -138,5 +138,20 @@ describe.skipIf(!available)("answers fit AutoGPT's OpenAPI documents", () => {
     const created = await v2.api.post("/external-api/v2/graphs", { name: "v2", nodes: [], links: [], colour: "red" });
     expect(created.status).toBe(201);
     expect(created.body).not.toHaveProperty("colour");
+
+    // v2 keeps its own envelope (no FastAPI detail, as AutoGPT's v2); its field errors carry pydantic's keys.
+    const invalid = await v2.api.post("/external-api/v2/graphs", { name: 5, links: [] });
+    expect(invalid.status).toBe(422);
+    expect(invalid.body).not.toHaveProperty("detail");
+    expect(invalid.body.error.details.errors).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          field: "body.nodes",
+          loc: ["body", "nodes"],
+          msg: expect.any(String),
+          type: "missing",
+        }),
+      ]),
+    );
   });
 });
