@@ -56,6 +56,8 @@ const BLOCK_SCORE = 50;
 /** Below this a query does not match (AutoGPT's threshold for filtered results). */
 const MIN_SCORE = 10;
 const MAX_QUERY_LENGTH = 100;
+const SIMILARITY_TEXT_LENGTH = 300;
+const SEARCH_CACHE_SIZE = 256;
 
 /**
  * Similarity of two strings in [0, 1] after Ratcliff and Obershelp (the measure of Python's difflib): twice the
@@ -63,38 +65,52 @@ const MAX_QUERY_LENGTH = 100;
  */
 export function similarity(a: string, b: string): number {
   if (a.length + b.length === 0) return 1;
-  return (2 * matchingCharacters(a, b)) / (a.length + b.length);
+  const codes = (text: string) => Uint16Array.from(text, (_, i) => text.charCodeAt(i));
+  const x = codes(a);
+  const y = codes(b);
+  const row = new Uint16Array(y.length + 1);
+  const next = new Uint16Array(y.length + 1);
+  return (2 * matching(x, 0, x.length, y, 0, y.length, row, next)) / (a.length + b.length);
 }
 
-function matchingCharacters(a: string, b: string): number {
-  if (a.length === 0 || b.length === 0) return 0;
-  // Longest common substring by dynamic programming over one row.
+/** Characters in common between x[xs, xe) and y[ys, ye): the longest common run, then each side of it. */
+function matching(
+  x: Uint16Array,
+  xs: number,
+  xe: number,
+  y: Uint16Array,
+  ys: number,
+  ye: number,
+  row: Uint16Array,
+  next: Uint16Array,
+): number {
+  if (xs >= xe || ys >= ye) return 0;
   let best = 0;
-  let endA = 0;
-  let endB = 0;
-  let row = new Uint16Array(b.length + 1);
-  let next = new Uint16Array(b.length + 1);
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      if (a[i - 1] === b[j - 1]) {
-        const run = (row[j - 1] as number) + 1;
-        next[j] = run;
+  let endX = 0;
+  let endY = 0;
+  row.fill(0, 0, ye - ys + 1);
+  let previous = row;
+  let current = next;
+  for (let i = xs; i < xe; i++) {
+    const c = x[i];
+    current[0] = 0;
+    for (let j = ys; j < ye; j++) {
+      const k = j - ys + 1;
+      if (y[j] === c) {
+        const run = (previous[k - 1] as number) + 1;
+        current[k] = run;
         if (run > best) {
           best = run;
-          endA = i;
-          endB = j;
+          endX = i + 1;
+          endY = j + 1;
         }
-      } else {
-        next[j] = 0;
-      }
+      } else current[k] = 0;
     }
-    [row, next] = [next, row];
+    [previous, current] = [current, previous];
   }
   if (best === 0) return 0;
   return (
-    best +
-    matchingCharacters(a.slice(0, endA - best), b.slice(0, endB - best)) +
-    matchingCharacters(a.slice(endA), b.slice(endB))
+    best + matching(x, xs, endX - best, y, ys, endY - best, row, next) + matching(x, endX, xe, y, endY, ye, row, next)
   );
 }
 
@@ -107,7 +123,8 @@ function relevance(name: string, description: string, query: string): number {
   score += similarity(name, query) * 50;
   if (description) {
     if (description.includes(query)) score += 30;
-    score += similarity(description, query) * 25;
+    // The measure is quadratic: its head suffices to rank (difflib too stops weighing long texts in full).
+    score += similarity(description.slice(0, SIMILARITY_TEXT_LENGTH), query) * 25;
   }
   return score;
 }
@@ -140,6 +157,8 @@ export class BlockCatalog {
   private readonly lists = new Map<string, string>();
   private readonly menu: Block[];
   private readonly searchText = new Map<Block, string>();
+  /** The latest searches' results, least recently used first. */
+  private readonly searches = new Map<string, BlockSearchResult>();
 
   constructor(readonly blocks: readonly Block[] = allBlocks) {
     this.menu = blocks.filter((block) => !MENU_EXCLUDED.has(block.id));
@@ -255,6 +274,21 @@ export class BlockCatalog {
    */
   search(query: string | undefined, include: { blocks: boolean; integrations: boolean }): BlockSearchResult {
     const q = (query ?? "").trim().slice(0, MAX_QUERY_LENGTH).toLowerCase();
+    // The registry is fixed, so a result stays right: the next pages of a search (and repeated ones) reuse it.
+    const key = `${include.blocks ? 1 : 0}${include.integrations ? 1 : 0}${q}`;
+    const cached = this.searches.get(key);
+    if (cached) {
+      this.searches.delete(key);
+      this.searches.set(key, cached);
+      return cached;
+    }
+    const result = this.rank(q, include);
+    this.searches.set(key, result);
+    if (this.searches.size > SEARCH_CACHE_SIZE) this.searches.delete(this.searches.keys().next().value as string);
+    return result;
+  }
+
+  private rank(q: string, include: { blocks: boolean; integrations: boolean }): BlockSearchResult {
     const scored: Array<{ block: Block; score: number; name: string; integration: boolean }> = [];
     for (const block of this.menu) {
       const integration = providersOf(block).length > 0;
