@@ -139,6 +139,17 @@ describe.skipIf(!available)("answers fit AutoGPT's OpenAPI documents", () => {
     expect(created.status).toBe(201);
     expect(created.body).not.toHaveProperty("colour");
 
+    // The execute body (AutoGPT's inputs/credentials_inputs model) ignores unknown fields too.
+    const calculator = JSON.parse(fs.readFileSync("test/fixtures/calculator-agent.json", "utf8"));
+    const saved = await session.api.post("/api/graphs", { graph: calculator });
+    expect(saved.status).toBe(200);
+    const run = await session.api.post(`/api/graphs/${saved.body.id}/execute/${saved.body.version}`, {
+      inputs: { Input: 1 },
+      graph_credentials_inputs: {},
+      priority: "high",
+    });
+    expect(run.status, JSON.stringify(run.body)).toBe(200);
+
     // v2 keeps its own envelope (no FastAPI detail, as AutoGPT's v2); its field errors carry pydantic's keys.
     const invalid = await v2.api.post("/external-api/v2/graphs", { name: 5, links: [] });
     expect(invalid.status).toBe(422);
