@@ -2,7 +2,9 @@
 // about other fields ignores them (they are dropped before the handler sees the body, so nothing stores them);
 // `additionalProperties: false` forbids them (422, pydantic's extra="forbid"); `additionalProperties: true` or
 // `patternProperties` keeps them (extra="allow", free-form maps). An Ajv plugin for the route validator, so that every
-// route follows the rule without saying so and the OpenAPI document shows the schemas as written.
+// route follows the rule without saying so and the OpenAPI document shows the schemas as written. It applies to
+// query strings too (FastAPI ignores unknown query parameters). None of the request models in AutoGPT's OpenAPI
+// documents forbids extras; the routes that keep `additionalProperties: false` are Agentry's own (admin).
 import type { Ajv, AnySchema } from "ajv";
 
 /** The keyword the compiled copy of a schema carries: the fields it knows, everything else is dropped. */
