@@ -28,6 +28,7 @@ import { LibraryService } from "./services/library.js";
 import { PresetService } from "./services/presets.js";
 import { RunService } from "./services/runs.js";
 import { ScheduleService } from "./services/schedules.js";
+import { BlockCatalog } from "./services/blocks.js";
 
 /**
  * What the HTTP adapters (and the CLI) may use. Feature services are added here as fields, each built in
@@ -56,6 +57,8 @@ export interface Platform {
   loadGraph: GraphLoader;
   graphs: GraphService;
   library: LibraryService;
+  /** The block registry as the APIs list, filter and search it. */
+  blocks: BlockCatalog;
 }
 
 export interface PlatformOptions {
@@ -204,6 +207,7 @@ export async function createPlatform(
       loadGraph,
       graphs,
       library,
+      blocks: new BlockCatalog(),
     };
     return {
       platform,

@@ -14,6 +14,7 @@ import { authRoutes, User } from "./api/auth/routes.js";
 import { registerAuthentication } from "./api/auth-hooks.js";
 import { registerAuthThrottle } from "./api/auth-throttle.js";
 import { blockRoutes } from "./api/blocks/routes.js";
+import { builderRoutes } from "./api/builder/index.js";
 import { clientErrorHandler, frameworkErrors, registerErrorHandling } from "./api/errors.js";
 import { executionRoutes } from "./api/executions/routes.js";
 import {
@@ -33,6 +34,7 @@ import { oauthMetadataRoutes, oauthRoutes } from "./api/oauth/index.js";
 import { type Clock, MemoryRateLimitStore, type RateLimitStore, registerRateLimit } from "./api/rate-limit.js";
 import { ErrorEnvelope } from "./api/schemas.js";
 import { securityHeaders } from "./api/security-headers.js";
+import { ignoreUnknownFields } from "./api/unknown-fields.js";
 import { wsRoutes } from "./api/ws/routes.js";
 import { loadInstanceSecrets } from "./auth/secrets.js";
 import { AuthService } from "./auth/service.js";
@@ -151,7 +153,10 @@ function buildApp(platform: Platform, logger: pino.Logger, options: ServerOption
     frameworkErrors,
     requestIdHeader: "x-request-id",
     genReqId: () => randomUUID(),
-    ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: "array", useDefaults: true } },
+    ajv: {
+      customOptions: { removeAdditional: false, allErrors: true, coerceTypes: "array", useDefaults: true },
+      plugins: [ignoreUnknownFields],
+    },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -208,6 +213,7 @@ function buildApp(platform: Platform, logger: pino.Logger, options: ServerOption
       api.register(oauthRoutes, { prefix: "/oauth" });
       api.register(graphRoutes);
       api.register(blockRoutes);
+      api.register(builderRoutes, { prefix: "/builder" });
       api.register(executionRoutes);
     },
     { prefix: "/api" },

@@ -111,7 +111,10 @@ describe("accounts", () => {
       .sign(new TextEncoder().encode("not the server secret"));
     const res = await anon.get("/api/auth/user", { authorization: `Bearer ${forged}` });
     expect(res.status).toBe(401);
-    expect(res.body).toEqual({ error: { code: "UNAUTHORIZED", message: expect.any(String), details: {} } });
+    expect(res.body).toEqual({
+      error: { code: "UNAUTHORIZED", message: expect.any(String), details: {} },
+      detail: res.body.error.message,
+    });
   });
 
   it("accepts a Supabase-style HS256 token and creates the user on first sight", async () => {

@@ -7,6 +7,7 @@ import { startTestServer, type TestServer } from "./helpers/server.js";
 
 const envelope = (code: string) => ({
   error: { code, message: expect.any(String), details: expect.any(Object) },
+  detail: expect.anything(),
 });
 
 describe("error envelope", () => {
@@ -40,6 +41,22 @@ describe("error envelope", () => {
                     },
                     { additionalProperties: false },
                   ),
+                },
+              },
+              async (request) => request.body,
+            );
+            // Silent on other fields, as a pydantic model with its default config: they are ignored.
+            app.post(
+              "/test/loose",
+              {
+                schema: {
+                  body: Type.Object({
+                    name: Type.String(),
+                    nested: Type.Optional(Type.Object({ flag: Type.Boolean() })),
+                    items: Type.Optional(Type.Array(Type.Object({ id: Type.String() }))),
+                    free: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+                    open: Type.Optional(Type.Object({ a: Type.Integer() }, { additionalProperties: true })),
+                  }),
                 },
               },
               async (request) => request.body,
@@ -119,6 +136,68 @@ describe("error envelope", () => {
     expect([403, 422]).toContain(query.status);
   });
 
+  it("carries FastAPI's detail: the message, or the field errors of a 422 as {loc, msg, type}", async () => {
+    const unauthorized = await client(t.url).get("/api/auth/user");
+    expect(unauthorized.body.detail).toBe(unauthorized.body.error.message);
+    const missing = await client(t.url).get("/api/nowhere");
+    expect(missing.body.detail).toBe("Route GET /api/nowhere not found");
+
+    const res = await client(t.url).post("/test/typed", { count: "many", tags: [{}], extra: true });
+    expect(res.status).toBe(422);
+    expect(res.body.detail).toEqual(
+      expect.arrayContaining([
+        { loc: ["body", "count"], msg: expect.any(String), type: "int_type" },
+        { loc: ["body", "tags", 0], msg: expect.any(String), type: "string_type" },
+        { loc: ["body", "nested"], msg: expect.any(String), type: "missing" },
+        { loc: ["body", "extra"], msg: "unknown field", type: "extra_forbidden" },
+      ]),
+    );
+    expect(res.body.detail).toHaveLength(res.body.error.details.errors.length);
+
+    const user = await signUp(t.url);
+    // A value outside a union of literals is one issue naming the allowed values, not one per literal.
+    const scope = await user.api.post("/api/api-keys", { name: "k", permissions: ["READ_BLOCK", "NOPE"] });
+    expect(scope.status).toBe(422);
+    expect(scope.body.detail).toEqual([
+      { loc: ["body", "permissions", 1], msg: expect.stringContaining('"READ_BLOCK"'), type: "literal_error" },
+    ]);
+    const query = await user.api.get("/api/executions?page=zero");
+    expect(query.status).toBe(422);
+    expect(query.body.detail[0]).toMatchObject({ loc: ["query", "page"], type: "int_type" });
+    // A validation error raised by a service (not the schema) lists its fields the same way.
+    const graph = await user.api.post("/api/graphs", {
+      graph: { name: "g", nodes: [{ id: "n1", block_id: "00000000-0000-4000-8000-000000000000" }], links: [] },
+    });
+    expect(graph.status).toBe(422);
+    expect(graph.body.detail[0]).toMatchObject({
+      loc: expect.any(Array),
+      msg: expect.any(String),
+      type: expect.any(String),
+    });
+  });
+
+  it("ignores unknown fields where the schema is silent on them, and keeps free-form maps whole", async () => {
+    const res = await client(t.url).post("/test/loose", {
+      name: "n",
+      role: "admin",
+      nested: { flag: true, sneaky: 1 },
+      items: [{ id: "a", x: 1 }],
+      free: { anything: 1 },
+      open: { a: 1, b: 2 },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      name: "n",
+      nested: { flag: true },
+      items: [{ id: "a" }],
+      free: { anything: 1 },
+      open: { a: 1, b: 2 },
+    });
+    // The OpenAPI document shows the schema as written (no marker keyword).
+    const doc = JSON.stringify((await client(t.url).get("/openapi.json")).body);
+    expect(doc).not.toContain("x-known-fields");
+  });
+
   it("400 for malformed JSON, 413 for a body over the limit, 415 for an unsupported content type", async () => {
     const anon = client(t.url);
     const bad = await anon.request("POST", "/api/auth/login", '{"email": "a@b.c", ', {
@@ -141,7 +220,10 @@ describe("error envelope", () => {
   it("500 INTERNAL_ERROR without internals in the response", async () => {
     const res = await client(t.url).get("/test/boom");
     expect(res.status).toBe(500);
-    expect(res.body).toEqual({ error: { code: "INTERNAL_ERROR", message: "Internal server error", details: {} } });
+    expect(res.body).toEqual({
+      error: { code: "INTERNAL_ERROR", message: "Internal server error", details: {} },
+      detail: "Internal server error",
+    });
     expect(JSON.stringify(res.body)).not.toContain("db-internal");
     expect(res.headers.get("x-request-id")).toBeTruthy();
   });

@@ -33,6 +33,13 @@ describe("OpenAPI and docs", () => {
     }
     expect(res.body.components.securitySchemes.apiKey).toMatchObject({ type: "apiKey", name: "X-API-Key" });
     expect(res.body.paths["/api/auth/signup"].post.responses["409"]).toBeDefined();
+    // AutoGPT's builder routes, with its methods (search both ways: GET in v0.6.44, POST in October 2025).
+    for (const p of ["blocks", "blocks/batch", "categories", "counts", "providers", "search", "suggestions"]) {
+      expect(res.body.paths[`/api/builder/${p}`]).toHaveProperty("get");
+    }
+    expect(res.body.paths["/api/builder/search"]).toHaveProperty("post");
+    // Errors document FastAPI's detail beside the envelope.
+    expect(res.body.components.schemas.ErrorEnvelope.properties).toHaveProperty("detail");
   });
 
   it("serves the interactive reference page at /docs", async () => {

@@ -5,21 +5,146 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { ApiError } from "../core/errors.js";
 import { isBadValueError, isDatabaseUnavailable } from "../infra/db/errors.js";
 
-export function envelope(err: ApiError) {
-  return { error: { code: err.code, message: err.message, details: err.details } };
+/** One field error as FastAPI reports it (pydantic's `{loc, msg, type}`). */
+export interface FieldError {
+  loc: Array<string | number>;
+  msg: string;
+  type: string;
 }
 
-type ValidationIssue = { instancePath?: string; message?: string; params?: Record<string, unknown>; keyword?: string };
+/**
+ * The envelope of the spec, with FastAPI's `detail` beside it so that clients written against AutoGPT read errors
+ * too: the list of field errors for a validation error, the message otherwise.
+ */
+export function envelope(err: ApiError) {
+  return {
+    error: { code: err.code, message: err.message, details: err.details },
+    detail: fieldErrors(err) ?? err.message,
+  };
+}
 
-/** Fastify's Ajv issues as `{field, message}`, where field is a dotted path into the request part. */
+/** Our request parts under FastAPI's names for them. */
+const LOCATIONS: Record<string, string> = { querystring: "query", params: "path", headers: "header" };
+
+/** `nodes[2].input_default.a` as `["nodes", 2, "input_default", "a"]`; the request part under FastAPI's name. */
+function locationOf(field: string): Array<string | number> {
+  const loc: Array<string | number> = field
+    .replace(/\[(\d+)\]/g, ".$1")
+    .split(".")
+    .filter((part) => part !== "")
+    .map((part) => (/^\d+$/.test(part) ? Number(part) : part));
+  const first = loc[0];
+  if (typeof first === "string" && first in LOCATIONS) loc[0] = LOCATIONS[first] as string;
+  return loc;
+}
+
+/** The field errors of a validation error (`details.errors`, each `{field, message, type?}`) in FastAPI's form. */
+export function fieldErrors(err: ApiError): FieldError[] | undefined {
+  const errors = err.details.errors;
+  if (err.status !== 422 || !Array.isArray(errors)) return undefined;
+  return errors.map((e: Record<string, unknown>) => ({
+    loc: Array.isArray(e.loc) ? (e.loc as Array<string | number>) : locationOf(String(e.field ?? "")),
+    msg: String(e.msg ?? e.message ?? "is invalid"),
+    type: typeof e.type === "string" ? e.type : "value_error",
+  }));
+}
+
+type ValidationIssue = {
+  instancePath?: string;
+  schemaPath?: string;
+  message?: string;
+  params?: Record<string, unknown>;
+  keyword?: string;
+};
+
+/**
+ * Ajv reports a value outside a union of literals once per literal and once for the union; the client gets one
+ * issue naming the allowed values, as pydantic's literal_error does.
+ */
+function collapseUnions(issues: ValidationIssue[]): ValidationIssue[] {
+  const unions = issues.filter((i) => i.keyword === "anyOf");
+  if (unions.length === 0) return issues;
+  const branchOf = (issue: ValidationIssue) =>
+    unions.find(
+      (u) =>
+        u !== issue &&
+        u.instancePath === issue.instancePath &&
+        (issue.schemaPath ?? "").startsWith(`${(u.schemaPath ?? "").replace(/anyOf$/, "")}anyOf/`),
+    );
+  const allowed = new Map<ValidationIssue, unknown[]>();
+  const rest: ValidationIssue[] = [];
+  for (const issue of issues) {
+    const union = issue.keyword === "const" ? branchOf(issue) : undefined;
+    if (union) allowed.set(union, [...(allowed.get(union) ?? []), issue.params?.allowedValue]);
+    else rest.push(issue);
+  }
+  return rest.map((issue) => {
+    const values = allowed.get(issue);
+    if (!values) return issue;
+    const list = values.map((v) => JSON.stringify(v)).join(", ");
+    return { ...issue, keyword: "enum", message: `must be one of ${list}` };
+  });
+}
+
+const JSON_TYPES: Record<string, string> = {
+  string: "string_type",
+  integer: "int_type",
+  number: "float_type",
+  boolean: "bool_type",
+  object: "dict_type",
+  array: "list_type",
+  null: "none_required",
+};
+
+/** pydantic's error type for what an Ajv keyword checks, so that FastAPI clients can tell errors apart. */
+function pydanticType(issue: ValidationIssue): string {
+  switch (issue.keyword) {
+    case "required":
+      return "missing";
+    case "additionalProperties":
+      return "extra_forbidden";
+    case "type": {
+      const type = issue.params?.type;
+      const first = Array.isArray(type) ? type[0] : type;
+      return JSON_TYPES[String(first)] ?? "value_error";
+    }
+    case "enum":
+    case "const":
+      return "literal_error";
+    case "minimum":
+      return "greater_than_equal";
+    case "exclusiveMinimum":
+      return "greater_than";
+    case "maximum":
+      return "less_than_equal";
+    case "exclusiveMaximum":
+      return "less_than";
+    case "minLength":
+      return "string_too_short";
+    case "maxLength":
+      return "string_too_long";
+    case "pattern":
+      return "string_pattern_mismatch";
+    case "minItems":
+    case "minProperties":
+      return "too_short";
+    case "maxItems":
+    case "maxProperties":
+      return "too_long";
+    default:
+      return "value_error";
+  }
+}
+
+/** Fastify's Ajv issues as `{field, message, type}`, where field is a dotted path into the request part. */
 function validationDetails(err: FastifyError): Array<Record<string, unknown>> {
   const context = (err as { validationContext?: string }).validationContext ?? "body";
-  return ((err.validation ?? []) as ValidationIssue[]).map((issue) => {
+  return collapseUnions((err.validation ?? []) as ValidationIssue[]).map((issue) => {
     let field = (issue.instancePath ?? "").replace(/^\//, "").replace(/\//g, ".");
     const missing = issue.params?.missingProperty ?? issue.params?.additionalProperty;
     if (typeof missing === "string") field = field ? `${field}.${missing}` : missing;
     const message = issue.keyword === "additionalProperties" ? "unknown field" : (issue.message ?? "is invalid");
-    return { field: field ? `${context}.${field}` : context, message, location: context };
+    return { field: field ? `${context}.${field}` : context, message, location: context, type: pydanticType(issue) };
   });
 }
 

@@ -1,12 +1,29 @@
 // Schemas shared across route groups: the error envelope, pagination, ids.
 import { type TNull, type TSchema, type TUnion, Type } from "@sinclair/typebox";
 
+/** A field error as FastAPI reports it (pydantic's ValidationError item). */
+export const ValidationErrorItem = Type.Object(
+  {
+    loc: Type.Array(Type.Union([Type.String(), Type.Integer()]), {
+      description: 'Where: the request part ("body", "query", "path") then the path into it',
+    }),
+    msg: Type.String(),
+    type: Type.String({ description: 'pydantic\'s error type, e.g. "missing", "int_type"', examples: ["missing"] }),
+  },
+  { title: "ValidationError" },
+);
+
 export const ErrorEnvelope = Type.Object(
   {
     error: Type.Object({
       code: Type.String({ examples: ["NOT_FOUND"] }),
       message: Type.String(),
       details: Type.Record(Type.String(), Type.Unknown()),
+    }),
+    detail: Type.Union([Type.String(), Type.Array(ValidationErrorItem)], {
+      description:
+        "FastAPI's `detail`, for clients written against AutoGPT: the field errors of a 422 validation error, " +
+        "the message otherwise",
     }),
   },
   { $id: "ErrorEnvelope", title: "ErrorEnvelope" },

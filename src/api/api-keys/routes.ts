@@ -62,14 +62,11 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         ...common,
         summary: "Create an API key; the plain key is in this response only",
-        body: Type.Object(
-          {
-            name: Type.String({ minLength: 1, maxLength: 200 }),
-            permissions: Permissions,
-            description: Type.Optional(Nullable(Type.String({ maxLength: 1000 }))),
-          },
-          { additionalProperties: false },
-        ),
+        body: Type.Object({
+          name: Type.String({ minLength: 1, maxLength: 200 }),
+          permissions: Permissions,
+          description: Type.Optional(Nullable(Type.String({ maxLength: 1000 }))),
+        }),
         response: {
           200: Type.Object({ api_key: Type.Ref("APIKeyInfo"), plain_text_key: Type.String() }),
           ...errors(401, 403, 422),
@@ -164,7 +161,7 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox = async (app) => {
         ...common,
         summary: "Replace an API key's permissions",
         params: IdParam,
-        body: Type.Object({ permissions: Permissions }, { additionalProperties: false }),
+        body: Type.Object({ permissions: Permissions }),
         response: { 200: Type.Ref("APIKeyInfo"), ...errors(401, 404, 422) },
       },
     },

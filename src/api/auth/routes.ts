@@ -57,20 +57,17 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ signupEnabled: boolean }> =
       schema: {
         tags,
         summary: "Create an account with email and password",
-        body: Type.Object(
-          {
-            email: Email,
-            password: Password,
-            name: Type.Optional(Type.String({ maxLength: 200 })),
-            setup_token: Type.Optional(
-              Type.String({
-                maxLength: 200,
-                description: "The one the server prints at start while it has no admin: this account becomes the admin",
-              }),
-            ),
-          },
-          { additionalProperties: false },
-        ),
+        body: Type.Object({
+          email: Email,
+          password: Password,
+          name: Type.Optional(Type.String({ maxLength: 200 })),
+          setup_token: Type.Optional(
+            Type.String({
+              maxLength: 200,
+              description: "The one the server prints at start while it has no admin: this account becomes the admin",
+            }),
+          ),
+        }),
         response: { 201: SessionResponse, ...errors(403, 409, 422, 429) },
       },
     },
@@ -89,7 +86,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ signupEnabled: boolean }> =
       schema: {
         tags,
         summary: "Log in with email and password",
-        body: Type.Object({ email: Email, password: Type.String({ maxLength: 256 }) }, { additionalProperties: false }),
+        body: Type.Object({ email: Email, password: Type.String({ maxLength: 256 }) }),
         response: { 200: SessionResponse, ...errors(401, 422, 429) },
       },
     },
@@ -106,10 +103,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ signupEnabled: boolean }> =
       schema: {
         tags,
         summary: "Exchange a refresh token for a new access token (the refresh token rotates)",
-        body: Type.Object(
-          { refresh_token: Type.String({ minLength: 1, maxLength: 512 }) },
-          { additionalProperties: false },
-        ),
+        body: Type.Object({ refresh_token: Type.String({ minLength: 1, maxLength: 512 }) }),
         response: { 200: TokenResponse, ...errors(401, 422, 429) },
       },
     },

@@ -1,7 +1,6 @@
-// /api/blocks and /api/builder/blocks (one handler, two paths): every built-in block as AutoGPT serializes it.
+// /api/blocks: every built-in block as AutoGPT serializes it (the builder's paged menu is /api/builder/blocks).
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
-import { allBlocks, type BlockJSON, blockToJSON } from "../../blocks/index.js";
 import { requireScope } from "../auth-hooks.js";
 import { anyCredentials, errors } from "../schemas.js";
 
@@ -25,27 +24,20 @@ export const Block = Type.Object(
 );
 
 export const blockRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  // The registry is fixed for the life of the process: serialize it once, send the same bytes every time.
-  let serialized: string | undefined;
-  const body = () => {
-    serialized ??= JSON.stringify(allBlocks.map(blockToJSON));
-    return serialized;
-  };
-
-  for (const path of ["/blocks", "/builder/blocks"]) {
-    app.get(
-      path,
-      {
-        schema: {
-          tags: ["blocks"],
-          security: anyCredentials,
-          summary: "List available blocks with their input and output schemas",
-          response: { 200: Type.Array(Block), ...errors(401, 403) },
-        },
-        preValidation: requireScope("READ_BLOCK"),
+  const catalog = app.platform.blocks;
+  app.get(
+    "/blocks",
+    {
+      schema: {
+        tags: ["blocks"],
+        security: anyCredentials,
+        summary: "List available blocks with their input and output schemas",
+        response: { 200: Type.Array(Block), ...errors(401, 403) },
       },
-      // A JSON string is sent as is: Fastify does not serialize a string payload whose content type is JSON.
-      async (_request, reply) => reply.type("application/json; charset=utf-8").send(body() as unknown as BlockJSON[]),
-    );
-  }
+      preValidation: requireScope("READ_BLOCK"),
+    },
+    // The registry is fixed for the life of the process: the catalog serializes it once and the same bytes are sent
+    // every time (Fastify does not serialize a string payload whose content type is JSON).
+    async (_request, reply) => reply.type("application/json; charset=utf-8").send(catalog.listJSON() as never),
+  );
 };

@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import type { FastifyReply } from "fastify";
-import { allBlocks, blockToJSON, getBlock } from "../../../blocks/index.js";
+import { getBlock } from "../../../blocks/index.js";
 import { ApiError } from "../../../core/errors.js";
 import { principalOf } from "../../auth-hooks.js";
 import { Block } from "../../blocks/routes.js";
@@ -30,18 +30,7 @@ export function callerGone(reply: FastifyReply): AbortSignal {
 }
 
 export const blocksRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { config } = app.platform;
-  // The registry is fixed for the life of the process: serialize it once.
-  let serialized: string | undefined;
-  const listing = () => {
-    serialized ??= JSON.stringify(
-      allBlocks.map((block) => {
-        const { costs: _costs, ...info } = blockToJSON(block);
-        return info;
-      }),
-    );
-    return serialized;
-  };
+  const { config, blocks } = app.platform;
 
   app.get(
     "/blocks",
@@ -51,8 +40,9 @@ export const blocksRoutes: FastifyPluginAsyncTypebox = async (app) => {
       description: "Every available block with the JSON Schemas of its inputs and outputs (AutoGPT's Block.to_dict).",
       response: { 200: Type.Array(BlockInfo), ...errors(401, 403) },
     }),
-    // A JSON string payload is sent as is.
-    async (_request, reply) => reply.type("application/json; charset=utf-8").send(listing() as never),
+    // The catalog's JSON text, built once, is sent as is.
+    async (_request, reply) =>
+      reply.type("application/json; charset=utf-8").send(blocks.listJSON({ costs: false }) as never),
   );
 
   app.post(

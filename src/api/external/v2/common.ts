@@ -3,7 +3,7 @@
 import { type TSchema, Type } from "@sinclair/typebox";
 import type { FastifyError, FastifyInstance } from "fastify";
 import { ApiError } from "../../../core/errors.js";
-import { reportError } from "../../errors.js";
+import { fieldErrors, reportError } from "../../errors.js";
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
@@ -30,11 +30,23 @@ export function v2Code(status: number): string {
   return CODES[status] ?? (status >= 500 ? "internal_error" : "request_failed");
 }
 
+/**
+ * The details of a v2 error; a validation error's field errors also carry pydantic's `loc`, `msg` and `type`, as
+ * AutoGPT's v2 lists them (v2 has no FastAPI `detail`: its envelope is the whole contract).
+ */
+function v2Details(apiError: ApiError): Record<string, unknown> | null {
+  if (Object.keys(apiError.details).length === 0) return null;
+  const pydantic = fieldErrors(apiError);
+  if (!pydantic) return apiError.details;
+  const errors = apiError.details.errors as Array<Record<string, unknown>>;
+  return { ...apiError.details, errors: errors.map((e, i) => ({ ...e, ...pydantic[i] })) };
+}
+
 /** v2 answers failures as `{"error": {"code": "not_found", "message", "details"}}`: lowercase codes, null details. */
 export function installV2Errors(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | ApiError, request, reply) => {
     const apiError = reportError(err, request, reply);
-    const details = Object.keys(apiError.details).length > 0 ? apiError.details : null;
+    const details = v2Details(apiError);
     return reply
       .status(apiError.status)
       .send({ error: { code: v2Code(apiError.status), message: apiError.message, details } });

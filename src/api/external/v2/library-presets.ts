@@ -24,7 +24,7 @@ export const RunRequest = Nullable(
       inputs: Type.Optional(AnyRecord),
       credentials_inputs: Type.Optional(AnyRecord),
     },
-    { title: "AgentRunRequest", additionalProperties: false },
+    { title: "AgentRunRequest" },
   ),
 );
 
@@ -43,7 +43,7 @@ const CreateRequest = Type.Object(
     }),
     is_active: Type.Boolean({ default: true, description: "Whether the preset is active" }),
   },
-  { title: "AgentPresetCreateRequest", additionalProperties: false },
+  { title: "AgentPresetCreateRequest" },
 );
 
 const UpdateRequest = Type.Object(
@@ -54,7 +54,7 @@ const UpdateRequest = Type.Object(
     credentials_inputs: Type.Optional(Nullable(AnyRecord)),
     is_active: Type.Optional(Nullable(Type.Boolean())),
   },
-  { title: "AgentPresetUpdateRequest", additionalProperties: false },
+  { title: "AgentPresetUpdateRequest" },
 );
 
 const ListQuery = Type.Composite([

@@ -38,7 +38,7 @@ const UpdateRequest = Type.Object(
     is_archived: Type.Optional(Nullable(Type.Boolean())),
     folder_id: Type.Optional(Nullable(Type.String({ maxLength: 200 }))),
   },
-  { title: "LibraryAgentUpdateRequest", additionalProperties: false },
+  { title: "LibraryAgentUpdateRequest" },
 );
 
 function registerAgentRoutes(app: App) {
