@@ -11,6 +11,7 @@ import { closeSandbox, configureSandbox } from "./blocks/sandbox/index.js";
 import type { Config } from "./config.js";
 import { validateGraph } from "./core/graph.js";
 import { blockHooks } from "./engine/block-hooks.js";
+import { CredentialsResolver } from "./engine/credentials.js";
 import { Executor, type GraphLoader } from "./engine/executor.js";
 import { Scheduler } from "./engine/scheduler.js";
 import { ExecutionService } from "./engine/service.js";
@@ -19,6 +20,7 @@ import type { EventBus, ExecutionQueue } from "./engine/types.js";
 import { type Database, openDatabase } from "./infra/db/index.js";
 import { getGraphForRun } from "./infra/db/repos/graphs.js";
 import { MemoryEventBus } from "./infra/events/memory.js";
+import { HttpClient } from "./infra/http/client.js";
 import { MemoryExecutionQueue } from "./infra/queue/memory.js";
 import { connectRedis, redisReady } from "./infra/redis/client.js";
 import { RedisRateLimitStore } from "./infra/redis/rate-limit.js";
@@ -44,6 +46,8 @@ export interface Platform {
   /** Recovers the runs of processes that went away (one leader at a time across processes). */
   sweeper: Sweeper;
   loadGraph: GraphLoader;
+  /** The one outgoing-request client blocks use (ctx.http): SSRF guard, limits, provider base URLs. */
+  http: HttpClient;
 }
 
 export interface PlatformOptions {
@@ -104,6 +108,8 @@ export async function createPlatform(
     auth.useOAuthTokens(oauth);
     const events: EventBus = new MemoryEventBus();
     const loadGraph: GraphLoader = (userId, graphId, version) => getGraphForRun(database.db, userId, graphId, version);
+    const http = new HttpClient({ allowList: config.httpAllowList, ...config.outgoingHttp });
+    cleanups.push(async () => http.close());
     const executor = config.executor.enabled
       ? new Executor({
           db: database.db,
@@ -115,7 +121,8 @@ export async function createPlatform(
           runConcurrency: config.executor.runConcurrency,
           workerConcurrency: config.executor.workerConcurrency,
           nodeTimeoutSeconds: config.executor.nodeTimeoutSeconds,
-          httpAllowList: config.httpAllowList,
+          http,
+          credentials: new CredentialsResolver(secrets.encryptionKey),
           heartbeatMs: config.runLifecycle.heartbeatSeconds * 1000,
           now: options.now,
           limits: {
@@ -177,6 +184,7 @@ export async function createPlatform(
       executions,
       sweeper,
       loadGraph,
+      http,
     };
     return {
       platform,

@@ -5,27 +5,26 @@ import { isDeepStrictEqual } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isBlockedAddress, sendWebRequest } from "../src/blocks/http.js";
 import { allBlocks, blockToJSON, getBlock } from "../src/blocks/index.js";
+import { standaloneContext } from "../src/blocks/context.js";
 import type { Block, BlockContext, BlockOutput } from "../src/blocks/sdk.js";
 import { countdownTimer } from "../src/blocks/time.js";
 import { validateInput } from "../src/blocks/validate.js";
 import { convertValue } from "../src/core/convert.js";
+import { HttpClient } from "../src/infra/http/client.js";
 
 function context(overrides: Partial<BlockContext> = {}): BlockContext {
-  return {
+  return standaloneContext({
     userId: "user-1",
     graphId: "graph-1",
     graphVersion: 1,
     graphExecId: "graph-exec-1",
     nodeId: "node-1",
     nodeExecId: "node-exec-1",
-    signal: new AbortController().signal,
-    httpAllowList: [],
-    runSubgraph() {
-      throw new Error("runSubgraph is not available in this test");
-    },
     ...overrides,
-  };
+  });
 }
+
+const allowing = (...hosts: string[]) => context({ http: new HttpClient({ allowList: hosts }) });
 
 async function run(block: Block, input: Record<string, unknown>, ctx = context()): Promise<BlockOutput[]> {
   const checked = validateInput(block, input);
@@ -147,13 +146,13 @@ describe("SendWebRequestBlock SSRF guard", () => {
     const allowed = await run(
       sendWebRequest,
       { url, method: "POST", body: { a: 1 } },
-      context({ httpAllowList: [`127.0.0.1:${port}`] }),
+      allowing(`127.0.0.1:${port}`),
     );
     expect(allowed).toEqual([["response", { method: "POST", body: '{"a":1}', contentType: "application/json" }]]);
   });
 
   it("sends form bodies, routes 4xx to client_error and follows redirects", async () => {
-    const ctx = context({ httpAllowList: ["127.0.0.1"] });
+    const ctx = allowing("127.0.0.1");
     const form = await run(
       sendWebRequest,
       { url: `http://127.0.0.1:${port}/echo`, json_format: false, body: { q: "a b" } },
@@ -178,7 +177,7 @@ describe("SendWebRequestBlock SSRF guard", () => {
     const out = await run(
       sendWebRequest,
       { url: `http://127.0.0.1:${port}/redirect-metadata`, method: "GET" },
-      context({ httpAllowList: [`127.0.0.1:${port}`] }),
+      allowing(`127.0.0.1:${port}`),
     );
     expect(out[0][0]).toBe("error");
     expect(String(out[0][1])).toMatch(/169\.254\.169\.254.*is blocked/);
