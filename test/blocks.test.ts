@@ -3,9 +3,9 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { isDeepStrictEqual } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { standaloneContext } from "../src/blocks/context.js";
 import { isBlockedAddress, sendWebRequest } from "../src/blocks/http.js";
 import { allBlocks, blockToJSON, getBlock } from "../src/blocks/index.js";
-import { standaloneContext } from "../src/blocks/context.js";
 import type { Block, BlockContext, BlockOutput } from "../src/blocks/sdk.js";
 import { countdownTimer } from "../src/blocks/time.js";
 import { validateInput } from "../src/blocks/validate.js";
@@ -143,11 +143,7 @@ describe("SendWebRequestBlock SSRF guard", () => {
     const refused = await run(sendWebRequest, { url, method: "GET" });
     expect(refused[0][0]).toBe("error");
 
-    const allowed = await run(
-      sendWebRequest,
-      { url, method: "POST", body: { a: 1 } },
-      allowing(`127.0.0.1:${port}`),
-    );
+    const allowed = await run(sendWebRequest, { url, method: "POST", body: { a: 1 } }, allowing(`127.0.0.1:${port}`));
     expect(allowed).toEqual([["response", { method: "POST", body: '{"a":1}', contentType: "application/json" }]]);
   });
 

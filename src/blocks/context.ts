@@ -27,7 +27,8 @@ let defaultClient: HttpClient | undefined;
 export function standaloneContext(options: StandaloneContextOptions = {}): BlockContext {
   const { http, credentialsByField = {}, usage, ...rest } = options;
   const signal = rest.signal ?? new AbortController().signal;
-  const client = http ?? (defaultClient ??= new HttpClient());
+  if (!http) defaultClient ??= new HttpClient();
+  const client = http ?? (defaultClient as HttpClient);
   return {
     userId: "",
     graphId: "",

@@ -156,7 +156,14 @@ const ErrorPin = Type.String({ title: "Error", description: "Error message if th
 
 export function defineBlock<I extends TObject, O extends TObject>(def: BlockDefinition<I, O>): Block {
   const output = def.output.properties.error ? def.output : Type.Object({ ...def.output.properties, error: ErrorPin });
-  return { blockType: "Standard", staticOutput: false, nodeTimeout: true, costs: [], ...def, output } as unknown as Block;
+  return {
+    blockType: "Standard",
+    staticOutput: false,
+    nodeTimeout: true,
+    costs: [],
+    ...def,
+    output,
+  } as unknown as Block;
 }
 
 /** Shorthand for an input/output pin with AutoGPT's SchemaField extras (title, advanced, placeholder...). */

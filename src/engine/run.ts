@@ -107,7 +107,11 @@ export interface RunHooks {
   /** An AgentOutput node produced a graph output. */
   onGraphOutput?(name: string, value: unknown): void;
   /** Runs a sub-graph; `report` receives its cost and node count once it has ended. */
-  runSubgraph(request: SubgraphRequest, signal: AbortSignal, report: (usage: Usage) => void): AsyncIterable<BlockOutput>;
+  runSubgraph(
+    request: SubgraphRequest,
+    signal: AbortSignal,
+    report: (usage: Usage) => void,
+  ): AsyncIterable<BlockOutput>;
 }
 
 /** What one run may use before it ends FAILED with the limit named (operator settings, see src/config.ts). */
@@ -470,7 +474,9 @@ export class GraphRun {
     this.halt.signal.addEventListener("abort", onStop, { once: true });
     // Timers and sub-agent runs wait by design: the run's wall-time limit and stop bound them, not the node timeout.
     const timer =
-      block.nodeTimeout === false ? undefined : setTimeout(() => controller.abort(TIMED_OUT), this.options.nodeTimeoutMs);
+      block.nodeTimeout === false
+        ? undefined
+        : setTimeout(() => controller.abort(TIMED_OUT), this.options.nodeTimeoutMs);
     const aborted = new Promise<never>((_, reject) =>
       controller.signal.addEventListener("abort", () => reject(controller.signal.reason), { once: true }),
     );
@@ -669,11 +675,12 @@ function redactText(text: string, secrets: readonly string[]): string {
 /** A yielded value with every secret in its strings (and keys) replaced; the value itself when none occurs. */
 function redact(value: unknown, secrets: readonly string[]): unknown {
   if (typeof value === "string") return redactText(value, secrets);
+  // What a value says as JSON is what gets stored: credentials say only their meta.
+  const toJSON = (value as { toJSON?: unknown } | null)?.toJSON;
+  if (typeof toJSON === "function") return redact(toJSON.call(value), secrets);
   if (Array.isArray(value)) return value.map((v) => redact(v, secrets));
   if (value && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
-    return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [redactText(k, secrets), redact(v, secrets)]),
-    );
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [redactText(k, secrets), redact(v, secrets)]));
   }
   return value;
 }

@@ -219,8 +219,9 @@ export class HttpClient implements Http {
   /** One attempt: the request and its redirects, each hop checked against the guard. */
   private async follow(request: HttpRequest): Promise<HttpResponse> {
     let url = typeof request.url === "string" ? new URL(request.url) : new URL(request.url.href);
-    let method = (request.method ?? (request.body !== undefined || request.json !== undefined ? "POST" : "GET"))
-      .toUpperCase();
+    let method = (
+      request.method ?? (request.body !== undefined || request.json !== undefined ? "POST" : "GET")
+    ).toUpperCase();
     let headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(request.headers ?? {})) headers[k.toLowerCase()] = v;
     let body: Buffer | undefined;
@@ -284,11 +285,13 @@ export class HttpClient implements Http {
         agent: secure ? agents.https : agents.http,
         lookup: a.guarded ? guardedLookup : undefined,
       });
-      // Why the request was cut short: reported instead of the socket error the cut causes.
-      let reason: unknown;
+      // A request cut short (limit, timeout, abort) rejects with why, then drops its socket without an error:
+      // an error passed to destroy() once the response has begun is emitted where nobody listens.
+      let response: http.IncomingMessage | undefined;
       const kill = (err: unknown) => {
-        reason ??= err;
-        request.destroy(err instanceof Error ? err : new Error(String(err)));
+        fail(err);
+        response?.destroy();
+        request.destroy();
       };
       const timer = setTimeout(
         () => kill(new HttpRequestError(`Request to ${a.url.origin} timed out after ${a.timeoutMs} ms`)),
@@ -304,15 +307,16 @@ export class HttpClient implements Http {
         done();
         // The guarded lookup's refusal arrives wrapped by the socket; callers see the refusal itself.
         const cause = (err as { cause?: unknown })?.cause;
-        reject(reason ?? (cause instanceof BlockedRequestError ? cause : err));
+        reject(cause instanceof BlockedRequestError ? cause : err);
       };
       request.on("error", fail);
-      request.on("response", (response) => {
-        let stream: Readable = response;
-        const encoding = String(response.headers["content-encoding"] ?? "").toLowerCase();
-        if (encoding === "gzip" || encoding === "x-gzip") stream = response.pipe(zlib.createGunzip());
-        else if (encoding === "deflate") stream = response.pipe(zlib.createInflate());
-        else if (encoding === "br") stream = response.pipe(zlib.createBrotliDecompress());
+      request.on("response", (res) => {
+        response = res;
+        let stream: Readable = res;
+        const encoding = String(res.headers["content-encoding"] ?? "").toLowerCase();
+        if (encoding === "gzip" || encoding === "x-gzip") stream = res.pipe(zlib.createGunzip());
+        else if (encoding === "deflate") stream = res.pipe(zlib.createInflate());
+        else if (encoding === "br") stream = res.pipe(zlib.createBrotliDecompress());
         const chunks: Buffer[] = [];
         let size = 0;
         stream.on("data", (chunk: Buffer) => {
@@ -325,10 +329,10 @@ export class HttpClient implements Http {
         });
         stream.on("end", () => {
           done();
-          resolve(makeResponse(response.statusCode ?? 0, response.headers, a.url.href, Buffer.concat(chunks)));
+          resolve(makeResponse(res.statusCode ?? 0, res.headers, a.url.href, Buffer.concat(chunks)));
         });
         stream.on("error", fail);
-        response.on("error", fail);
+        res.on("error", fail);
       });
       request.end(a.body);
     });

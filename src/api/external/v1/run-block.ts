@@ -1,7 +1,7 @@
 // Runs one block outside any graph (POST /blocks/{id}/execute, the run_block tool): validated input, a time cap,
 // the caller's identity, and every yielded value grouped by output pin, as AutoGPT's CompletedBlockOutput.
 import { standaloneContext } from "../../../blocks/context.js";
-import type { BlockOutput, Block } from "../../../blocks/sdk.js";
+import type { Block, BlockOutput } from "../../../blocks/sdk.js";
 import { validateInput } from "../../../blocks/validate.js";
 import { ApiError } from "../../../core/errors.js";
 import type { HttpClient } from "../../../infra/http/client.js";
