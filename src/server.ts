@@ -38,6 +38,7 @@ import { loadInstanceSecrets } from "./auth/secrets.js";
 import { AuthService } from "./auth/service.js";
 import { closeSandbox, configureSandbox } from "./blocks/sandbox/index.js";
 import type { Config } from "./config.js";
+import { formatsPlugin } from "./core/formats.js";
 import { validateGraph } from "./core/graph.js";
 import { blockHooks } from "./engine/block-hooks.js";
 import { Executor, type GraphLoader } from "./engine/executor.js";
@@ -151,7 +152,11 @@ function buildApp(platform: Platform, logger: pino.Logger, options: ServerOption
     frameworkErrors,
     requestIdHeader: "x-request-id",
     genReqId: () => randomUUID(),
-    ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: "array", useDefaults: true } },
+    ajv: {
+      customOptions: { removeAdditional: false, allErrors: true, coerceTypes: "array", useDefaults: true },
+      // The formats block pins are checked with too (one registry, src/core/formats.ts), instead of ajv-formats.
+      plugins: [formatsPlugin],
+    },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
   }).withTypeProvider<TypeBoxTypeProvider>();
 

@@ -1,5 +1,6 @@
 // The block context through the real server: credentials decrypted for the block and nowhere else, the shared
 // client against a loopback provider, usage into node and run stats, and what the node timeout does not bound.
+import fs from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { Type } from "@sinclair/typebox";
@@ -136,6 +137,13 @@ describe("block context", () => {
     const runs = await db.select().from(graphExecutions).where(eq(graphExecutions.id, runId));
     return { nodes, runs };
   }
+
+  it("runs the SDK README's example block, which is this fixture word for word", () => {
+    const readme = fs.readFileSync("src/blocks/README.md", "utf8");
+    const example = readme.split("## A complete example")[1]?.split("```ts\n")[1]?.split("```")[0];
+    const fixture = fs.readFileSync("test/fixtures/example-block.ts", "utf8").replace(/^(\/\/.*\n)+/, "");
+    expect(example).toBe(fixture);
+  });
 
   it("hands the block its decrypted credentials, and never stores, sends or logs them", async () => {
     const g = await create(alice.api, askGraph());

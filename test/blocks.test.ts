@@ -10,6 +10,7 @@ import type { Block, BlockContext, BlockOutput } from "../src/blocks/sdk.js";
 import { countdownTimer } from "../src/blocks/time.js";
 import { validateInput } from "../src/blocks/validate.js";
 import { convertValue } from "../src/core/convert.js";
+import { FORMATS, formatsPlugin } from "../src/core/formats.js";
 import { HttpClient } from "../src/infra/http/client.js";
 
 function context(overrides: Partial<BlockContext> = {}): BlockContext {
@@ -260,6 +261,21 @@ describe("validateInput", () => {
     expect(validateInput(date, { name: "d", value: "2025-12-01" }).ok).toBe(true);
     const file = getBlock("95ead23f-8283-4654-aef3-10c053b74a31") as Block;
     expect(validateInput(file, { name: "f", value: "data:text/plain;base64,SGk=" }).ok).toBe(true);
+  });
+
+  it("checks formats with the one registry the routes' Ajv gets", () => {
+    const added = new Map<string, (value: string) => boolean>();
+    formatsPlugin({ addFormat: (name: string, check: (value: string) => boolean) => added.set(name, check) });
+    expect(Object.fromEntries(added)).toEqual(FORMATS);
+    expect(FORMATS["date-time"]("2025-02-28T10:00:00Z")).toBe(true);
+    expect(FORMATS["date-time"]("2025-02-30T10:00:00Z")).toBe(false);
+    expect(FORMATS.email("a@b.co")).toBe(true);
+    expect(FORMATS.email("not an email")).toBe(false);
+    // A block pin's date is the same function: the route and the block agree.
+    const date = getBlock("7e198b09-4994-47db-8b4d-952d98241817") as Block;
+    for (const value of ["2024-02-29", "2023-02-29"]) {
+      expect(validateInput(date, { name: "d", value }).ok).toBe(FORMATS.date(value));
+    }
   });
 
   it("does not share default objects between runs", () => {

@@ -1,8 +1,9 @@
-// Input validation before a block runs: AutoGPT's coercion, schema defaults, then a TypeBox check with per-field errors.
+// Input validation before a block runs: AutoGPT's coercion, schema defaults, then a check compiled once per block schema.
 import type { TObject, TSchema } from "@sinclair/typebox";
-import { FormatRegistry } from "@sinclair/typebox";
+import { type TypeCheck, TypeCompiler } from "@sinclair/typebox/compiler";
 import { Value, ValueErrorType } from "@sinclair/typebox/value";
 import { convertValue, type JsonSchema } from "../core/convert.js";
+import { useFormat } from "../core/formats.js";
 import type { Block } from "./sdk.js";
 
 export interface FieldError {
@@ -12,33 +13,27 @@ export interface FieldError {
 
 export type ValidationResult = { ok: true; value: Record<string, unknown> } | { ok: false; errors: FieldError[] };
 
-const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const KNOWN_FORMATS: Record<string, (value: string) => boolean> = {
-  date: (v) => {
-    const m = DATE.exec(v);
-    if (!m) return false;
-    const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-    return d.getUTCMonth() === Number(m[2]) - 1 && d.getUTCDate() === Number(m[3]);
-  },
-  time: (v) => /^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/.test(v),
-  "date-time": (v) => /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/.test(v) && !Number.isNaN(Date.parse(v)),
-};
-
-/**
- * TypeBox fails any string whose format it does not know, while AutoGPT's formats (file, short-text,
- * long-text, table...) are UI hints: register those as accepting anything, the real ones with a check.
- */
+/** Registers every format a schema uses with the shared registry (src/core/formats.ts) before it is compiled. */
 function registerFormats(schema: unknown, seen = new WeakSet<object>()): void {
   if (typeof schema !== "object" || schema === null || seen.has(schema)) return;
   seen.add(schema);
   const format = (schema as { format?: unknown }).format;
-  if (typeof format === "string" && !FormatRegistry.Has(format)) {
-    FormatRegistry.Set(format, KNOWN_FORMATS[format] ?? (() => true));
-  }
+  if (typeof format === "string") useFormat(format);
   for (const child of Object.values(schema)) registerFormats(child, seen);
 }
 
-const registered = new WeakSet<object>();
+/** Each schema is compiled to a checking function once, on its first validation, and kept with it. */
+const compiled = new WeakMap<TObject, TypeCheck<TObject>>();
+
+function checkerFor(schema: TObject): TypeCheck<TObject> {
+  let check = compiled.get(schema);
+  if (!check) {
+    registerFormats(schema);
+    check = TypeCompiler.Compile(schema);
+    compiled.set(schema, check);
+  }
+  return check;
+}
 
 function message(error: { type: ValueErrorType; message: string; schema: TSchema }): string {
   if (error.type === ValueErrorType.ObjectRequiredProperty) return "Field required";
@@ -75,10 +70,7 @@ export function validateConstants(block: Block, input: Record<string, unknown>):
 }
 
 function validateAgainst(schema: TObject, input: Record<string, unknown>): ValidationResult {
-  if (!registered.has(schema)) {
-    registerFormats(schema);
-    registered.add(schema);
-  }
+  const check = checkerFor(schema);
   const data: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(input ?? {})) {
     if (value === null || value === undefined) continue;
@@ -86,11 +78,11 @@ function validateAgainst(schema: TObject, input: Record<string, unknown>): Valid
     data[key] = pin ? convertValue(value, pin) : value;
   }
   const value = Value.Default(schema, data) as Record<string, unknown>;
-  if (Value.Check(schema, value)) return { ok: true, value };
+  if (check.Check(value)) return { ok: true, value };
 
   const errors: FieldError[] = [];
   const seen = new Set<string>();
-  for (const error of Value.Errors(schema, value)) {
+  for (const error of check.Errors(value)) {
     const field = error.path.split("/")[1] ?? "";
     if (seen.has(field)) continue;
     seen.add(field);
