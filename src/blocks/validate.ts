@@ -22,17 +22,51 @@ function registerFormats(schema: unknown, seen = new WeakSet<object>()): void {
   for (const child of Object.values(schema)) registerFormats(child, seen);
 }
 
-/** Each schema is compiled to a checking function once, on its first validation, and kept with it. */
-const compiled = new WeakMap<TObject, TypeCheck<TObject>>();
-
-function checkerFor(schema: TObject): TypeCheck<TObject> {
-  let check = compiled.get(schema);
-  if (!check) {
-    registerFormats(schema);
-    check = TypeCompiler.Compile(schema);
-    compiled.set(schema, check);
+/** Whether a schema holds a `default` anywhere below its own top level (inside an object or union pin). */
+function hasNestedDefault(schema: unknown, top = true, seen = new WeakSet<object>()): boolean {
+  if (typeof schema !== "object" || schema === null || seen.has(schema)) return false;
+  seen.add(schema);
+  if (!top && !Array.isArray(schema) && "default" in schema) return true;
+  for (const [key, child] of Object.entries(schema)) {
+    if (key !== "default" && hasNestedDefault(child, false, seen)) return true;
   }
-  return check;
+  return false;
+}
+
+/**
+ * How absent pins get their defaults: for the usual schema (defaults on top-level pins only) a precomputed list,
+ * copying object defaults so runs never share one; TypeBox's walk where a pin nests defaults of its own.
+ */
+function defaultsFor(schema: TObject): (data: Record<string, unknown>) => Record<string, unknown> {
+  const pins = Object.entries(schema.properties);
+  if (pins.some(([, pin]) => hasNestedDefault(pin))) {
+    return (data) => Value.Default(schema, data) as Record<string, unknown>;
+  }
+  const defaults = pins
+    .filter(([, pin]) => "default" in pin)
+    .map(([key, pin]) => [key, pin.default, typeof pin.default === "object" && pin.default !== null] as const);
+  return (data) => {
+    for (const [key, value, copy] of defaults) if (!(key in data)) data[key] = copy ? structuredClone(value) : value;
+    return data;
+  };
+}
+
+interface Compiled {
+  check: TypeCheck<TObject>;
+  withDefaults: (data: Record<string, unknown>) => Record<string, unknown>;
+}
+
+/** Each schema is compiled once, on its first validation, and kept with it: the check and the defaults. */
+const compiled = new WeakMap<TObject, Compiled>();
+
+function compiledFor(schema: TObject): Compiled {
+  let entry = compiled.get(schema);
+  if (!entry) {
+    registerFormats(schema);
+    entry = { check: TypeCompiler.Compile(schema), withDefaults: defaultsFor(schema) };
+    compiled.set(schema, entry);
+  }
+  return entry;
 }
 
 function message(error: { type: ValueErrorType; message: string; schema: TSchema }): string {
@@ -70,14 +104,14 @@ export function validateConstants(block: Block, input: Record<string, unknown>):
 }
 
 function validateAgainst(schema: TObject, input: Record<string, unknown>): ValidationResult {
-  const check = checkerFor(schema);
+  const { check, withDefaults } = compiledFor(schema);
   const data: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(input ?? {})) {
     if (value === null || value === undefined) continue;
     const pin = schema.properties[key] as JsonSchema | undefined;
     data[key] = pin ? convertValue(value, pin) : value;
   }
-  const value = Value.Default(schema, data) as Record<string, unknown>;
+  const value = withDefaults(data);
   if (check.Check(value)) return { ok: true, value };
 
   const errors: FieldError[] = [];

@@ -486,7 +486,8 @@ export class GraphRun {
     let generator: AsyncGenerator<BlockOutput, void, unknown> | undefined;
     let secrets: string[] = [];
     try {
-      const credentials = await Promise.race([this.credentialsOf(exec), aborted]);
+      const credentials =
+        credentialsFields(block.input).length > 0 ? await Promise.race([this.credentialsOf(exec), aborted]) : {};
       secrets = Object.values(credentials).flatMap(secretsOf);
       generator = block.run(exec.input as never, this.context(exec, controller.signal, credentials));
       for (;;) {
