@@ -90,6 +90,20 @@ export interface Config {
   };
   /** Hosts outgoing HTTP blocks may reach even though they are private or loopback. */
   httpAllowList: string[];
+  /** The outgoing-request client blocks use (ctx.http). */
+  outgoingHttp: {
+    /** Per attempt, connect to last byte (OUTGOING_HTTP_TIMEOUT_MS). */
+    timeoutMs: number;
+    /** Largest decompressed response body (OUTGOING_HTTP_MAX_RESPONSE_BYTES). */
+    maxResponseBytes: number;
+    /** Redirects followed per request, each hop checked by the SSRF guard (OUTGOING_HTTP_MAX_REDIRECTS). */
+    maxRedirects: number;
+    /**
+     * Provider (lower case) to base URL, overriding a block's default endpoint; operator endpoints are trusted
+     * (may be private or loopback). From PROVIDER_BASE_URLS (a JSON object) and PROVIDER_BASE_URL_<PROVIDER>.
+     */
+    providerBaseUrls: Record<string, string>;
+  };
   websocket: {
     /** How often an open connection re-checks its credential (revocations made by other processes). */
     revalidateSeconds: number;
@@ -164,6 +178,35 @@ function list(value: string | undefined): string[] {
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean);
+}
+
+/** PROVIDER_BASE_URLS (JSON object) and PROVIDER_BASE_URL_<NAME> (which wins), as provider name → URL. */
+function providerBaseUrls(env: Env): Record<string, string> {
+  const out: Record<string, string> = {};
+  const add = (name: string, url: unknown, from: string) => {
+    if (typeof url !== "string" || !/^https?:\/\//i.test(url)) {
+      throw new Error(`${from} must be an http(s) URL, got ${JSON.stringify(url)}`);
+    }
+    new URL(url);
+    out[name.toLowerCase()] = url;
+  };
+  if (env.PROVIDER_BASE_URLS) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(env.PROVIDER_BASE_URLS);
+    } catch {
+      throw new Error("PROVIDER_BASE_URLS must be a JSON object of provider name to base URL");
+    }
+    if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) {
+      throw new Error("PROVIDER_BASE_URLS must be a JSON object of provider name to base URL");
+    }
+    for (const [name, url] of Object.entries(parsed)) add(name, url, `PROVIDER_BASE_URLS.${name}`);
+  }
+  for (const [key, url] of Object.entries(env)) {
+    const m = /^PROVIDER_BASE_URL_(.+)$/.exec(key);
+    if (m && url) add(m[1], url, key);
+  }
+  return out;
 }
 
 function oidcProviders(value: string | undefined): OidcProviderConfig[] {
@@ -254,6 +297,12 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
       shutdownGraceSeconds: int(env.EXECUTOR_SHUTDOWN_GRACE_SECONDS, 30),
     },
     httpAllowList: list(env.HTTP_ALLOW_LIST),
+    outgoingHttp: {
+      timeoutMs: positive(env, "OUTGOING_HTTP_TIMEOUT_MS", 60_000),
+      maxResponseBytes: positive(env, "OUTGOING_HTTP_MAX_RESPONSE_BYTES", 50 * 1024 * 1024),
+      maxRedirects: int(env.OUTGOING_HTTP_MAX_REDIRECTS, 10),
+      providerBaseUrls: providerBaseUrls(env),
+    },
     websocket: {
       revalidateSeconds: int(env.WS_REVALIDATE_SECONDS, 60),
     },

@@ -10,6 +10,7 @@ import { AuthService } from "./auth/service.js";
 import { closeSandbox, configureSandbox } from "./blocks/sandbox/index.js";
 import type { Config } from "./config.js";
 import { blockHooks } from "./engine/block-hooks.js";
+import { CredentialsResolver } from "./engine/credentials.js";
 import { Executor, type GraphLoader } from "./engine/executor.js";
 import { Scheduler } from "./engine/scheduler.js";
 import { ExecutionService } from "./engine/service.js";
@@ -20,15 +21,16 @@ import { getGraphForRun } from "./infra/db/repos/graphs.js";
 import { SqlExecutionStore } from "./infra/db/stores/execution-store.js";
 import { SqlScheduleStore } from "./infra/db/stores/schedule-store.js";
 import { MemoryEventBus } from "./infra/events/memory.js";
+import { HttpClient } from "./infra/http/client.js";
 import { MemoryExecutionQueue } from "./infra/queue/memory.js";
 import { connectRedis, redisReady } from "./infra/redis/client.js";
 import { RedisRateLimitStore } from "./infra/redis/rate-limit.js";
+import { BlockCatalog } from "./services/blocks.js";
 import { GraphInterfaces, GraphService } from "./services/graphs.js";
 import { LibraryService } from "./services/library.js";
 import { PresetService } from "./services/presets.js";
 import { RunService } from "./services/runs.js";
 import { ScheduleService } from "./services/schedules.js";
-import { BlockCatalog } from "./services/blocks.js";
 
 /**
  * What the HTTP adapters (and the CLI) may use. Feature services are added here as fields, each built in
@@ -59,6 +61,8 @@ export interface Platform {
   library: LibraryService;
   /** The block registry as the APIs list, filter and search it. */
   blocks: BlockCatalog;
+  /** The one outgoing-request client blocks use (ctx.http): SSRF guard, limits, provider base URLs. */
+  http: HttpClient;
 }
 
 export interface PlatformOptions {
@@ -120,6 +124,8 @@ export async function createPlatform(
     const events: EventBus = new MemoryEventBus();
     const loadGraph: GraphLoader = (userId, graphId, version) => getGraphForRun(database.db, userId, graphId, version);
     const store = new SqlExecutionStore(database.db);
+    const http = new HttpClient({ allowList: config.httpAllowList, ...config.outgoingHttp });
+    cleanups.push(async () => http.close());
     const executor = config.executor.enabled
       ? new Executor({
           store,
@@ -131,7 +137,8 @@ export async function createPlatform(
           runConcurrency: config.executor.runConcurrency,
           workerConcurrency: config.executor.workerConcurrency,
           nodeTimeoutSeconds: config.executor.nodeTimeoutSeconds,
-          httpAllowList: config.httpAllowList,
+          http,
+          credentials: new CredentialsResolver(secrets.encryptionKey),
           heartbeatMs: config.runLifecycle.heartbeatSeconds * 1000,
           now: options.now,
           limits: {
@@ -208,6 +215,7 @@ export async function createPlatform(
       graphs,
       library,
       blocks: new BlockCatalog(),
+      http,
     };
     return {
       platform,

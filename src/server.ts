@@ -40,6 +40,7 @@ import { loadInstanceSecrets } from "./auth/secrets.js";
 import { AuthService } from "./auth/service.js";
 import { closeSandbox, configureSandbox } from "./blocks/sandbox/index.js";
 import type { Config } from "./config.js";
+import { formatsPlugin } from "./core/formats.js";
 import { validateGraph } from "./core/graph.js";
 import { blockHooks } from "./engine/block-hooks.js";
 import { Executor, type GraphLoader } from "./engine/executor.js";
@@ -155,7 +156,9 @@ function buildApp(platform: Platform, logger: pino.Logger, options: ServerOption
     genReqId: () => randomUUID(),
     ajv: {
       customOptions: { removeAdditional: false, allErrors: true, coerceTypes: "array", useDefaults: true },
-      plugins: [ignoreUnknownFields],
+      // Pydantic's rule for unknown fields, and the formats block pins are checked with too (one registry,
+      // src/core/formats.ts) instead of ajv-formats.
+      plugins: [ignoreUnknownFields, formatsPlugin],
     },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
   }).withTypeProvider<TypeBoxTypeProvider>();

@@ -3,29 +3,29 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { isDeepStrictEqual } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { standaloneContext } from "../src/blocks/context.js";
 import { isBlockedAddress, sendWebRequest } from "../src/blocks/http.js";
 import { allBlocks, blockToJSON, getBlock } from "../src/blocks/index.js";
 import type { Block, BlockContext, BlockOutput } from "../src/blocks/sdk.js";
 import { countdownTimer } from "../src/blocks/time.js";
 import { validateInput } from "../src/blocks/validate.js";
 import { convertValue } from "../src/core/convert.js";
+import { FORMATS, formatsPlugin } from "../src/core/formats.js";
+import { HttpClient } from "../src/infra/http/client.js";
 
 function context(overrides: Partial<BlockContext> = {}): BlockContext {
-  return {
+  return standaloneContext({
     userId: "user-1",
     graphId: "graph-1",
     graphVersion: 1,
     graphExecId: "graph-exec-1",
     nodeId: "node-1",
     nodeExecId: "node-exec-1",
-    signal: new AbortController().signal,
-    httpAllowList: [],
-    runSubgraph() {
-      throw new Error("runSubgraph is not available in this test");
-    },
     ...overrides,
-  };
+  });
 }
+
+const allowing = (...hosts: string[]) => context({ http: new HttpClient({ allowList: hosts }) });
 
 async function run(block: Block, input: Record<string, unknown>, ctx = context()): Promise<BlockOutput[]> {
   const checked = validateInput(block, input);
@@ -144,16 +144,12 @@ describe("SendWebRequestBlock SSRF guard", () => {
     const refused = await run(sendWebRequest, { url, method: "GET" });
     expect(refused[0][0]).toBe("error");
 
-    const allowed = await run(
-      sendWebRequest,
-      { url, method: "POST", body: { a: 1 } },
-      context({ httpAllowList: [`127.0.0.1:${port}`] }),
-    );
+    const allowed = await run(sendWebRequest, { url, method: "POST", body: { a: 1 } }, allowing(`127.0.0.1:${port}`));
     expect(allowed).toEqual([["response", { method: "POST", body: '{"a":1}', contentType: "application/json" }]]);
   });
 
   it("sends form bodies, routes 4xx to client_error and follows redirects", async () => {
-    const ctx = context({ httpAllowList: ["127.0.0.1"] });
+    const ctx = allowing("127.0.0.1");
     const form = await run(
       sendWebRequest,
       { url: `http://127.0.0.1:${port}/echo`, json_format: false, body: { q: "a b" } },
@@ -178,7 +174,7 @@ describe("SendWebRequestBlock SSRF guard", () => {
     const out = await run(
       sendWebRequest,
       { url: `http://127.0.0.1:${port}/redirect-metadata`, method: "GET" },
-      context({ httpAllowList: [`127.0.0.1:${port}`] }),
+      allowing(`127.0.0.1:${port}`),
     );
     expect(out[0][0]).toBe("error");
     expect(String(out[0][1])).toMatch(/169\.254\.169\.254.*is blocked/);
@@ -265,6 +261,21 @@ describe("validateInput", () => {
     expect(validateInput(date, { name: "d", value: "2025-12-01" }).ok).toBe(true);
     const file = getBlock("95ead23f-8283-4654-aef3-10c053b74a31") as Block;
     expect(validateInput(file, { name: "f", value: "data:text/plain;base64,SGk=" }).ok).toBe(true);
+  });
+
+  it("checks formats with the one registry the routes' Ajv gets", () => {
+    const added = new Map<string, (value: string) => boolean>();
+    formatsPlugin({ addFormat: (name: string, check: (value: string) => boolean) => added.set(name, check) });
+    expect(Object.fromEntries(added)).toEqual(FORMATS);
+    expect(FORMATS["date-time"]("2025-02-28T10:00:00Z")).toBe(true);
+    expect(FORMATS["date-time"]("2025-02-30T10:00:00Z")).toBe(false);
+    expect(FORMATS.email("a@b.co")).toBe(true);
+    expect(FORMATS.email("not an email")).toBe(false);
+    // A block pin's date is the same function: the route and the block agree.
+    const date = getBlock("7e198b09-4994-47db-8b4d-952d98241817") as Block;
+    for (const value of ["2024-02-29", "2023-02-29"]) {
+      expect(validateInput(date, { name: "d", value }).ok).toBe(FORMATS.date(value));
+    }
   });
 
   it("does not share default objects between runs", () => {

@@ -9,6 +9,8 @@ export const agentExecutor = defineBlock({
   description: "Executes an existing agent inside your agent",
   categories: ["AGENT"],
   blockType: "Agent",
+  // The sub-run is bounded by its own run limits, not by this node's timeout.
+  nodeTimeout: false,
   input: inputs({
     user_id: Type.String({ description: "User ID" }),
     graph_id: Type.String({ description: "Graph ID" }),

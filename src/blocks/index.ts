@@ -30,6 +30,16 @@ export function getBlock(id: string): Block | undefined {
   return byId.get(id);
 }
 
+/**
+ * Adds a block to the library, for tests and embedders: call it before the server starts (the block lists are
+ * serialized once). Its id must be new.
+ */
+export function registerBlock(block: Block): void {
+  if (byId.has(block.id)) throw new Error(`A block with id ${block.id} is already registered`);
+  byId.set(block.id, block);
+  allBlocks.push(block);
+}
+
 /** One entry of GET /api/blocks: AutoGPT's Block.to_dict() plus its costs, key for key. */
 export interface BlockJSON {
   id: string;

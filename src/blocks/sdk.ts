@@ -1,5 +1,7 @@
 // The block SDK: how a block is declared, what it may ask of the engine while it runs, and how it is serialized.
 import { type Static, type TObject, type TSchema, Type } from "@sinclair/typebox";
+import type { Http } from "../infra/http/client.js";
+import type { Credentials } from "./credentials.js";
 
 /** AutoGPT's BlockCategory values, with the descriptions it serializes beside them. */
 export const BLOCK_CATEGORIES = {
@@ -48,6 +50,24 @@ export interface SubgraphRequest {
   inputs: Record<string, unknown>;
 }
 
+/**
+ * Usage a block reports (ctx.reportUsage), added up into its node execution's stats under AutoGPT's
+ * NodeExecutionStats names (input_token_count, output_token_count, llm_call_count, llm_retry_count, extra_cost,
+ * extra_steps; `request_count` is ours) and summed into the run's stats (`cost`).
+ */
+export interface Usage {
+  tokens_in?: number;
+  tokens_out?: number;
+  /** Requests made to a provider's API. */
+  requests?: number;
+  llm_calls?: number;
+  llm_retries?: number;
+  /** Credits (AutoGPT's cost unit, cents) this run of the block cost beyond its listed cost. */
+  cost?: number;
+  /** Node executions done on the block's behalf (a sub-agent's). */
+  steps?: number;
+}
+
 /** The engine's services and the identity of the node execution, handed to every block run. */
 export interface BlockContext {
   userId: string;
@@ -56,16 +76,31 @@ export interface BlockContext {
   graphExecId: string;
   nodeId: string;
   nodeExecId: string;
-  /** Aborted when the run is stopped or the node times out; long waits must honour it. */
+  /**
+   * Aborted when the run is stopped or the node times out (or the run hits a limit). Long waits must honour it;
+   * `http` does. Its reason is the engine's: rethrow it (or let it propagate), do not report it as the block's error.
+   */
   signal: AbortSignal;
-  /** Hosts (name or IP, optionally with :port) that outgoing HTTP may reach even if private or loopback. */
-  httpAllowList: readonly string[];
+  /** The outgoing-request client: SSRF guard, limits, provider base URLs, retries. Bound to `signal`. */
+  http: Http;
+  /**
+   * The decrypted credentials the node's `credentials` input selects (or its only `*_credentials` input); undefined
+   * when the block has none. Never written to node data, events or logs.
+   */
+  credentials?: Credentials;
+  /** The decrypted credentials of another credentials input, by its name (`github_credentials`...). */
+  credentialsFor(field: string): Credentials | undefined;
+  /** Adds to this node execution's usage and cost (stats); may be called any number of times. */
+  reportUsage(usage: Usage): void;
   /**
    * The largest value, in JSON bytes, the engine accepts from one yield. Blocks whose inputs multiply their output
    * (a replacement between every character, a join with a long delimiter) refuse before building a larger one.
    */
   maxOutputBytes?: number;
-  /** Runs another graph of the same user as a sub-execution and yields its output-block values as they appear. */
+  /**
+   * Runs another graph of the same user as a sub-execution and yields its output-block values as they appear. The
+   * sub-run is bounded by its own run limits, not by this node's timeout; its cost is added to this node's.
+   */
   runSubgraph(request: SubgraphRequest): AsyncIterable<BlockOutput>;
 }
 
@@ -73,7 +108,7 @@ export interface BlockTestCase {
   input: Record<string, unknown>;
   /** Expected yields, in order. A function checks the value instead of comparing it. */
   output: Array<readonly [string, unknown | ((value: unknown) => boolean)]>;
-  /** Overrides of the test context (e.g. a runSubgraph stand-in, an allow-list). */
+  /** Overrides of the test context (e.g. a runSubgraph stand-in, credentials, an `http` client with an allow-list). */
   context?: Partial<BlockContext>;
 }
 
@@ -87,6 +122,11 @@ export interface BlockDefinition<I extends TObject = TObject, O extends TObject 
   blockType?: BlockType;
   /** Outputs of this block feed links as static values (AutoGPT's static_output). */
   staticOutput?: boolean;
+  /**
+   * False for blocks that wait by design (timers, sub-agent runs): the node timeout (EXECUTOR_NODE_TIMEOUT_SECONDS)
+   * does not apply to them; the run's own limits (wall time, stop) still do.
+   */
+  nodeTimeout?: boolean;
   /** Per-run cost in credits, as AutoGPT's BlockCost list. */
   costs?: Array<{ cost_amount: number; cost_filter: Record<string, unknown>; cost_type: "run" | "byte" | "second" }>;
   run(input: Static<I>, context: BlockContext): AsyncGenerator<BlockOutput, void, unknown>;
@@ -116,7 +156,14 @@ const ErrorPin = Type.String({ title: "Error", description: "Error message if th
 
 export function defineBlock<I extends TObject, O extends TObject>(def: BlockDefinition<I, O>): Block {
   const output = def.output.properties.error ? def.output : Type.Object({ ...def.output.properties, error: ErrorPin });
-  return { blockType: "Standard", staticOutput: false, costs: [], ...def, output } as unknown as Block;
+  return {
+    blockType: "Standard",
+    staticOutput: false,
+    nodeTimeout: true,
+    costs: [],
+    ...def,
+    output,
+  } as unknown as Block;
 }
 
 /** Shorthand for an input/output pin with AutoGPT's SchemaField extras (title, advanced, placeholder...). */

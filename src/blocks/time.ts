@@ -404,6 +404,8 @@ export const countdownTimer = defineBlock({
   name: "CountdownTimerBlock",
   description: "This block triggers after a specified duration.",
   categories: ["TEXT"],
+  // A timer waits by design: bounded by the run's wall time and stop, not the node timeout.
+  nodeTimeout: false,
   input: inputs({
     input_message: AnyValue({
       advanced: false,

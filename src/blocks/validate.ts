@@ -1,8 +1,9 @@
-// Input validation before a block runs: AutoGPT's coercion, schema defaults, then a TypeBox check with per-field errors.
+// Input validation before a block runs: AutoGPT's coercion, schema defaults, then a check compiled once per block schema.
 import type { TObject, TSchema } from "@sinclair/typebox";
-import { FormatRegistry } from "@sinclair/typebox";
+import { type TypeCheck, TypeCompiler } from "@sinclair/typebox/compiler";
 import { Value, ValueErrorType } from "@sinclair/typebox/value";
 import { convertValue, type JsonSchema } from "../core/convert.js";
+import { useFormat } from "../core/formats.js";
 import type { Block } from "./sdk.js";
 
 export interface FieldError {
@@ -12,33 +13,61 @@ export interface FieldError {
 
 export type ValidationResult = { ok: true; value: Record<string, unknown> } | { ok: false; errors: FieldError[] };
 
-const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const KNOWN_FORMATS: Record<string, (value: string) => boolean> = {
-  date: (v) => {
-    const m = DATE.exec(v);
-    if (!m) return false;
-    const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-    return d.getUTCMonth() === Number(m[2]) - 1 && d.getUTCDate() === Number(m[3]);
-  },
-  time: (v) => /^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/.test(v),
-  "date-time": (v) => /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/.test(v) && !Number.isNaN(Date.parse(v)),
-};
-
-/**
- * TypeBox fails any string whose format it does not know, while AutoGPT's formats (file, short-text,
- * long-text, table...) are UI hints: register those as accepting anything, the real ones with a check.
- */
+/** Registers every format a schema uses with the shared registry (src/core/formats.ts) before it is compiled. */
 function registerFormats(schema: unknown, seen = new WeakSet<object>()): void {
   if (typeof schema !== "object" || schema === null || seen.has(schema)) return;
   seen.add(schema);
   const format = (schema as { format?: unknown }).format;
-  if (typeof format === "string" && !FormatRegistry.Has(format)) {
-    FormatRegistry.Set(format, KNOWN_FORMATS[format] ?? (() => true));
-  }
+  if (typeof format === "string") useFormat(format);
   for (const child of Object.values(schema)) registerFormats(child, seen);
 }
 
-const registered = new WeakSet<object>();
+/** Whether a schema holds a `default` anywhere below its own top level (inside an object or union pin). */
+function hasNestedDefault(schema: unknown, top = true, seen = new WeakSet<object>()): boolean {
+  if (typeof schema !== "object" || schema === null || seen.has(schema)) return false;
+  seen.add(schema);
+  if (!top && !Array.isArray(schema) && "default" in schema) return true;
+  for (const [key, child] of Object.entries(schema)) {
+    if (key !== "default" && hasNestedDefault(child, false, seen)) return true;
+  }
+  return false;
+}
+
+/**
+ * How absent pins get their defaults: for the usual schema (defaults on top-level pins only) a precomputed list,
+ * copying object defaults so runs never share one; TypeBox's walk where a pin nests defaults of its own.
+ */
+function defaultsFor(schema: TObject): (data: Record<string, unknown>) => Record<string, unknown> {
+  const pins = Object.entries(schema.properties);
+  if (pins.some(([, pin]) => hasNestedDefault(pin))) {
+    return (data) => Value.Default(schema, data) as Record<string, unknown>;
+  }
+  const defaults = pins
+    .filter(([, pin]) => "default" in pin)
+    .map(([key, pin]) => [key, pin.default, typeof pin.default === "object" && pin.default !== null] as const);
+  return (data) => {
+    for (const [key, value, copy] of defaults) if (!(key in data)) data[key] = copy ? structuredClone(value) : value;
+    return data;
+  };
+}
+
+interface Compiled {
+  check: TypeCheck<TObject>;
+  withDefaults: (data: Record<string, unknown>) => Record<string, unknown>;
+}
+
+/** Each schema is compiled once, on its first validation, and kept with it: the check and the defaults. */
+const compiled = new WeakMap<TObject, Compiled>();
+
+function compiledFor(schema: TObject): Compiled {
+  let entry = compiled.get(schema);
+  if (!entry) {
+    registerFormats(schema);
+    entry = { check: TypeCompiler.Compile(schema), withDefaults: defaultsFor(schema) };
+    compiled.set(schema, entry);
+  }
+  return entry;
+}
 
 function message(error: { type: ValueErrorType; message: string; schema: TSchema }): string {
   if (error.type === ValueErrorType.ObjectRequiredProperty) return "Field required";
@@ -75,22 +104,19 @@ export function validateConstants(block: Block, input: Record<string, unknown>):
 }
 
 function validateAgainst(schema: TObject, input: Record<string, unknown>): ValidationResult {
-  if (!registered.has(schema)) {
-    registerFormats(schema);
-    registered.add(schema);
-  }
+  const { check, withDefaults } = compiledFor(schema);
   const data: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(input ?? {})) {
     if (value === null || value === undefined) continue;
     const pin = schema.properties[key] as JsonSchema | undefined;
     data[key] = pin ? convertValue(value, pin) : value;
   }
-  const value = Value.Default(schema, data) as Record<string, unknown>;
-  if (Value.Check(schema, value)) return { ok: true, value };
+  const value = withDefaults(data);
+  if (check.Check(value)) return { ok: true, value };
 
   const errors: FieldError[] = [];
   const seen = new Set<string>();
-  for (const error of Value.Errors(schema, value)) {
+  for (const error of check.Errors(value)) {
     const field = error.path.split("/")[1] ?? "";
     if (seen.has(field)) continue;
     seen.add(field);

@@ -3,16 +3,17 @@
 // Stored shape (the existing jsonb columns): `{}` when there are none, else a SealedBox of the JSON of all the
 // credential inputs plus `meta`, the AutoGPT CredentialsMetaInput view of each ({id, title, provider, type}) kept
 // in clear so runs can be listed and sent in events without decrypting anything. Only `openCredentials` decrypts,
-// for the engine that hands them to blocks.
+// for the engine that hands them to blocks through the CredentialsResolver port below.
 import { isSealedBox, open, type SealedBox, seal } from "../auth/secret-box.js";
+import {
+  type Credentials,
+  type CredentialsMeta,
+  credentialsInputKey,
+  metaOf as metaOfValue,
+  toCredentials,
+} from "../blocks/credentials.js";
 
-/** AutoGPT's CredentialsMetaInput: which stored credential a run uses, never the secret itself. */
-export interface CredentialsMeta {
-  id: string;
-  title: string | null;
-  provider: string;
-  type: string;
-}
+export type { CredentialsMeta } from "../blocks/credentials.js";
 
 export type SealedCredentials = SealedBox & { meta: Record<string, CredentialsMeta> };
 
@@ -20,10 +21,8 @@ export type SealedCredentials = SealedBox & { meta: Record<string, CredentialsMe
 function metaOf(inputs: Record<string, unknown>): Record<string, CredentialsMeta> {
   const out: Record<string, CredentialsMeta> = {};
   for (const [name, value] of Object.entries(inputs)) {
-    const v = value as Record<string, unknown> | null;
-    if (!v || typeof v !== "object" || typeof v.id !== "string") continue;
-    if (typeof v.provider !== "string" || typeof v.type !== "string") continue;
-    out[name] = { id: v.id, title: typeof v.title === "string" ? v.title : null, provider: v.provider, type: v.type };
+    const meta = metaOfValue(value);
+    if (meta) out[name] = meta;
   }
   return out;
 }
@@ -55,4 +54,87 @@ export function credentialsMeta(stored: unknown): Record<string, CredentialsMeta
     ? { ...((stored as Partial<SealedCredentials>).meta ?? {}) }
     : metaOf(stored as Record<string, unknown>);
   return Object.keys(meta).length > 0 ? metaOf(meta) : null;
+}
+
+/** What a credentials source is asked: whose run, and the run's own credential inputs (decrypted). */
+export interface CredentialsScope {
+  userId: string;
+  graphExecId: string;
+  runInputs(): Record<string, unknown>;
+}
+
+/**
+ * One place credentials come from. Today: the run's own sealed `credentials_inputs`; next, the user's credentials
+ * store and the operator's (environment) credentials, each one more source behind the same resolver.
+ */
+export interface CredentialsSource {
+  /** The full credentials `meta` names, or undefined when this source does not hold them. */
+  find(meta: CredentialsMeta, scope: CredentialsScope): Promise<Credentials | undefined>;
+}
+
+/** Credential inputs given with the run that carry their secret (`{id, provider, type, api_key...}`). */
+export const runInputsSource: CredentialsSource = {
+  async find(meta, scope) {
+    for (const value of Object.values(scope.runInputs())) {
+      const candidate = metaOfValue(value);
+      if (candidate && candidate.id === meta.id && candidate.provider === meta.provider) return toCredentials(value);
+    }
+    return undefined;
+  },
+};
+
+/** The engine's port for credentials: asks each source in turn, first answer wins. */
+export class CredentialsResolver {
+  constructor(
+    private readonly keys: Buffer | readonly Buffer[],
+    private readonly sources: readonly CredentialsSource[] = [runInputsSource],
+  ) {}
+
+  /** The credentials of one run; its stored inputs are decrypted once, on first use. */
+  forRun(run: { userId: string; graphExecId: string; stored: unknown }): RunCredentials {
+    return new RunCredentials(run, this.keys, this.sources);
+  }
+}
+
+export class RunCredentials {
+  private opened?: Record<string, unknown>;
+  private readonly chosen: Record<string, CredentialsMeta>;
+
+  constructor(
+    private readonly run: { userId: string; graphExecId: string; stored: unknown },
+    private readonly keys: Buffer | readonly Buffer[],
+    private readonly sources: readonly CredentialsSource[],
+  ) {
+    this.chosen = credentialsMeta(run.stored) ?? {};
+  }
+
+  /**
+   * The credential the run chose for a node's credentials pin, as meta (what node inputs may hold): the run's
+   * input under the graph's credentials_input_schema key for the pin, else the only run input of its provider and type.
+   */
+  metaFor(pin: Record<string, unknown>, inputDefault: Record<string, unknown>): CredentialsMeta | undefined {
+    const byKey = this.chosen[credentialsInputKey(pin, inputDefault)];
+    if (byKey) return byKey;
+    const providers = (pin.credentials_provider as string[] | undefined) ?? [];
+    const types = (pin.credentials_types as string[] | undefined) ?? [];
+    const fits = Object.values(this.chosen).filter((m) => providers.includes(m.provider) && types.includes(m.type));
+    return fits.length === 1 ? fits[0] : undefined;
+  }
+
+  /** Decrypted credentials for `meta`, or undefined when no source holds them. */
+  async resolve(meta: CredentialsMeta): Promise<Credentials | undefined> {
+    const scope: CredentialsScope = {
+      userId: this.run.userId,
+      graphExecId: this.run.graphExecId,
+      runInputs: () => {
+        this.opened ??= openCredentials(this.keys, this.run.stored);
+        return this.opened;
+      },
+    };
+    for (const source of this.sources) {
+      const found = await source.find(meta, scope);
+      if (found) return found;
+    }
+    return undefined;
+  }
 }

@@ -3,9 +3,11 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { FastifyBaseLogger } from "fastify";
-import type { BlockOutput, SubgraphRequest } from "../blocks/sdk.js";
+import type { BlockOutput, SubgraphRequest, Usage } from "../blocks/sdk.js";
 import { AsyncQueue } from "../core/async-queue.js";
 import type { GraphModel } from "../core/graph-types.js";
+import type { HttpClient } from "../infra/http/client.js";
+import type { CredentialsResolver, RunCredentials } from "./credentials.js";
 import type { ExecutionStore, NodeExecutionWrite, RunRecord } from "./ports.js";
 import { toGraphExecution } from "./records.js";
 import { GraphRun, type NodeExec, nodeExecResult, type RunHooks, type RunLimits, type RunResult } from "./run.js";
@@ -24,7 +26,10 @@ export interface ExecutorOptions {
   runConcurrency: number;
   workerConcurrency: number;
   nodeTimeoutSeconds: number;
-  httpAllowList: readonly string[];
+  /** The one outgoing-request client blocks use (ctx.http). */
+  http: HttpClient;
+  /** Decrypts the credentials nodes select (ctx.credentials). */
+  credentials: CredentialsResolver;
   /** Per-run limits; every run, sub-graph runs included, ends FAILED naming the one it hits. */
   limits: RunLimits;
   /** How often the leases of this process's running runs are renewed (one UPDATE for all of them). */
@@ -197,6 +202,7 @@ export class Executor {
     depth: number,
     onOutput?: (name: string, value: unknown) => void,
     parentSignal?: AbortSignal,
+    parentCredentials?: RunCredentials,
   ): Promise<RunResult | undefined> {
     const { controller } = active;
     const stopWithParent = () => controller.abort();
@@ -208,6 +214,10 @@ export class Executor {
       const graph = await this.graphVersion(row.userId, row.graphId, row.graphVersion);
       if (!graph) throw new Error(`Graph ${row.graphId} v${row.graphVersion} no longer exists`);
       const runInfo = { userId: row.userId, graphId: row.graphId, graphVersion: row.graphVersion, graphExecId: row.id };
+      // A sub-graph uses its parent's credential inputs: the parent's credentials_input_schema includes its own.
+      const credentials =
+        parentCredentials ??
+        this.options.credentials.forRun({ userId: row.userId, graphExecId: row.id, stored: row.credentialInputs });
       const run = new GraphRun(
         graph,
         {
@@ -215,7 +225,8 @@ export class Executor {
           graphExecId: row.id,
           runConcurrency: this.options.runConcurrency,
           nodeTimeoutMs: this.options.nodeTimeoutSeconds * 1000,
-          httpAllowList: this.options.httpAllowList,
+          http: this.options.http,
+          credentials,
           signal: controller.signal,
           limits: this.options.limits,
         },
@@ -224,7 +235,8 @@ export class Executor {
           onNodeUpdate: (exec) => this.publishNode(exec, runInfo),
           onNodeFinished: (exec) => this.writes.add(nodeRow(exec, row.id)),
           onGraphOutput: onOutput,
-          runSubgraph: (request, signal) => this.runSubgraph(row, request, signal, depth + 1),
+          runSubgraph: (request, signal, report) =>
+            this.runSubgraph(row, request, signal, depth + 1, report, credentials),
         },
       );
       result = await run.run(row.inputs as Record<string, unknown>);
@@ -284,6 +296,8 @@ export class Executor {
     request: SubgraphRequest,
     signal: AbortSignal,
     depth: number,
+    report: (usage: Usage) => void,
+    credentials: RunCredentials,
   ): AsyncIterable<BlockOutput> {
     if (depth > MAX_SUBGRAPH_DEPTH) throw new Error(`Sub-graphs nest deeper than ${MAX_SUBGRAPH_DEPTH} levels`);
     const graph = await this.options.loadGraph(parent.userId, request.graphId, request.graphVersion);
@@ -311,10 +325,13 @@ export class Executor {
     active.leased = true;
     this.publishGraph(child);
     const outputs = new AsyncQueue<BlockOutput>();
-    const running = this.execute(child, active, depth, (name, value) => outputs.push([name, value]), signal)
+    const onOutput = (name: string, value: unknown) => outputs.push([name, value]);
+    const running = this.execute(child, active, depth, onOutput, signal, credentials)
       .finally(() => this.release(childId, active))
       .then(
         (result) => {
+          // As AutoGPT's AgentExecutorBlock: the sub-run's cost and node count become the node's.
+          if (result) report({ cost: result.stats.cost, steps: result.stats.node_exec_count });
           if (!result || result.status === "FAILED") outputs.end(new Error(result?.stats.error ?? "Sub-graph failed"));
           else if (result.status === "TERMINATED") outputs.end(new Error("Sub-graph was stopped"));
           else outputs.end();
@@ -362,6 +379,7 @@ function nodeRow(exec: NodeExec, graphExecutionId: string): NodeExecutionWrite {
     status: exec.status,
     inputData: exec.status === "INCOMPLETE" ? exec.pins : exec.input,
     outputData: exec.output,
+    stats: exec.status === "INCOMPLETE" ? null : exec.stats,
     addedAt: exec.addTime,
     queuedAt: exec.queueTime,
     startedAt: exec.startTime,

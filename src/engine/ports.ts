@@ -56,6 +56,8 @@ export interface NodeExecutionWrite {
   status: ExecutionStatus;
   inputData: Record<string, unknown>;
   outputData: Record<string, unknown[]>;
+  /** What the node reported (usage, cost, timing); null while it waits for inputs. */
+  stats: object | null;
   addedAt: Date;
   queuedAt: Date | null;
   startedAt: Date | null;

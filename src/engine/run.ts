@@ -1,9 +1,12 @@
 // One graph execution in memory: which node executions wait for which pins, which are ready, and what each produced.
 import { randomUUID } from "node:crypto";
 import { setMaxListeners } from "node:events";
-import type { Block, BlockContext, BlockOutput, SubgraphRequest } from "../blocks/sdk.js";
+import { type Credentials, credentialsFields, metaOf, secretsOf } from "../blocks/credentials.js";
+import type { Block, BlockContext, BlockOutput, SubgraphRequest, Usage } from "../blocks/sdk.js";
 import type { GraphModel, Link, Node } from "../core/graph-types.js";
 import { mergeExecutionInput, parseExecutionOutput } from "../core/pins.js";
+import type { HttpClient } from "../infra/http/client.js";
+import type { RunCredentials } from "./credentials.js";
 import type { ExecutionStatus, GraphExecutionStats, NodeExecutionResult } from "./types.js";
 
 /** A node as the scheduler sees it: its block, and the pins links feed (raw names, e.g. `values_#_a`). */
@@ -29,6 +32,64 @@ export interface NodeExec {
   queueTime: Date | null;
   startTime: Date | null;
   endTime: Date | null;
+  stats: NodeExecutionStats;
+}
+
+/** AutoGPT's NodeExecutionStats (the fields we measure), plus `cost` and `request_count`; stored with the node. */
+export interface NodeExecutionStats {
+  walltime: number;
+  /** Per-node CPU time is not measured (two syscalls per node): wall time, as node_exec_time_cpu_only. */
+  cputime: number;
+  output_size: number;
+  llm_call_count: number;
+  llm_retry_count: number;
+  input_token_count: number;
+  output_token_count: number;
+  request_count: number;
+  /** What the block reported beyond its listed cost (AutoGPT's extra_cost), in credits. */
+  extra_cost: number;
+  extra_steps: number;
+  /** This node execution's cost in credits; the run's `stats.cost` is their sum. */
+  cost: number;
+  error: string | null;
+}
+
+const emptyNodeStats = (): NodeExecutionStats => ({
+  walltime: 0,
+  cputime: 0,
+  output_size: 0,
+  llm_call_count: 0,
+  llm_retry_count: 0,
+  input_token_count: 0,
+  output_token_count: 0,
+  request_count: 0,
+  extra_cost: 0,
+  extra_steps: 0,
+  cost: 0,
+  error: null,
+});
+
+const USAGE_FIELDS: Record<keyof Usage, Array<keyof NodeExecutionStats>> = {
+  tokens_in: ["input_token_count"],
+  tokens_out: ["output_token_count"],
+  requests: ["request_count"],
+  llm_calls: ["llm_call_count"],
+  llm_retries: ["llm_retry_count"],
+  cost: ["extra_cost", "cost"],
+  steps: ["extra_steps"],
+};
+
+/** Adds reported usage to a node's stats; a negative or non-numeric figure is the block's bug and throws. */
+export function addUsage(stats: NodeExecutionStats, usage: Usage): void {
+  for (const [key, value] of Object.entries(usage)) {
+    if (value === undefined) continue;
+    const fields = USAGE_FIELDS[key as keyof Usage];
+    if (!fields) throw new TypeError(`Unknown usage field ${key}`);
+    if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+      throw new TypeError(`Usage ${key} must be a number >= 0, got ${String(value)}`);
+    }
+    for (const field of fields) (stats[field] as number) += value;
+  }
 }
 
 export interface RunHooks {
@@ -45,7 +106,12 @@ export interface RunHooks {
   onNodeFinished(exec: NodeExec): void;
   /** An AgentOutput node produced a graph output. */
   onGraphOutput?(name: string, value: unknown): void;
-  runSubgraph(request: SubgraphRequest, signal: AbortSignal): AsyncIterable<BlockOutput>;
+  /** Runs a sub-graph; `report` receives its cost and node count once it has ended. */
+  runSubgraph(
+    request: SubgraphRequest,
+    signal: AbortSignal,
+    report: (usage: Usage) => void,
+  ): AsyncIterable<BlockOutput>;
 }
 
 /** What one run may use before it ends FAILED with the limit named (operator settings, see src/config.ts). */
@@ -72,7 +138,10 @@ export interface RunOptions {
   graphExecId: string;
   runConcurrency: number;
   nodeTimeoutMs: number;
-  httpAllowList: readonly string[];
+  /** The shared outgoing-request client; each node gets it bound to its signal. */
+  http: HttpClient;
+  /** Where the nodes' credentials come from (the run's credential inputs, later the store). */
+  credentials?: RunCredentials;
   /** Aborted when the run is stopped. */
   signal: AbortSignal;
   limits: RunLimits;
@@ -198,6 +267,7 @@ export class GraphRun {
   private nodeErrors = 0;
   private nodeTime = 0;
   private nodeCpu = 0;
+  private cost = 0;
   private outputBytes = 0;
   private finish?: () => void;
   /** Aborted on stop (the caller's signal) or when a limit is hit (`limitError` set first). */
@@ -280,7 +350,7 @@ export class GraphRun {
       status,
       outputs: this.outputs,
       stats: {
-        cost: 0,
+        cost: this.cost,
         duration: (performance.now() - started) / 1000,
         duration_cpu_only: (cpu.user + cpu.system) / 1e6,
         node_exec_time: this.nodeTime,
@@ -322,6 +392,7 @@ export class GraphRun {
       queueTime: null,
       startTime: null,
       endTime: null,
+      stats: emptyNodeStats(),
     };
   }
 
@@ -351,7 +422,10 @@ export class GraphRun {
       this.end(exec, "TERMINATED");
       return;
     }
-    const merged = packAgentInputs(info.block, mergeExecutionInput({ ...info.node.input_default, ...exec.pins }));
+    const merged = this.withCredentials(
+      info,
+      packAgentInputs(info.block, mergeExecutionInput({ ...info.node.input_default, ...exec.pins })),
+    );
     const prepared = this.hooks.prepareInput(info.block, merged);
     if (!prepared.ok) {
       exec.input = merged;
@@ -398,7 +472,11 @@ export class GraphRun {
     const controller = new AbortController();
     const onStop = () => controller.abort(STOPPED);
     this.halt.signal.addEventListener("abort", onStop, { once: true });
-    const timer = setTimeout(() => controller.abort(TIMED_OUT), this.options.nodeTimeoutMs);
+    // Timers and sub-agent runs wait by design: the run's wall-time limit and stop bound them, not the node timeout.
+    const timer =
+      block.nodeTimeout === false
+        ? undefined
+        : setTimeout(() => controller.abort(TIMED_OUT), this.options.nodeTimeoutMs);
     const aborted = new Promise<never>((_, reject) =>
       controller.signal.addEventListener("abort", () => reject(controller.signal.reason), { once: true }),
     );
@@ -406,12 +484,18 @@ export class GraphRun {
     const t0 = performance.now();
     let failure: string | undefined;
     let generator: AsyncGenerator<BlockOutput, void, unknown> | undefined;
+    let secrets: string[] = [];
     try {
-      generator = block.run(exec.input as never, this.context(exec, controller.signal));
+      const credentials =
+        credentialsFields(block.input).length > 0 ? await Promise.race([this.credentialsOf(exec), aborted]) : {};
+      secrets = Object.values(credentials).flatMap(secretsOf);
+      generator = block.run(exec.input as never, this.context(exec, controller.signal, credentials));
       for (;;) {
         const step = await Promise.race([generator.next(), aborted]);
         if (step.done) break;
-        const [name, value] = step.value;
+        const [name, raw] = step.value;
+        // A block that echoes a secret (an error quoting a header, a response body) does not get it stored.
+        const value = secrets.length > 0 ? redact(raw, secrets) : raw;
         if (name === "error") {
           failure = String(value);
           break;
@@ -425,6 +509,7 @@ export class GraphRun {
           break;
         }
         this.outputBytes += size;
+        exec.stats.output_size += size;
         if (this.outputBytes > maxOutputBytes) {
           this.stopWith(
             `Run exceeded the limit of ${formatBytes(maxOutputBytes)} of node output (EXECUTOR_MAX_OUTPUT_BYTES)`,
@@ -441,7 +526,7 @@ export class GraphRun {
       } else if (controller.signal.reason === TIMED_OUT) {
         failure = `Node execution exceeded ${this.options.nodeTimeoutMs / 1000}s wall-clock cap`;
       } else {
-        failure = message(err);
+        failure = secrets.length > 0 ? redactText(message(err), secrets) : message(err);
       }
     } finally {
       clearTimeout(timer);
@@ -454,6 +539,10 @@ export class GraphRun {
     this.nodeTime += elapsed;
     this.nodeCpu += elapsed;
     this.nodeCount++;
+    exec.stats.walltime = elapsed;
+    exec.stats.cputime = elapsed;
+    exec.stats.error = failure ?? null;
+    this.cost += exec.stats.cost;
     if (exec.status === "TERMINATED") this.end(exec, "TERMINATED");
     else if (failure !== undefined) this.fail(exec, failure);
     else {
@@ -524,7 +613,41 @@ export class GraphRun {
     this.checkDone();
   }
 
-  private context(exec: NodeExec, signal: AbortSignal): BlockContext {
+  /**
+   * Fills the node's credentials pins the graph left empty with the run's choice, and keeps only the meta
+   * ({id, title, provider, type}) of whatever they hold: a node's input is stored and sent in events.
+   */
+  private withCredentials(info: NodeInfo, input: Record<string, unknown>): Record<string, unknown> {
+    const fields = credentialsFields(info.block.input);
+    if (fields.length === 0) return input;
+    for (const field of fields) {
+      const given = metaOf(input[field]);
+      const pin = info.block.input.properties[field] as unknown as Record<string, unknown>;
+      const meta = given ?? this.options.credentials?.metaFor(pin, info.node.input_default);
+      if (meta) input[field] = meta;
+      else delete input[field];
+    }
+    return input;
+  }
+
+  /** Decrypts the credentials the node's pins select; a missing one fails the node, naming it (not its secret). */
+  private async credentialsOf(exec: NodeExec): Promise<Record<string, Credentials>> {
+    const out: Record<string, Credentials> = {};
+    for (const field of credentialsFields(exec.info.block.input)) {
+      const meta = metaOf(exec.input[field]);
+      if (!meta) continue;
+      const found = await this.options.credentials?.resolve(meta);
+      if (!found) {
+        throw new Error(`Credentials ${meta.id} (${meta.provider}, ${meta.type}) for \`${field}\` are not available`);
+      }
+      out[field] = found;
+    }
+    return out;
+  }
+
+  private context(exec: NodeExec, signal: AbortSignal, credentials: Record<string, Credentials>): BlockContext {
+    const report = (usage: Usage) => addUsage(exec.stats, usage);
+    const fields = Object.keys(credentials);
     return {
       userId: this.options.userId,
       graphId: this.graph.id,
@@ -533,11 +656,34 @@ export class GraphRun {
       nodeId: exec.info.node.id,
       nodeExecId: exec.id,
       signal,
-      httpAllowList: this.options.httpAllowList,
+      http: this.options.http.withSignal(signal),
+      credentials: credentials.credentials ?? (fields.length === 1 ? credentials[fields[0]] : undefined),
+      credentialsFor: (field) => credentials[field],
+      reportUsage: report,
       maxOutputBytes: this.options.limits.maxBlockOutputBytes,
-      runSubgraph: (request) => this.hooks.runSubgraph(request, signal),
+      runSubgraph: (request) => this.hooks.runSubgraph(request, signal, report),
     };
   }
+}
+
+/** `text` with every secret replaced. */
+function redactText(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of secrets) if (secret.length >= 4) out = out.replaceAll(secret, "<redacted>");
+  return out;
+}
+
+/** A yielded value with every secret in its strings (and keys) replaced; the value itself when none occurs. */
+function redact(value: unknown, secrets: readonly string[]): unknown {
+  if (typeof value === "string") return redactText(value, secrets);
+  // What a value says as JSON is what gets stored: credentials say only their meta.
+  const toJSON = (value as { toJSON?: unknown } | null)?.toJSON;
+  if (typeof toJSON === "function") return redact(toJSON.call(value), secrets);
+  if (Array.isArray(value)) return value.map((v) => redact(v, secrets));
+  if (value && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [redactText(k, secrets), redact(v, secrets)]));
+  }
+  return value;
 }
 
 /**

@@ -91,6 +91,7 @@ export function executionStoreContract(
       status: "COMPLETED",
       inputData: { in: seq },
       outputData: { out: [seq] },
+      stats: null,
       addedAt: at(seq),
       queuedAt: at(seq),
       startedAt: at(seq),

@@ -64,7 +64,7 @@ export const blocksRoutes: FastifyPluginAsyncTypebox = async (app) => {
       return runBlock(block, request.body, {
         userId: principalOf(request).user.id,
         timeoutMs: config.executor.nodeTimeoutSeconds * 1000,
-        httpAllowList: config.httpAllowList,
+        http: app.platform.http,
         signal: callerGone(reply),
       });
     },

@@ -1,28 +1,20 @@
 // Runs one block outside any graph (POST /blocks/{id}/execute, the run_block tool): validated input, a time cap,
 // the caller's identity, and every yielded value grouped by output pin, as AutoGPT's CompletedBlockOutput.
-import { randomUUID } from "node:crypto";
-import type { Block, BlockContext, BlockOutput } from "../../../blocks/sdk.js";
+import { standaloneContext } from "../../../blocks/context.js";
+import type { Block, BlockOutput } from "../../../blocks/sdk.js";
 import { validateInput } from "../../../blocks/validate.js";
 import { ApiError } from "../../../core/errors.js";
+import type { HttpClient } from "../../../infra/http/client.js";
 
 export interface RunBlockOptions {
   userId: string;
   timeoutMs: number;
-  httpAllowList: readonly string[];
+  http: HttpClient;
   /** Aborted when the caller goes away: the block stops with it. */
   signal?: AbortSignal;
 }
 
 const TIMED_OUT = Symbol("timed out");
-
-/** A direct block run has no graph around it: a block that asks for a sub-graph run fails. */
-function noSubgraphs(): AsyncIterable<BlockOutput> {
-  return {
-    [Symbol.asyncIterator]: () => ({
-      next: () => Promise.reject(new Error("This block runs other agents and can only run inside a graph")),
-    }),
-  };
-}
 
 /**
  * Validates `input` for `block` (422 naming each failing field), runs it, and returns its outputs by pin name.
@@ -51,17 +43,7 @@ export async function runBlock(
   );
   aborted.catch(() => {});
 
-  const context: BlockContext = {
-    userId: options.userId,
-    graphId: "",
-    graphVersion: 0,
-    graphExecId: "",
-    nodeId: "",
-    nodeExecId: randomUUID(),
-    signal: controller.signal,
-    httpAllowList: options.httpAllowList,
-    runSubgraph: noSubgraphs,
-  };
+  const context = standaloneContext({ userId: options.userId, signal: controller.signal, http: options.http });
 
   const outputs: Record<string, unknown[]> = {};
   let generator: AsyncGenerator<BlockOutput, void, unknown> | undefined;

@@ -361,7 +361,7 @@ const runBlockTool = defineTool({
     const outputs = await runBlock(block, input_data ?? {}, {
       userId: call.userId,
       timeoutMs: config.executor.nodeTimeoutSeconds * 1000,
-      httpAllowList: config.httpAllowList,
+      http: call.services.http,
       signal: call.signal,
     });
     return {
