@@ -51,6 +51,8 @@ export interface PlatformOptions {
   now?: () => Date;
   /** The clock rate limits read instead of the real one (tests advance it rather than sleep). */
   rateLimitClock?: Clock;
+  /** Told about slow start-up steps (creating the embedded database, applying migrations). */
+  onProgress?: (step: string) => void;
 }
 
 export interface PlatformHandle {
@@ -82,7 +84,11 @@ export async function createPlatform(
   const queue: ExecutionQueue = new MemoryExecutionQueue();
   checkExecution(config, queue);
   configureSandbox(config.sandbox);
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    onProgress: options.onProgress,
+  });
   const cleanups: Array<() => Promise<void>> = [];
   try {
     const secrets = loadInstanceSecrets({
