@@ -20,8 +20,6 @@ import { type Database, openDatabase } from "./infra/db/index.js";
 import { getGraphForRun } from "./infra/db/repos/graphs.js";
 import { MemoryEventBus } from "./infra/events/memory.js";
 import { MemoryExecutionQueue } from "./infra/queue/memory.js";
-import { connectRedis, redisReady } from "./infra/redis/client.js";
-import { RedisRateLimitStore } from "./infra/redis/rate-limit.js";
 
 /**
  * What the HTTP adapters (and the CLI) may use. Feature services are added here as fields, each built in
@@ -153,10 +151,9 @@ export async function createPlatform(
       encryptionKey: secrets.encryptionKey,
       validateForRun: (graph, inputs) => validateGraph(graph, { forRun: true, inputs }),
     });
-    const redis = config.redisUrl ? connectRedis(config.redisUrl) : undefined;
+    const redisStore = config.redisUrl ? await connectRedisStore(config.redisUrl, logger, options) : undefined;
+    const redis = redisStore?.redis;
     if (redis) {
-      redis.on("error", (err) => logger.warn({ err: err.message }, "redis connection problem"));
-      await redisReady(redis);
       cleanups.push(async () => {
         redis.disconnect();
       });
@@ -169,13 +166,7 @@ export async function createPlatform(
       database,
       auth,
       oauth,
-      rateLimits: redis
-        ? new RedisRateLimitStore(
-            redis,
-            (err) => logger.warn({ err }, "rate limiting without Redis"),
-            options.rateLimitClock,
-          )
-        : new MemoryRateLimitStore(options.rateLimitClock),
+      rateLimits: redisStore?.rateLimits ?? new MemoryRateLimitStore(options.rateLimitClock),
       encryptionKey: secrets.encryptionKey,
       events,
       queue,
@@ -213,4 +204,26 @@ export async function createPlatform(
     await database.close();
     throw err;
   }
+}
+
+/** Imported only when configured: the Redis client is a large module tree that a single process does not need. */
+async function connectRedisStore(url: string, logger: pino.Logger, options: PlatformOptions) {
+  const [{ connectRedis, redisReady }, { RedisRateLimitStore }] = await Promise.all([
+    import("./infra/redis/client.js"),
+    import("./infra/redis/rate-limit.js"),
+  ]);
+  const redis = connectRedis(url);
+  redis.on("error", (err) => logger.warn({ err: err.message }, "redis connection problem"));
+  try {
+    await redisReady(redis);
+  } catch (err) {
+    redis.disconnect();
+    throw err;
+  }
+  const rateLimits: RateLimitStore = new RedisRateLimitStore(
+    redis,
+    (err) => logger.warn({ err }, "rate limiting without Redis"),
+    options.rateLimitClock,
+  );
+  return { redis, rateLimits };
 }

@@ -11,16 +11,21 @@ type BuildValidator = (externalSchemas: unknown, options: unknown) => (route: un
 type BuildSerializer = (externalSchemas: unknown, options: unknown) => (route: unknown) => Serialize;
 
 const fromFastify = createRequire(createRequire(import.meta.url).resolve("fastify"));
-const defaultValidators = (fromFastify("@fastify/ajv-compiler") as () => BuildValidator)();
-const defaultSerializers = (fromFastify("@fastify/fast-json-stringify-compiler") as () => BuildSerializer)();
+// Loaded on the first compilation too (Ajv and fast-json-stringify are some 100 modules).
+let defaultValidators: BuildValidator | undefined;
+let defaultSerializers: BuildSerializer | undefined;
 
 /** Validators that compile on first use; Fastify reads a failed validation's `errors` off the function it called. */
 const buildValidator: BuildValidator = (externalSchemas, options) => {
-  const compile = defaultValidators(externalSchemas, options);
+  let compile: ((route: unknown) => Validate) | undefined;
   return (route) => {
     let compiled: Validate | undefined;
     const validate: Validate = (data) => {
-      compiled ??= compile(route);
+      if (!compiled) {
+        defaultValidators ??= (fromFastify("@fastify/ajv-compiler") as () => BuildValidator)();
+        compile ??= defaultValidators(externalSchemas, options);
+        compiled = compile(route);
+      }
       const result = compiled(data);
       validate.errors = compiled.errors;
       return result;
@@ -30,11 +35,15 @@ const buildValidator: BuildValidator = (externalSchemas, options) => {
 };
 
 const buildSerializer: BuildSerializer = (externalSchemas, options) => {
-  const compile = defaultSerializers(externalSchemas, options);
+  let compile: ((route: unknown) => Serialize) | undefined;
   return (route) => {
     let compiled: Serialize | undefined;
     return (data) => {
-      compiled ??= compile(route);
+      if (!compiled) {
+        defaultSerializers ??= (fromFastify("@fastify/fast-json-stringify-compiler") as () => BuildSerializer)();
+        compile ??= defaultSerializers(externalSchemas, options);
+        compiled = compile(route);
+      }
       return compiled(data);
     };
   };
