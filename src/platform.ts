@@ -23,8 +23,6 @@ import { SqlScheduleStore } from "./infra/db/stores/schedule-store.js";
 import { MemoryEventBus } from "./infra/events/memory.js";
 import { HttpClient } from "./infra/http/client.js";
 import { MemoryExecutionQueue } from "./infra/queue/memory.js";
-import { connectRedis, redisReady } from "./infra/redis/client.js";
-import { RedisRateLimitStore } from "./infra/redis/rate-limit.js";
 import { BlockCatalog } from "./services/blocks.js";
 import { GraphInterfaces, GraphService } from "./services/graphs.js";
 import { LibraryService } from "./services/library.js";
@@ -70,6 +68,8 @@ export interface PlatformOptions {
   now?: () => Date;
   /** The clock rate limits read instead of the real one (tests advance it rather than sleep). */
   rateLimitClock?: Clock;
+  /** Told about slow start-up steps (creating the embedded database, applying migrations). */
+  onProgress?: (step: string) => void;
 }
 
 export interface PlatformHandle {
@@ -101,7 +101,11 @@ export async function createPlatform(
   const queue: ExecutionQueue = new MemoryExecutionQueue();
   checkExecution(config, queue);
   configureSandbox(config.sandbox);
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    onProgress: options.onProgress,
+  });
   const cleanups: Array<() => Promise<void>> = [];
   try {
     const secrets = loadInstanceSecrets({
@@ -171,10 +175,9 @@ export async function createPlatform(
     const runs = new RunService({ db: database.db, executions, loadGraph, log: logger });
     const presets = new PresetService({ db: database.db, runs, encryptionKey: secrets.encryptionKey });
     const schedules = new ScheduleService({ db: database.db, runs, encryptionKey: secrets.encryptionKey });
-    const redis = config.redisUrl ? connectRedis(config.redisUrl) : undefined;
+    const redisStore = config.redisUrl ? await connectRedisStore(config.redisUrl, logger, options) : undefined;
+    const redis = redisStore?.redis;
     if (redis) {
-      redis.on("error", (err) => logger.warn({ err: err.message }, "redis connection problem"));
-      await redisReady(redis);
       cleanups.push(async () => {
         redis.disconnect();
       });
@@ -195,13 +198,7 @@ export async function createPlatform(
       database,
       auth,
       oauth,
-      rateLimits: redis
-        ? new RedisRateLimitStore(
-            redis,
-            (err) => logger.warn({ err }, "rate limiting without Redis"),
-            options.rateLimitClock,
-          )
-        : new MemoryRateLimitStore(options.rateLimitClock),
+      rateLimits: redisStore?.rateLimits ?? new MemoryRateLimitStore(options.rateLimitClock),
       encryptionKey: secrets.encryptionKey,
       events,
       queue,
@@ -248,4 +245,26 @@ export async function createPlatform(
     await database.close();
     throw err;
   }
+}
+
+/** Imported only when configured: the Redis client is a large module tree that a single process does not need. */
+async function connectRedisStore(url: string, logger: pino.Logger, options: PlatformOptions) {
+  const [{ connectRedis, redisReady }, { RedisRateLimitStore }] = await Promise.all([
+    import("./infra/redis/client.js"),
+    import("./infra/redis/rate-limit.js"),
+  ]);
+  const redis = connectRedis(url);
+  redis.on("error", (err) => logger.warn({ err: err.message }, "redis connection problem"));
+  try {
+    await redisReady(redis);
+  } catch (err) {
+    redis.disconnect();
+    throw err;
+  }
+  const rateLimits: RateLimitStore = new RedisRateLimitStore(
+    redis,
+    (err) => logger.warn({ err }, "rate limiting without Redis"),
+    options.rateLimitClock,
+  );
+  return { redis, rateLimits };
 }

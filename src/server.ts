@@ -1,5 +1,6 @@
 // Builds the HTTP/WebSocket app of an Agentry process over the platform that `platform.ts` composes.
 import { randomUUID } from "node:crypto";
+import type http from "node:http";
 import helmet from "@fastify/helmet";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
@@ -30,32 +31,18 @@ import { graphRoutes } from "./api/graphs/routes.js";
 import { healthRoutes } from "./api/health.js";
 import { httpServerOptions } from "./api/http-limits.js";
 import { registerInputGuards } from "./api/input-guards.js";
+import { lazySchemaController } from "./api/lazy-compilers.js";
 import { oauthMetadataRoutes, oauthRoutes } from "./api/oauth/index.js";
 import { type Clock, MemoryRateLimitStore, type RateLimitStore, registerRateLimit } from "./api/rate-limit.js";
 import { ErrorEnvelope } from "./api/schemas.js";
 import { securityHeaders } from "./api/security-headers.js";
 import { ignoreUnknownFields } from "./api/unknown-fields.js";
 import { wsRoutes } from "./api/ws/routes.js";
-import { loadInstanceSecrets } from "./auth/secrets.js";
-import { AuthService } from "./auth/service.js";
-import { closeSandbox, configureSandbox } from "./blocks/sandbox/index.js";
 import type { Config } from "./config.js";
 import { formatsPlugin } from "./core/formats.js";
-import { validateGraph } from "./core/graph.js";
-import { blockHooks } from "./engine/block-hooks.js";
-import { Executor, type GraphLoader } from "./engine/executor.js";
-import { Scheduler } from "./engine/scheduler.js";
-import { ExecutionService } from "./engine/service.js";
-import { Sweeper } from "./engine/sweeper.js";
-import type { EventBus, ExecutionQueue } from "./engine/types.js";
 import { errorForLog } from "./infra/db/errors.js";
-import { type Database, openDatabase } from "./infra/db/index.js";
-import { getGraphForRun } from "./infra/db/repos/graphs.js";
-import { MemoryEventBus } from "./infra/events/memory.js";
-import { MemoryExecutionQueue } from "./infra/queue/memory.js";
-import { connectRedis, redisReady } from "./infra/redis/client.js";
-import { RedisRateLimitStore } from "./infra/redis/rate-limit.js";
 import { createPlatform, type Platform } from "./platform.js";
+import { VERSION } from "./version.js";
 
 declare module "fastify" {
   interface FastifyInstance {
@@ -63,7 +50,7 @@ declare module "fastify" {
   }
 }
 
-export const VERSION = "0.1.0";
+export { VERSION };
 
 export interface AgentryServer {
   app: FastifyInstance;
@@ -91,6 +78,13 @@ export interface ServerOptions {
   now?: () => Date;
   /** The clock rate limits read instead of the real one (tests advance it rather than sleep). */
   rateLimitClock?: Clock;
+  /**
+   * An HTTP server already listening (`agentry serve` opens its port before the slow database work and answers
+   * 503 meanwhile): the app takes its requests over in `listen()` instead of opening a port, and closes it.
+   */
+  httpServer?: http.Server;
+  /** Told about slow start-up steps (creating the embedded database, applying migrations). */
+  onProgress?: (step: string) => void;
 }
 
 export async function createServer(config: Config, options: ServerOptions = {}): Promise<AgentryServer> {
@@ -110,11 +104,17 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     },
     options.logStream as never,
   );
-  const handle = await createPlatform(config, logger, { now: options.now, rateLimitClock: options.rateLimitClock });
+  const handle = await createPlatform(config, logger, {
+    now: options.now,
+    rateLimitClock: options.rateLimitClock,
+    onProgress: options.onProgress,
+  });
   const { platform } = handle;
+  const { httpServer } = options;
   let app: FastifyInstance;
+  let appHandler: http.RequestListener | undefined;
   try {
-    app = buildApp(platform, logger, options);
+    app = buildApp(platform, logger, options, (handler) => (appHandler = handler));
     await app.ready();
     await handle.start();
   } catch (err) {
@@ -126,7 +126,12 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     app,
     platform,
     async listen() {
-      await app.listen({ host: config.host, port: config.port });
+      if (httpServer && appHandler) {
+        httpServer.removeAllListeners("request");
+        httpServer.on("request", appHandler);
+      } else {
+        await app.listen({ host: config.host, port: config.port });
+      }
       const address = app.server.address();
       const port = typeof address === "object" && address ? address.port : config.port;
       const host = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
@@ -138,15 +143,32 @@ export async function createServer(config: Config, options: ServerOptions = {}):
         if (graceMs === 0) handle.hurry();
         return closing;
       }
-      closing = handle.close(graceMs, () => app.close());
+      // Fastify closes only a server it opened itself; one handed over is closed here, after the app.
+      closing = handle.close(graceMs, async () => {
+        await app.close();
+        if (httpServer?.listening) await new Promise((resolve) => httpServer.close(resolve));
+      });
       return closing;
     },
   };
 }
 
-function buildApp(platform: Platform, logger: pino.Logger, options: ServerOptions): FastifyInstance {
+function buildApp(
+  platform: Platform,
+  logger: pino.Logger,
+  options: ServerOptions,
+  takeHandler: (handler: http.RequestListener) => void,
+): FastifyInstance {
   const { config } = platform;
+  const { httpServer } = options;
   const app = Fastify({
+    serverFactory: httpServer
+      ? (handler) => {
+          takeHandler(handler as http.RequestListener);
+          return httpServer;
+        }
+      : undefined,
+    schemaController: lazySchemaController,
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: config.bodyLimit,
     ...httpServerOptions(config.http),

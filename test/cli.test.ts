@@ -1,9 +1,11 @@
 // The `agentry` command as a user runs it: create an admin and a key, serve, the data-dir lock, data kept across restarts.
 import fs from "node:fs";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { budget, COMPILED, killChildren, run, serve, stop } from "./helpers/cli.js";
+import { VERSION } from "../src/version.js";
+import { budget, COMPILED, killChildren, run, serve, start, stop } from "./helpers/cli.js";
 import { client, signUp } from "./helpers/client.js";
 import { create, execute, graph, waitFor } from "./helpers/runs.js";
 import { freshDataDir } from "./helpers/server.js";
@@ -156,11 +158,73 @@ describe("agentry CLI", () => {
     await stop(child);
   });
 
-  it("prints usage for --help and fails with usage for an unknown command", { timeout: budget(2) }, async () => {
-    const help = await run(["--help"]);
+  it("answers --help, --version and usage errors without opening the database", { timeout: budget(5) }, async () => {
+    // A data dir that does not exist: a command that opened the database would create it.
+    dataDir = path.join(os.tmpdir(), `agentry-never-${process.pid}-${Date.now()}`);
+    const env = { DATA_DIR: dataDir };
+    const help = await run(["--help"], env);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain("agentry <command>");
-    const unknown = await run(["frobnicate"]);
+    const commandHelp = await run(["serve", "--help"], env);
+    expect(commandHelp.code).toBe(0);
+    expect(commandHelp.stdout).toContain("agentry <command>");
+    const version = await run(["--version"], env);
+    expect(version.code).toBe(0);
+    expect(version.stdout).toBe(`agentry ${VERSION}\n`);
+    const unknown = await run(["frobnicate"], env);
     expect(unknown.code).toBe(2);
+    const badScopes = await run(["keys", "create", "--user", "a@example.com", "--scopes", "EVERYTHING"], env);
+    expect(badScopes.code).toBe(2);
+    expect(badScopes.stderr).toContain("Unknown: EVERYTHING");
+    expect(fs.existsSync(dataDir)).toBe(false);
+  });
+
+  it("refuses a port in use before any database work, with a clear message", { timeout: budget(1) }, async () => {
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    const port = (taken.address() as net.AddressInfo).port;
+    dataDir = path.join(os.tmpdir(), `agentry-never-${process.pid}-${Date.now()}`);
+    try {
+      const res = await run(["serve", "--port", String(port), "--host", "127.0.0.1", "--data-dir", dataDir]);
+      expect(res.code).toBe(2);
+      expect(res.stderr).toBe(
+        `agentry: port ${port} is already in use (127.0.0.1:${port}): stop the process using it, ` +
+          "or choose another port with --port N or PORT\n",
+      );
+      expect(fs.existsSync(dataDir)).toBe(false);
+    } finally {
+      taken.close();
+    }
+  });
+
+  it("answers 503 STARTING on its port until the database is ready", { timeout: budget(1) }, async () => {
+    // A PostgreSQL that accepts connections and never answers holds the server in its start-up for as long as we like.
+    const silent = net.createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const dbPort = (silent.address() as net.AddressInfo).port;
+    const probe = net.createServer();
+    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+    const port = (probe.address() as net.AddressInfo).port;
+    await new Promise((resolve) => probe.close(resolve));
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "agentry-starting-"));
+    const server = start(["serve", "--port", String(port), "--host", "127.0.0.1", "--data-dir", dataDir], {
+      DATABASE_URL: `postgres://postgres@127.0.0.1:${dbPort}/test`,
+    });
+    try {
+      let res: Response | undefined;
+      for (let i = 0; !res && i < 2000 && server.child.exitCode === null; i++) {
+        res = await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined);
+        if (!res) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(res?.status, server.output()).toBe(503);
+      expect(res?.headers.get("retry-after")).toBe("1");
+      expect(await res?.json()).toMatchObject({ error: { code: "STARTING" } });
+      const api = await fetch(`http://127.0.0.1:${port}/api/graphs`, { method: "POST", body: "{}" });
+      expect(api.status).toBe(503);
+      expect(server.output()).not.toContain("running at");
+    } finally {
+      server.child.kill("SIGKILL");
+      silent.close();
+    }
   });
 });

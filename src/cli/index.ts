@@ -1,18 +1,15 @@
-// The `agentry` command line: serve, migrate, admin create-user, keys create.
+// The `agentry` command line: serve, migrate, admin create-user, keys create, oauth create-app, run.
+// Only what every command needs is imported here; each command imports the rest (the app, the database drivers)
+// when it runs, so `--help`, `--version` and usage errors answer at once and never open the database.
 import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { hashPassword } from "../auth/passwords.js";
 import { ALL_SCOPES, isScope } from "../auth/scopes.js";
-import { loadInstanceSecrets } from "../auth/secrets.js";
-import { AuthService } from "../auth/service.js";
-import { newId } from "../auth/tokens.js";
 import { type Config, loadConfig } from "../config.js";
-import { DataDirLockedError, openDatabase } from "../infra/db/index.js";
-import * as users from "../infra/db/repos/users.js";
-import { createServer } from "../server.js";
-import { createOauthApp } from "./oauth.js";
-import { parseInputs, runAgentFile } from "./run.js";
+import type { Database } from "../infra/db/index.js";
+import type { AgentryServer } from "../server.js";
+import { VERSION } from "../version.js";
+import { listenEarly } from "./listen-early.js";
 
 const USAGE = `Usage: agentry <command> [options]
 
@@ -27,6 +24,7 @@ Commands:
                                                     register an OAuth application and print its client secret once
   run FILE.json [--input name=value ...] [--data-dir DIR]
                                                     import an agent JSON, run it, show progress, print its outputs
+Options: --help (this text), --version
 Environment: PORT, DATA_DIR, DATABASE_URL, REDIS_URL, JWT_SECRET, ENCRYPTION_KEY, LOG_LEVEL (see README).`;
 
 const common = {
@@ -47,8 +45,16 @@ function configFrom(values: Record<string, unknown>, envDefaults: Record<string,
   return config;
 }
 
-async function withDatabase<T>(config: Config, fn: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>) {
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+/** Progress of slow start-up steps, on stderr: shown on a first start, silent on the usual one. */
+const progress = (step: string) => process.stderr.write(`${step.charAt(0).toUpperCase()}${step.slice(1)}\n`);
+
+async function withDatabase<T>(config: Config, fn: (db: Database) => Promise<T>) {
+  const { openDatabase } = await import("../infra/db/index.js");
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    onProgress: progress,
+  });
   try {
     return await fn(database);
   } finally {
@@ -59,7 +65,22 @@ async function withDatabase<T>(config: Config, fn: (db: Awaited<ReturnType<typeo
 async function serve(argv: string[]) {
   const { values } = parseArgs({ args: argv, options: common, allowPositionals: false });
   const config = configFrom(values);
-  const server = await createServer(config);
+  // The port first: one in use fails now, not after the database work; meanwhile requests get 503 STARTING.
+  const early = await listenEarly(config);
+  let announced = false;
+  const onProgress = (step: string) => {
+    if (!announced) process.stderr.write(`Starting Agentry at ${early.url} (it answers 503 until ready)\n`);
+    announced = true;
+    progress(step);
+  };
+  let server: AgentryServer;
+  try {
+    const { createServer } = await import("../server.js");
+    server = await createServer(config, { httpServer: early.server, onProgress });
+  } catch (err) {
+    early.server.close();
+    throw err;
+  }
   const url = await server.listen();
   const storage = server.platform.database.kind === "pglite" ? `embedded (${config.dataDir})` : "PostgreSQL";
   process.stdout.write(`Agentry is running at ${url}\nAPI reference: ${url}/docs\nStorage: ${storage}\n`);
@@ -137,6 +158,11 @@ async function createUser(argv: string[]) {
   });
   if (!values.email) throw new UsageError("--email is required");
   const config = configFrom(values);
+  const [{ newId }, { hashPassword }, users] = await Promise.all([
+    import("../auth/tokens.js"),
+    import("../auth/passwords.js"),
+    import("../infra/db/repos/users.js"),
+  ]);
   const password = values.password ?? newId().replace(/-/g, "").slice(0, 20);
   await withDatabase(config, async (database) => {
     if (await users.findUserByEmail(database.db, values.email as string)) {
@@ -173,6 +199,11 @@ async function createKey(argv: string[]) {
     );
   }
   const config = configFrom(values);
+  const [users, { loadInstanceSecrets }, { AuthService }] = await Promise.all([
+    import("../infra/db/repos/users.js"),
+    import("../auth/secrets.js"),
+    import("../auth/service.js"),
+  ]);
   await withDatabase(config, async (database) => {
     const user = await users.findUserByEmail(database.db, values.user as string);
     if (!user) throw new UsageError(`No user with email ${values.user}`);
@@ -198,6 +229,7 @@ async function run(argv: string[]) {
     allowPositionals: true,
   });
   if (positionals.length !== 1) throw new UsageError("run takes one agent JSON file");
+  const { parseInputs, runAgentFile } = await import("./run.js");
   let inputs: Record<string, unknown>;
   try {
     inputs = parseInputs(values.input ?? []);
@@ -215,7 +247,7 @@ const commands: Record<string, (argv: string[]) => Promise<void>> = {
   migrate,
   "admin create-user": createUser,
   "keys create": createKey,
-  "oauth create-app": createOauthApp,
+  "oauth create-app": async (argv) => (await import("./oauth.js")).createOauthApp(argv),
   run,
 };
 
@@ -224,6 +256,10 @@ async function main(argv: string[]) {
   const [name, rest] = commands[two] ? [two, argv.slice(2)] : [argv[0] ?? "", argv.slice(1)];
   const command = commands[name];
   const wantsHelp = argv.includes("--help") || argv.includes("-h");
+  if (!wantsHelp && (argv[0] === "--version" || argv[0] === "-v")) {
+    process.stdout.write(`agentry ${VERSION}\n`);
+    return;
+  }
   if (!command || wantsHelp) {
     process.stdout.write(`${USAGE}\n`);
     process.exit(wantsHelp || argv.length === 0 ? 0 : 2);
@@ -234,7 +270,9 @@ async function main(argv: string[]) {
 main(process.argv.slice(2)).catch((err) => {
   if (
     err instanceof UsageError ||
-    err instanceof DataDirLockedError ||
+    // By name: their modules are loaded only by the commands that throw them.
+    (err as Error).name === "DataDirLockedError" ||
+    (err as Error).name === "PortUnavailableError" ||
     (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")
   ) {
     process.stderr.write(`agentry: ${err.message}\n`);

@@ -1,12 +1,9 @@
 // `agentry oauth create-app`: registers an OAuth application from the command line and prints its secret once.
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { isValidRedirectUri, OAuthProvider } from "../auth/oauth-provider.js";
+import { isValidRedirectUri } from "../auth/oauth-provider.js";
 import { ALL_SCOPES, isScope } from "../auth/scopes.js";
 import { loadConfig } from "../config.js";
-import { openDatabase } from "../infra/db/index.js";
-import { firstAdmin } from "../infra/db/repos/oauth.js";
-import * as users from "../infra/db/repos/users.js";
 
 const USAGE =
   "Usage: agentry oauth create-app --name N --redirect-uri URI [--redirect-uri URI2] --scopes S1,S2 " +
@@ -48,6 +45,13 @@ export async function createOauthApp(argv: string[]): Promise<void> {
   }
 
   const config = loadConfig(process.env, values["data-dir"] ? { dataDir: path.resolve(values["data-dir"]) } : {});
+  // Imported once the arguments are known good: a usage error never loads the database drivers.
+  const [{ OAuthProvider }, { openDatabase }, { firstAdmin }, users] = await Promise.all([
+    import("../auth/oauth-provider.js"),
+    import("../infra/db/index.js"),
+    import("../infra/db/repos/oauth.js"),
+    import("../infra/db/repos/users.js"),
+  ]);
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
     const owner = values.owner ? await users.findUserByEmail(database.db, values.owner) : await firstAdmin(database.db);

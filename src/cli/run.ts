@@ -1,11 +1,7 @@
 // `agentry run FILE.json --input name=value`: import an agent JSON, run it on the embedded database, show progress, print outputs.
+// The app is imported when a run starts, so a usage error answers without loading it.
 import fs from "node:fs";
-import { newId } from "../auth/tokens.js";
-import { getBlock } from "../blocks/index.js";
 import type { Config } from "../config.js";
-import { TERMINAL_STATUSES } from "../engine/types.js";
-import * as users from "../infra/db/repos/users.js";
-import { createServer } from "../server.js";
 
 const CLI_USER = "cli@localhost";
 
@@ -38,6 +34,13 @@ export async function runAgentFile(
     throw new Error(`Cannot read ${file}: ${(err as Error).message}`);
   }
   const graph = (document as { graph?: unknown }).graph ?? document;
+  const [{ newId }, { getBlock }, { TERMINAL_STATUSES }, users, { createServer }] = await Promise.all([
+    import("../auth/tokens.js"),
+    import("../blocks/index.js"),
+    import("../engine/types.js"),
+    import("../infra/db/repos/users.js"),
+    import("../server.js"),
+  ]);
   const server = await createServer({ ...config, rateLimit: { ...config.rateLimit, enabled: false } });
   try {
     const { database, auth, events } = server.platform;

@@ -12,9 +12,9 @@ export const budget = (processes: number) => processes * PROCESS_MS + 10_000;
 
 /** The parent's environment without settings that would point the child elsewhere than its data dir. */
 function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: "warn", ...extra };
+  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: "warn" };
   for (const name of ["DATABASE_URL", "REDIS_URL", "PORT", "HOST", "DATA_DIR", "PUBLIC_URL"]) delete env[name];
-  return env;
+  return { ...env, ...extra };
 }
 
 /** Children still running when a test ends (it failed or timed out) are killed then, not left holding a lock. */
@@ -36,6 +36,15 @@ function launch(args: string[], env: Record<string, string> = {}, entry = BIN): 
   children.add(child);
   child.once("exit", () => children.delete(child));
   return child;
+}
+
+/** Starts `agentry ARGS` without waiting for anything: what it printed so far is in `output()`. */
+export function start(args: string[], env: Record<string, string> = {}) {
+  const child = launch(args, env);
+  let output = "";
+  child.stdout?.on("data", (d) => (output += d));
+  child.stderr?.on("data", (d) => (output += d));
+  return { child, output: () => output };
 }
 
 export function run(args: string[], env: Record<string, string> = {}) {

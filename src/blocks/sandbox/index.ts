@@ -1,5 +1,5 @@
 // Templates and regular expressions are user input: they run in worker threads that are terminated past a time limit.
-import { Piscina } from "piscina";
+import type { Piscina } from "piscina";
 import { SANDBOX_DEFAULTS, type SandboxConfig } from "../../config.js";
 import type { PyFindOptions, PyMatch } from "../pyregex.js";
 import {
@@ -82,7 +82,10 @@ export async function pyFindAll(
   return (await evaluate({ id: 0, kind: "regex", pattern, text, options: find }, signal)) as PyMatch[];
 }
 
-function getPool(): Piscina<SandboxTask, SandboxReply> {
+/** Piscina is imported with the first evaluation that needs a worker: a process that never does, never loads it. */
+async function getPool(): Promise<Piscina<SandboxTask, SandboxReply>> {
+  if (pool) return pool;
+  const { Piscina } = await import("piscina");
   if (pool) return pool;
   const created = new Piscina<SandboxTask, SandboxReply>({
     // Compiled, the worker is plain JavaScript; run from TypeScript sources, a bootstrap registers tsx first.
@@ -120,7 +123,7 @@ async function evaluate(task: SandboxTask, signal: AbortSignal | undefined): Pro
     }, settings.timeoutMs);
   });
   try {
-    const reply = await getPool().run({ ...task, id }, { signal: controller.signal });
+    const reply = await (await getPool()).run({ ...task, id }, { signal: controller.signal });
     if (reply.ok) return reply.value;
     throw revive(reply.name, reply.message);
   } catch (error) {

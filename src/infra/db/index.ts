@@ -1,16 +1,11 @@
 // Opens the database (embedded PGlite in the data dir, or PostgreSQL from DATABASE_URL) and applies migrations.
+// Each driver is imported only when it is used: a process on PostgreSQL never loads PGlite, and the reverse.
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { PGlite } from "@electric-sql/pglite";
 import { sql } from "drizzle-orm";
-import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
-import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
-import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
-import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
-import pg from "pg";
 import * as schema from "./schema.js";
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -24,8 +19,60 @@ export interface Database {
 
 const migrationsFolder = fileURLToPath(new URL("./migrations", import.meta.url));
 
+/** What opening the database is doing, for a terminal that would otherwise show nothing for seconds. */
+export type OpenProgress = (step: string) => void;
+
+export interface OpenOptions {
+  databaseUrl?: string;
+  dataDir: string;
+  /** Told about the slow steps only (creating the embedded database, applying migrations); silent otherwise. */
+  onProgress?: OpenProgress;
+}
+
+/**
+ * PGlite's shared buffers. Postgres' 128 MB default is the largest part of an embedded process's memory (the pages
+ * are touched as the WebAssembly heap grows) and slows its start; the operating system's page cache still holds the
+ * data files, so 32 MB costs a single-user database little.
+ */
+const PGLITE_SHARED_BUFFERS = "32MB";
+
+/** The journal's newest migration, and how many it lists after `appliedAt` (all of them when nothing was applied). */
+function pendingMigrations(appliedAt: number | undefined): number {
+  const journal = JSON.parse(fs.readFileSync(path.join(migrationsFolder, "meta", "_journal.json"), "utf8")) as {
+    entries: Array<{ when: number }>;
+  };
+  return journal.entries.filter((entry) => appliedAt === undefined || entry.when > appliedAt).length;
+}
+
+/**
+ * When the newest applied migration is the journal's newest, there is nothing to do: one query instead of the
+ * migrator's schema and table creation, file hashing and empty transaction on every start. Otherwise (or when the
+ * migrations table is not there yet) the migrator runs as usual.
+ */
+async function migrateIfNeeded(
+  lastApplied: () => Promise<number | undefined>,
+  migrate: () => Promise<void>,
+  onProgress: OpenProgress | undefined,
+): Promise<void> {
+  let appliedAt: number | undefined;
+  try {
+    appliedAt = await lastApplied();
+  } catch {
+    appliedAt = undefined;
+  }
+  const pending = pendingMigrations(appliedAt);
+  if (pending === 0) return;
+  onProgress?.(`applying ${pending} database migration${pending > 1 ? "s" : ""}…`);
+  await migrate();
+}
+
+const LAST_APPLIED = "select max(created_at) as at from drizzle.__drizzle_migrations";
+const toMillis = (at: unknown) => (at === null || at === undefined ? undefined : Number(at));
+
 /** Thrown when another live process holds the embedded data directory. */
-export class DataDirLockedError extends Error {}
+export class DataDirLockedError extends Error {
+  override name = "DataDirLockedError";
+}
 
 /** What the lock file records: enough to tell our holder from an unrelated process that reuses its PID later. */
 interface LockOwner {
@@ -130,17 +177,32 @@ function isAlive(pid: number): boolean {
   }
 }
 
-export async function openDatabase(options: { databaseUrl?: string; dataDir: string }): Promise<Database> {
-  if (options.databaseUrl) return openPostgres(options.databaseUrl);
-  return openPglite(options.dataDir);
+export async function openDatabase(options: OpenOptions): Promise<Database> {
+  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.onProgress);
+  return openPglite(options.dataDir, options.onProgress);
 }
 
-async function openPglite(dataDir: string): Promise<Database> {
+async function openPglite(dataDir: string, onProgress: OpenProgress | undefined): Promise<Database> {
   const unlock = lockDataDir(dataDir);
   try {
-    const client = await PGlite.create(path.join(dataDir, "pgdata"));
-    const db = drizzlePglite(client, { schema }) as unknown as Db;
-    await migratePglite(db as never, { migrationsFolder });
+    const pgdata = path.join(dataDir, "pgdata");
+    if (!fs.existsSync(path.join(pgdata, "PG_VERSION"))) {
+      onProgress?.(`creating the embedded database in ${dataDir} (first start only)…`);
+    }
+    const [{ PGlite }, { drizzle }, { migrate }] = await Promise.all([
+      import("@electric-sql/pglite"),
+      import("drizzle-orm/pglite"),
+      import("drizzle-orm/pglite/migrator"),
+    ]);
+    const client = await PGlite.create(pgdata, {
+      startParams: [...PGlite.defaultStartParams, "-c", `shared_buffers=${PGLITE_SHARED_BUFFERS}`],
+    });
+    const db = drizzle(client, { schema }) as unknown as Db;
+    await migrateIfNeeded(
+      async () => toMillis((await client.query<{ at: unknown }>(LAST_APPLIED)).rows[0]?.at),
+      () => migrate(db as never, { migrationsFolder }),
+      onProgress,
+    );
     return {
       db,
       kind: "pglite",
@@ -158,17 +220,26 @@ async function openPglite(dataDir: string): Promise<Database> {
   }
 }
 
-async function openPostgres(url: string): Promise<Database> {
+async function openPostgres(url: string, onProgress: OpenProgress | undefined): Promise<Database> {
+  const [{ default: pg }, { drizzle }, { migrate }] = await Promise.all([
+    import("pg"),
+    import("drizzle-orm/node-postgres"),
+    import("drizzle-orm/node-postgres/migrator"),
+  ]);
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   pool.on("error", () => {
     // An idle client lost its connection; the pool replaces it on next use.
   });
-  const db = drizzlePg(pool, { schema }) as unknown as Db;
+  const db = drizzle(pool, { schema }) as unknown as Db;
   // Several processes may start at once: one migrates while the others wait on the advisory lock.
   const conn = await pool.connect();
   try {
     await conn.query("select pg_advisory_lock(804006)");
-    await migratePg(drizzlePg(conn, { schema }), { migrationsFolder });
+    await migrateIfNeeded(
+      async () => toMillis((await conn.query<{ at: unknown }>(LAST_APPLIED)).rows[0]?.at),
+      () => migrate(drizzle(conn, { schema }), { migrationsFolder }),
+      onProgress,
+    );
   } finally {
     await conn.query("select pg_advisory_unlock(804006)").catch(() => {});
     conn.release();
