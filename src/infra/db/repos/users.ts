@@ -68,3 +68,14 @@ export async function countUsers(db: Db): Promise<number> {
   const [row] = await db.select({ n: count() }).from(users);
   return Number(row?.n ?? 0);
 }
+
+export type UserUpdate = Partial<Pick<UserRow, "email" | "name" | "timezone" | "notificationPreferences" | "maxEmailsPerDay">>;
+
+export async function updateUser(db: Db, id: string, values: UserUpdate): Promise<UserRow | undefined> {
+  const [row] = await db
+    .update(users)
+    .set({ ...values, updatedAt: new Date() })
+    .where(eq(users.id, id))
+    .returning();
+  return row;
+}
