@@ -2,9 +2,11 @@
 // once, in dependency order, and tears them down in reverse. Route plugins receive the finished Platform and call
 // its services; nothing installs itself into another object as a side effect of being registered.
 import { randomUUID } from "node:crypto";
+import path from "node:path";
 import type pino from "pino";
 import { type Clock, MemoryRateLimitStore, type RateLimitStore } from "./api/rate-limit.js";
 import { OAuthProvider } from "./auth/oauth-provider.js";
+import { OidcLogin } from "./auth/oidc-login.js";
 import { loadInstanceSecrets } from "./auth/secrets.js";
 import { AuthService } from "./auth/service.js";
 import { closeSandbox, configureSandbox } from "./blocks/sandbox/index.js";
@@ -19,9 +21,18 @@ import type { EventBus, ExecutionQueue } from "./engine/types.js";
 import { type Database, openDatabase } from "./infra/db/index.js";
 import { getGraphForRun } from "./infra/db/repos/graphs.js";
 import { MemoryEventBus } from "./infra/events/memory.js";
+import { LocalFileStore } from "./infra/files.js";
 import { MemoryExecutionQueue } from "./infra/queue/memory.js";
 import { connectRedis, redisReady } from "./infra/redis/client.js";
 import { RedisRateLimitStore } from "./infra/redis/rate-limit.js";
+import { ApiKeysService } from "./services/api-keys.js";
+import { CreditsService } from "./services/credits.js";
+import { FilesService, UPLOAD_LIMIT_FACTOR } from "./services/files.js";
+import { IdempotencyService } from "./services/idempotency.js";
+import { IntegrationsService } from "./services/integrations.js";
+import { SearchService } from "./services/search.js";
+import { StoreService } from "./services/store.js";
+import { UsersService } from "./services/users.js";
 
 /**
  * What the HTTP adapters (and the CLI) may use. Feature services are added here as fields, each built in
@@ -44,6 +55,16 @@ export interface Platform {
   /** Recovers the runs of processes that went away (one leader at a time across processes). */
   sweeper: Sweeper;
   loadGraph: GraphLoader;
+  /** Sign-in through external OpenID Connect providers. */
+  oidcLogin: OidcLogin;
+  users: UsersService;
+  apiKeys: ApiKeysService;
+  credits: CreditsService;
+  files: FilesService;
+  store: StoreService;
+  integrations: IntegrationsService;
+  search: SearchService;
+  idempotency: IdempotencyService;
 }
 
 export interface PlatformOptions {
@@ -158,6 +179,11 @@ export async function createPlatform(
     const scheduler = config.executor.enabled
       ? new Scheduler({ db: database.db, executions, log: logger, encryptionKey: secrets.encryptionKey })
       : undefined;
+    const files = new FilesService({
+      db: database.db,
+      store: new LocalFileStore(path.join(config.dataDir, "files")),
+      maxBytes: config.bodyLimit * UPLOAD_LIMIT_FACTOR,
+    });
     const platform: Platform = {
       config,
       database,
@@ -177,6 +203,15 @@ export async function createPlatform(
       executions,
       sweeper,
       loadGraph,
+      oidcLogin: new OidcLogin({ db: database.db, auth, providers: config.oidcProviders }),
+      users: new UsersService({ db: database.db, auth }),
+      apiKeys: new ApiKeysService({ db: database.db, auth }),
+      credits: new CreditsService({ db: database.db }),
+      files,
+      store: new StoreService(),
+      integrations: new IntegrationsService(),
+      search: new SearchService({ db: database.db, files }),
+      idempotency: new IdempotencyService({ db: database.db }),
     };
     return {
       platform,

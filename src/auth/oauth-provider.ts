@@ -235,6 +235,14 @@ export class OAuthProvider {
     return row;
   }
 
+  listApps(page: number, pageSize: number, search?: string): Promise<{ rows: OAuthAppRow[]; total: number }> {
+    return repo.listApplications(this.db, page, pageSize, search);
+  }
+
+  getApp(id: string): Promise<OAuthAppRow | undefined> {
+    return repo.findApplicationById(this.db, id);
+  }
+
   /** Replaces the client secret; the old one stops working at once, issued tokens stay valid. */
   async rotateSecret(id: string): Promise<string | undefined> {
     const clientSecret = generateSecret(CLIENT_SECRET_PREFIX);

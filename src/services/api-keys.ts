@@ -1,6 +1,7 @@
 // API keys of a user: create (the plain key exists only in the answer), list, get, revoke, suspend, re-scope.
-import type { AuthService, UserRow } from "../auth/service.js";
+
 import type { Scope } from "../auth/scopes.js";
+import type { AuthService, UserRow } from "../auth/service.js";
 import { ApiError } from "../core/errors.js";
 import type { Db } from "../infra/db/index.js";
 import * as repo from "../infra/db/repos/api-keys.js";

@@ -13,7 +13,12 @@ import { type FileStore, type StoredBlob, safeSegment } from "../infra/files.js"
 export type StoredFile = repo.UploadedFileRow;
 
 export const MAX_NAME_LENGTH = 255;
+/** Uploads may be this many times the JSON body limit (50 MB with the default 1 MB). */
+export const UPLOAD_LIMIT_FACTOR = 50;
 const MIME = /^[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+-]+$/;
+
+/** Files sit at the root of the caller's workspace: the path is the name. */
+export const filePath = (name: string) => `/${name}`;
 
 /** Bytes stored for a file whose metadata is not written yet. */
 export interface ReceivedUpload {
@@ -70,11 +75,18 @@ export class FilesService {
     if (input.truncated()) {
       await store.delete(key);
       const max = this.deps.maxBytes;
-      throw new ApiError("PAYLOAD_TOO_LARGE", 413, `File exceeds maximum size of ${Math.floor(max / (1024 * 1024))} MB`, {
-        max_bytes: max,
-      });
+      throw new ApiError(
+        "PAYLOAD_TOO_LARGE",
+        413,
+        `File exceeds maximum size of ${Math.floor(max / (1024 * 1024))} MB`,
+        {
+          max_bytes: max,
+        },
+      );
     }
-    const mimeType = MIME.test(input.mimeType ?? "") ? (input.mimeType as string).toLowerCase() : "application/octet-stream";
+    const mimeType = MIME.test(input.mimeType ?? "")
+      ? (input.mimeType as string).toLowerCase()
+      : "application/octet-stream";
     return { id, key, name: input.name, mimeType, blob };
   }
 

@@ -3,8 +3,9 @@
 //
 // Agentry stores no third-party credentials yet and none of its blocks needs a provider's credentials, so every
 // answer comes from that real state: no providers, no credentials, nothing to create, delete or connect.
-import type { JsonSchemaObject } from "../core/graph-types.js";
+
 import { ApiError } from "../core/errors.js";
+import type { JsonSchemaObject } from "../core/graph-types.js";
 
 export const CREDENTIAL_TYPES = ["api_key", "oauth2", "user_password", "host_scoped"] as const;
 export type CredentialType = (typeof CREDENTIAL_TYPES)[number];
@@ -83,12 +84,19 @@ export class IntegrationsService {
   }
 
   /** Starts a provider's OAuth flow: no provider supports OAuth here yet. */
-  async initiateOAuth(_userId: string, provider: string): Promise<{ loginUrl: string; stateToken: string }> {
+  async initiateOAuth(
+    _userId: string,
+    provider: string,
+  ): Promise<{ loginUrl: string; stateToken: string; expiresAt: number }> {
     throw ApiError.notFound(`OAuth provider '${provider}'`, { provider });
   }
 
   /** Completes a flow by its state token: none can be initiated yet, so every state is unknown (AutoGPT: 400). */
-  async completeOAuth(_userId: string, _provider: string, _input: { code: string; stateToken: string }): Promise<never> {
+  async completeOAuth(
+    _userId: string,
+    _provider: string,
+    _input: { code: string; stateToken: string },
+  ): Promise<never> {
     throw ApiError.badRequest("Invalid or expired state token");
   }
 }

@@ -11,7 +11,7 @@ import { BLOCK_CATEGORIES, type Block } from "../blocks/sdk.js";
 import { ApiError } from "../core/errors.js";
 import type { Db } from "../infra/db/index.js";
 import * as libraryRepo from "../infra/db/repos/library.js";
-import type { FilesService } from "./files.js";
+import { type FilesService, filePath } from "./files.js";
 
 export const CONTENT_TYPES = [
   "STORE_AGENT",
@@ -39,9 +39,6 @@ const PRIVATE_TYPES: Partial<Record<ContentType, Scope>> = {
   WORKSPACE_FILE: "UPLOAD_FILES",
 };
 const PUBLIC_TYPES: ContentType[] = ["STORE_AGENT", "BLOCK", "INTEGRATION", "DOCUMENTATION"];
-
-/** Files sit at the root of the caller's workspace: the path is the name. */
-export const filePath = (name: string) => `/${name}`;
 
 function splitCamelCase(name: string): string {
   return name.replace(/([a-z0-9])([A-Z])/g, "$1 $2").replace(/([A-Z]+)([A-Z][a-z])/g, "$1 $2");

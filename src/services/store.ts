@@ -15,56 +15,48 @@ export interface AgentQuery {
   creator?: string;
   category?: string;
   searchQuery?: string;
-  sortedBy?: "rating" | "runs" | "name" | "updated_at";
+  /** rating, runs, name or updated_at. */
+  sortedBy?: string;
 }
 
 export interface CreatorQuery {
   featured?: boolean;
   searchQuery?: string;
-  sortedBy?: "agent_rating" | "agent_runs" | "num_agents";
+  /** agent_rating, agent_runs or num_agents. */
+  sortedBy?: string;
 }
 
-/** A listing as both APIs need it; none exist yet. */
-export interface StoreListing {
-  slug: string;
-  name: string;
-  creator: string;
-}
-
-export interface CreatorProfile {
-  username: string;
-  name: string;
-}
-
-const empty = <T>(): Page<T> => ({ items: [], total: 0 });
+// Until listings, creators and submissions can exist, their lists are `Page<never>` and their lookups `never`
+// (they always throw): the types say what the store can hold today.
+const empty = (): Page<never> => ({ items: [], total: 0 });
 
 export class StoreService {
-  async listAgents(_query: AgentQuery): Promise<Page<StoreListing>> {
+  async listAgents(_query: AgentQuery): Promise<Page<never>> {
     return empty();
   }
 
   /** A listing by creator username and agent slug (both case-insensitive). */
-  async getAgent(username: string, agentName: string): Promise<StoreListing> {
+  async getAgent(username: string, agentName: string): Promise<never> {
     const user = username.toLowerCase();
     const slug = agentName.toLowerCase();
     throw ApiError.notFound(`Store agent ${user}/${slug}`, { username: user, agent_name: slug });
   }
 
-  async getAgentByListingVersion(versionId: string): Promise<StoreListing> {
+  async getAgentByListingVersion(versionId: string): Promise<never> {
     throw ApiError.notFound(`Store listing version #${versionId}`);
   }
 
-  async listCreators(_query: CreatorQuery): Promise<Page<CreatorProfile>> {
+  async listCreators(_query: CreatorQuery): Promise<Page<never>> {
     return empty();
   }
 
-  async getCreator(username: string): Promise<CreatorProfile> {
+  async getCreator(username: string): Promise<never> {
     const user = username.toLowerCase();
     throw ApiError.notFound(`Store creator ${user}`, { username: user });
   }
 
   /** The caller's creator profile. */
-  async profile(_userId: string): Promise<CreatorProfile> {
+  async profile(_userId: string): Promise<never> {
     throw ApiError.notFound("Profile");
   }
 

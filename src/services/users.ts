@@ -97,7 +97,8 @@ export class UsersService {
   /** Changes the user's email; one that another user holds is a conflict. */
   async updateEmail(id: string, email: string): Promise<User> {
     const holder = await repo.findUserByEmail(this.db, email);
-    if (holder && holder.id !== id) throw ApiError.conflict("A user with this email already exists", { field: "email" });
+    if (holder && holder.id !== id)
+      throw ApiError.conflict("A user with this email already exists", { field: "email" });
     return this.save(id, { email: email.toLowerCase() });
   }
 
@@ -143,7 +144,9 @@ export class UsersService {
   ): Promise<NotificationPreferences> {
     const user = input.email ? await this.updateEmail(id, input.email) : await this.mustFind(id);
     const merged = { ...(user.notificationPreferences ?? {}), ...input.preferences };
-    return this.preferencesOf(await this.save(id, { notificationPreferences: merged, maxEmailsPerDay: input.dailyLimit }));
+    return this.preferencesOf(
+      await this.save(id, { notificationPreferences: merged, maxEmailsPerDay: input.dailyLimit }),
+    );
   }
 
   // ---- admin ----

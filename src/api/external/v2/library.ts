@@ -283,7 +283,9 @@ function registerAgentRoutes(app: App) {
       const entry = await mustGetAgent(db, userId, request.params.agent_id);
       const graph = await graphRepo.getGraph(db, entry.graph.userId, entry.agent.graphId, entry.agent.graphVersion);
       if (!graph) throw ApiError.notFound(`Graph for agent #${request.params.agent_id}`);
-      return page.slice(await credentialRequirements(graph.credentials_input_schema, userId));
+      return page.slice(
+        await credentialRequirements(app.platform.integrations, graph.credentials_input_schema, userId),
+      );
     },
   );
 }

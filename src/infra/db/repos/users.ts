@@ -69,7 +69,9 @@ export async function countUsers(db: Db): Promise<number> {
   return Number(row?.n ?? 0);
 }
 
-export type UserUpdate = Partial<Pick<UserRow, "email" | "name" | "timezone" | "notificationPreferences" | "maxEmailsPerDay">>;
+export type UserUpdate = Partial<
+  Pick<UserRow, "email" | "name" | "timezone" | "notificationPreferences" | "maxEmailsPerDay">
+>;
 
 export async function updateUser(db: Db, id: string, values: UserUpdate): Promise<UserRow | undefined> {
   const [row] = await db
