@@ -10,20 +10,21 @@ export interface Page<T> {
   total: number;
 }
 
+/** AutoGPT's filters of store agents, by the names both External API versions give them. */
 export interface AgentQuery {
   featured?: boolean;
   creator?: string;
   category?: string;
-  searchQuery?: string;
-  /** rating, runs, name or updated_at. */
-  sortedBy?: string;
+  search_query?: string;
+  /** rating, runs, name or updated_at; ignored with a search_query. */
+  sorted_by?: unknown;
 }
 
 export interface CreatorQuery {
   featured?: boolean;
-  searchQuery?: string;
+  search_query?: string;
   /** agent_rating, agent_runs or num_agents. */
-  sortedBy?: string;
+  sorted_by?: unknown;
 }
 
 // Until listings, creators and submissions can exist, their lists are `Page<never>` and their lookups `never`

@@ -115,14 +115,7 @@ export const storeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     }),
     async (request) => {
-      const { featured, creator, category, search_query, sorted_by } = request.query;
-      const found = await store.listAgents({
-        featured,
-        creator,
-        category,
-        searchQuery: search_query,
-        sortedBy: sorted_by as string | undefined,
-      });
+      const found = await store.listAgents(request.query);
       const { items, pagination } = paged(found.items, found.total, request.query);
       return { agents: items, pagination };
     },
@@ -156,12 +149,7 @@ export const storeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     }),
     async (request) => {
-      const { featured, search_query, sorted_by } = request.query;
-      const found = await store.listCreators({
-        featured,
-        searchQuery: search_query,
-        sortedBy: sorted_by as string | undefined,
-      });
+      const found = await store.listCreators(request.query);
       const { items, pagination } = paged(found.items, found.total, request.query);
       return { creators: items, pagination };
     },

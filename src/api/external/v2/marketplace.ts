@@ -155,12 +155,7 @@ export const marketplaceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       querystring: AgentsQuery,
       response: { 200: Page(MarketplaceAgent), ...v2Errors(400, 401, 403, 422) },
     }),
-    async (request) => {
-      const { featured, creator, category, search_query, sorted_by } = request.query;
-      return paged(request.query, () =>
-        store.listAgents({ featured, creator, category, searchQuery: search_query, sortedBy: sorted_by }),
-      );
-    },
+    async (request) => paged(request.query, () => store.listAgents(request.query)),
   );
 
   app.get(
@@ -199,12 +194,7 @@ export const marketplaceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       querystring: CreatorsQuery,
       response: { 200: Page(MarketplaceCreatorDetails), ...v2Errors(400, 401, 403, 422) },
     }),
-    async (request) => {
-      const { featured, search_query, sorted_by } = request.query;
-      return paged(request.query, () =>
-        store.listCreators({ featured, searchQuery: search_query, sortedBy: sorted_by }),
-      );
-    },
+    async (request) => paged(request.query, () => store.listCreators(request.query)),
   );
 
   app.get(
