@@ -111,7 +111,11 @@ describe("AutoGPT's user routes", () => {
     expect(res.status).toBe(200);
     expectValid(schema("UpdateEmailResponse"), res.body);
     expect(res.body).toEqual({ email: "bob.new@example.com" });
-    expect((await bob.api.get("/api/auth/user")).body.email).toBe("bob.new@example.com");
+    // Nobody verified the new address.
+    expect((await bob.api.get("/api/auth/user")).body).toMatchObject({
+      email: "bob.new@example.com",
+      email_verified: false,
+    });
     const login = await client(t.url).post("/api/auth/login", { email: "bob.new@example.com", password: bob.password });
     expect(login.status).toBe(200);
 

@@ -94,12 +94,26 @@ export class UsersService {
     return row;
   }
 
-  /** Changes the user's email; one that another user holds is a conflict. */
+  /**
+   * Changes the user's email; one that another user holds is a conflict. The new address counts as unverified
+   * (Agentry sends no verification mail), so an identity provider's sign-in with it is not linked to this account.
+   */
   async updateEmail(id: string, email: string): Promise<User> {
     const holder = await repo.findUserByEmail(this.db, email);
     if (holder && holder.id !== id)
       throw ApiError.conflict("A user with this email already exists", { field: "email" });
-    return this.save(id, { email: email.toLowerCase() });
+    try {
+      // Nobody has verified the new address: an identity provider's sign-in must not be linked to it by email.
+      const lower = email.toLowerCase();
+      const current = await this.mustFind(id);
+      if (current.email === lower) return current;
+      return await this.save(id, { email: lower, emailVerified: false });
+    } catch (err) {
+      // Another user took it between the check and the write.
+      if (repo.isUniqueViolation(err))
+        throw ApiError.conflict("A user with this email already exists", { field: "email" });
+      throw err;
+    }
   }
 
   async timezone(id: string): Promise<string> {
