@@ -2,9 +2,11 @@
 // once, in dependency order, and tears them down in reverse. Route plugins receive the finished Platform and call
 // its services; nothing installs itself into another object as a side effect of being registered.
 import { randomUUID } from "node:crypto";
+import path from "node:path";
 import type pino from "pino";
 import { type Clock, MemoryRateLimitStore, type RateLimitStore } from "./api/rate-limit.js";
 import { OAuthProvider } from "./auth/oauth-provider.js";
+import { OidcLogin } from "./auth/oidc-login.js";
 import { loadInstanceSecrets } from "./auth/secrets.js";
 import { AuthService } from "./auth/service.js";
 import { closeSandbox, configureSandbox } from "./blocks/sandbox/index.js";
@@ -21,14 +23,23 @@ import { getGraphForRun } from "./infra/db/repos/graphs.js";
 import { SqlExecutionStore } from "./infra/db/stores/execution-store.js";
 import { SqlScheduleStore } from "./infra/db/stores/schedule-store.js";
 import { MemoryEventBus } from "./infra/events/memory.js";
+import { LocalFileStore } from "./infra/files.js";
 import { HttpClient } from "./infra/http/client.js";
 import { MemoryExecutionQueue } from "./infra/queue/memory.js";
+import { ApiKeysService } from "./services/api-keys.js";
 import { BlockCatalog } from "./services/blocks.js";
+import { CreditsService } from "./services/credits.js";
+import { FilesService, UPLOAD_LIMIT_FACTOR } from "./services/files.js";
 import { GraphInterfaces, GraphService } from "./services/graphs.js";
+import { IdempotencyService } from "./services/idempotency.js";
+import { IntegrationsService } from "./services/integrations.js";
 import { LibraryService } from "./services/library.js";
 import { PresetService } from "./services/presets.js";
 import { RunService } from "./services/runs.js";
 import { ScheduleService } from "./services/schedules.js";
+import { SearchService } from "./services/search.js";
+import { StoreService } from "./services/store.js";
+import { UsersService } from "./services/users.js";
 
 /**
  * What the HTTP adapters (and the CLI) may use. Feature services are added here as fields, each built in
@@ -61,6 +72,16 @@ export interface Platform {
   blocks: BlockCatalog;
   /** The one outgoing-request client blocks use (ctx.http): SSRF guard, limits, provider base URLs. */
   http: HttpClient;
+  /** Sign-in through external OpenID Connect providers. */
+  oidcLogin: OidcLogin;
+  users: UsersService;
+  apiKeys: ApiKeysService;
+  credits: CreditsService;
+  files: FilesService;
+  store: StoreService;
+  integrations: IntegrationsService;
+  search: SearchService;
+  idempotency: IdempotencyService;
 }
 
 export interface PlatformOptions {
@@ -193,6 +214,11 @@ export async function createPlatform(
     const interfaces = new GraphInterfaces(database.db);
     const library = new LibraryService({ db: database.db, interfaces });
     const graphs = new GraphService({ db: database.db, library, interfaces });
+    const files = new FilesService({
+      db: database.db,
+      store: new LocalFileStore(path.join(config.dataDir, "files")),
+      maxBytes: config.bodyLimit * UPLOAD_LIMIT_FACTOR,
+    });
     const platform: Platform = {
       config,
       database,
@@ -213,6 +239,15 @@ export async function createPlatform(
       library,
       blocks: new BlockCatalog(),
       http,
+      oidcLogin: new OidcLogin({ db: database.db, auth, providers: config.oidcProviders }),
+      users: new UsersService({ db: database.db, auth }),
+      apiKeys: new ApiKeysService({ db: database.db, auth }),
+      credits: new CreditsService({ db: database.db }),
+      files,
+      store: new StoreService(),
+      integrations: new IntegrationsService(),
+      search: new SearchService({ db: database.db, files }),
+      idempotency: new IdempotencyService({ db: database.db }),
     };
     return {
       platform,

@@ -74,6 +74,14 @@ describe("login with an external OpenID Connect provider", () => {
     expect(refused.res.status).toBe(401);
     expect(refused.body.error).toMatchObject({ code: "UNAUTHORIZED", details: { error: "email_not_verified" } });
 
+    // An email a user gave their account themselves (unverified) is not linked, even when the provider vouches.
+    const mallory = await signUp(t.url, "mallory@example.com");
+    expect((await mallory.api.post("/api/auth/user/email", JSON.stringify("frank@example.com"))).status).toBe(200);
+    idp.signInAs({ sub: "frank-1", email: "frank@example.com", email_verified: true });
+    const notLinked = await login();
+    expect(notLinked.res.status).toBe(401);
+    expect(notLinked.body.error).toMatchObject({ details: { error: "email_not_verified" } });
+
     // An unverified email that nobody holds yet makes a new account, marked unverified.
     idp.signInAs({ sub: "dave-1", email: "dave@example.com", email_verified: false });
     const created = await login();

@@ -145,6 +145,7 @@ export interface OAuthProviderOptions {
 interface CachedToken {
   principal: Principal;
   tokenId: string;
+  grantId: string;
   appId: string;
   expiresAt: number;
 }
@@ -168,7 +169,6 @@ export function isValidRedirectUri(uri: string): boolean {
   }
 }
 
-const grantOf = (tokenId: string) => tokenId.split(".")[0] as string;
 const iso = (d: Date) => d.toISOString();
 
 function safeEqual(a: string, b: string): boolean {
@@ -233,6 +233,14 @@ export class OAuthProvider {
       if (patch.isActive) this.cache.deleteWhere((e) => e === null);
     }
     return row;
+  }
+
+  listApps(page: number, pageSize: number, search?: string): Promise<{ rows: OAuthAppRow[]; total: number }> {
+    return repo.listApplications(this.db, page, pageSize, search);
+  }
+
+  getApp(id: string): Promise<OAuthAppRow | undefined> {
+    return repo.findApplicationById(this.db, id);
   }
 
   /** Replaces the client secret; the old one stops working at once, issued tokens stay valid. */
@@ -360,7 +368,7 @@ export class OAuthProvider {
     // A bad scope is the client's mistake, not a use: check it before the token is rotated away.
     const requested = input.scope === undefined ? undefined : parseScopes(input.scope);
     if (requested) {
-      const found = await repo.findTokenByHash(this.db, "refresh", hash);
+      const found = await repo.findToken(this.db, "refresh", { hash });
       if (found && found.token.applicationId === app.id && !found.token.revokedAt) {
         const extra = requested.filter((s) => !found.token.scopes.includes(s));
         if (requested.length === 0 || extra.length > 0) {
@@ -371,12 +379,12 @@ export class OAuthProvider {
     const now = new Date();
     const claimed = await repo.claimRefreshToken(this.db, hash, app.id, now);
     if (!claimed) {
-      const found = await repo.findTokenByHash(this.db, "refresh", hash);
+      const found = await repo.findToken(this.db, "refresh", { hash });
       if (!found || found.token.applicationId !== app.id)
         throw new OAuthError("invalid_grant", "Invalid refresh token");
       if (found.token.revokedAt) {
         // A rotated refresh token came back: one of the two holders is not the client, so the family ends.
-        await this.revokeGrant(found.token.userId, app.id, grantOf(found.token.id));
+        await this.revokeGrant(found.token.userId, app.id, found.token.grantId);
         throw new OAuthError("invalid_grant", "The refresh token was revoked");
       }
       throw new OAuthError("invalid_grant", "The refresh token expired");
@@ -390,7 +398,7 @@ export class OAuthProvider {
       }
       scopes = sortScopes(requested);
     }
-    return this.issueTokens(app, claimed.userId, grantOf(claimed.id), scopes, granted);
+    return this.issueTokens(app, claimed.userId, claimed.grantId, scopes, granted);
   }
 
   private async issueTokens(
@@ -405,12 +413,12 @@ export class OAuthProvider {
     const now = Date.now();
     const accessExpires = new Date(now + this.accessTtl * 1000);
     const refreshExpires = new Date(now + this.refreshTtl * 1000);
-    const base = { applicationId: app.id, userId };
+    const base = { applicationId: app.id, userId, grantId };
     await repo.insertTokenPair(
       this.db,
       {
         ...base,
-        id: `${grantId}.${newId()}`,
+        id: newId(),
         tokenHash: sha256(access),
         scopes: accessScopes,
         expiresAt: accessExpires,
@@ -418,7 +426,7 @@ export class OAuthProvider {
       refresh
         ? {
             ...base,
-            id: `${grantId}.${newId()}`,
+            id: newId(),
             tokenHash: sha256(refresh),
             scopes: refreshScopes,
             expiresAt: refreshExpires,
@@ -447,7 +455,7 @@ export class OAuthProvider {
     for (const kind of order) {
       const row = await repo.revokeTokenByHash(this.db, kind, hash, app.id);
       if (!row) continue;
-      if (kind === "refresh") await this.revokeGrant(row.userId, app.id, grantOf(row.id));
+      if (kind === "refresh") await this.revokeGrant(row.userId, app.id, row.grantId);
       this.cache.deleteWhere((e) => e?.tokenId === row.id);
       this.options.auth?.notifyRevoked({ kind: "oauth", userId: row.userId });
       return;
@@ -462,7 +470,7 @@ export class OAuthProvider {
     const hash = sha256(token);
     const order: Array<"access" | "refresh"> = hint === "refresh_token" ? ["refresh", "access"] : ["access", "refresh"];
     for (const kind of order) {
-      const found = await repo.findTokenByHash(this.db, kind, hash);
+      const found = await repo.findToken(this.db, kind, { hash });
       if (!found) continue;
       const { token: row, app } = found;
       if (app.id !== client.id) return { active: false };
@@ -501,6 +509,7 @@ export class OAuthProvider {
                 rateKey: `oauth:${row.token.id}`,
               },
               tokenId: row.token.id,
+              grantId: row.token.grantId,
               appId: row.app.id,
               expiresAt: row.token.expiresAt.getTime(),
             }
@@ -514,7 +523,7 @@ export class OAuthProvider {
   /** An OAuth principal as the database sees it now (for connections that outlive a request). */
   async revalidate(principal: Principal): Promise<Principal | undefined> {
     if (!principal.oauthTokenId) return undefined;
-    const found = await repo.findAccessTokenById(this.db, principal.oauthTokenId);
+    const found = await repo.findToken(this.db, "access", { id: principal.oauthTokenId });
     if (!found || found.token.revokedAt || !found.app.isActive) return undefined;
     if (found.token.expiresAt.getTime() <= Date.now()) return undefined;
     return { ...principal, scopes: new Set(found.token.scopes.filter(isScope)) };
@@ -559,8 +568,12 @@ export class OAuthProvider {
 
   private async revokeGrant(userId: string, appId: string, grantId: string): Promise<void> {
     await repo.revokeGrant(this.db, userId, appId, grantId);
-    this.cache.deleteWhere((e) => e !== null && e.appId === appId && grantOf(e.tokenId) === grantId);
+    this.cache.deleteWhere((e) => e !== null && e.appId === appId && e.grantId === grantId);
     this.options.auth?.notifyRevoked({ kind: "oauth", userId });
+  }
+
+  forgetUser(userId: string): void {
+    this.cache.deleteWhere((e) => e?.principal.user.id === userId);
   }
 
   private forgetApp(appId: string): void {

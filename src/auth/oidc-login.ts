@@ -174,7 +174,8 @@ export class OidcLogin {
 
   /**
    * The user is found by the provider's subject. On first sight, an existing account is linked only when the
-   * provider vouches for the email (email_verified); otherwise a new user is created with that email.
+   * provider vouches for the email (email_verified) and the account's own email is not an unverified change;
+   * otherwise a new user is created with that email.
    */
   private async findOrCreateUser(provider: string, claims: Record<string, unknown>, redirectTo: string | undefined) {
     const subject = String(claims.sub);
@@ -189,7 +190,8 @@ export class OidcLogin {
     const verified = claims.email_verified === true || claims.email_verified === "true";
     const existing = await userRepo.findUserByEmail(this.db, email);
     if (existing) {
-      if (!verified) {
+      // Both sides must vouch for the address: an account whose email was changed to it unverified is not linked.
+      if (!verified || !existing.emailVerified) {
         throw new LoginFailed(
           "An account with this email exists, and the identity provider has not verified the email, so the two " +
             "cannot be linked",

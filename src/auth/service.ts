@@ -41,6 +41,8 @@ export type Revocation =
 export interface OAuthTokenResolver {
   resolveAccessToken(token: string): Promise<Principal | undefined>;
   revalidate(principal: Principal): Promise<Principal | undefined>;
+  /** Drops the cached principals of a user whose row changed. */
+  forgetUser(userId: string): void;
 }
 
 export interface TokenPair {
@@ -379,11 +381,17 @@ export class AuthService {
     this.notifyRevoked({ kind: "api_key", id });
   }
 
-  /** Called after a user's role changes. */
+  /** Called after a user's role changes: live connections re-check what they may do. */
   forgetUser(id: string): void {
+    this.refreshUser(id);
+    this.notifyRevoked({ kind: "user", id });
+  }
+
+  /** Called after a user's profile (email, timezone, preferences) changes: the next request reads the user afresh. */
+  refreshUser(id: string): void {
     this.keyCache.deleteWhere((entry) => entry?.principal.user.id === id);
     this.sessionCache.deleteWhere((p) => p?.user.id === id);
-    this.notifyRevoked({ kind: "user", id });
+    this.oauthTokens?.forgetUser(id);
   }
 
   async createApiKey(

@@ -2,11 +2,9 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { type Static, Type } from "@sinclair/typebox";
 import type { FastifyReply } from "fastify";
-import { GRANT_TYPES, isValidRedirectUri, type OAuthAppRow, OAuthProvider } from "../../auth/oauth-provider.js";
+import { GRANT_TYPES, isValidRedirectUri, type OAuthAppRow } from "../../auth/oauth-provider.js";
 import { ALL_SCOPES } from "../../auth/scopes.js";
 import { ApiError } from "../../core/errors.js";
-import * as repo from "../../infra/db/repos/oauth.js";
-import * as users from "../../infra/db/repos/users.js";
 import { principalOf, requireAdmin, requireUser } from "../auth-hooks.js";
 import { noStore } from "../oauth/common.js";
 import { DateTime, errors, IdParam, Nullable } from "../schemas.js";
@@ -95,9 +93,7 @@ function checkRedirectUris(uris: string[] | undefined): void {
 }
 
 export const adminOauthAppRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { database, auth } = app.platform;
-  const db = database.db;
-  const provider = app.platform.oauth;
+  const { users, oauth: provider } = app.platform;
   const common = { tags: ["admin", "oauth"], security: [{ bearer: [] }] };
   app.addHook("preHandler", requireUser);
   app.addHook("preHandler", requireAdmin);
@@ -122,7 +118,7 @@ export const adminOauthAppRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const body = request.body;
       checkRedirectUris(body.redirect_uris);
       const ownerId = body.owner_id ?? principalOf(request).user.id;
-      if (!(await users.findUserById(db, ownerId))) {
+      if (!(await users.exists(ownerId))) {
         throw ApiError.validation("Unknown owner", [
           { field: "body.owner_id", message: "no such user", location: "body" },
         ]);
@@ -167,7 +163,7 @@ export const adminOauthAppRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const { page, page_size, search } = request.query;
-      const { rows, total } = await repo.listApplications(db, page, page_size, search);
+      const { rows, total } = await provider.listApps(page, page_size, search);
       return {
         applications: rows.map(appJSON),
         total,
@@ -189,7 +185,7 @@ export const adminOauthAppRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const row = await repo.findApplicationById(db, request.params.id);
+      const row = await provider.getApp(request.params.id);
       if (!row) throw ApiError.notFound("OAuth application");
       return appJSON(row);
     },

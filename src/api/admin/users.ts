@@ -1,14 +1,12 @@
 // /api/admin/users: the user list and role changes, for admins only.
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
-import { ApiError } from "../../core/errors.js";
-import * as users from "../../infra/db/repos/users.js";
 import { userJSON } from "../auth/routes.js";
 import { requireAdmin, requireUser } from "../auth-hooks.js";
 import { errors, IdParam, PageQuery, Pagination, pagination } from "../schemas.js";
 
 export const adminUserRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { database, auth } = app.platform;
+  const { users } = app.platform;
   const common = { tags: ["admin"], security: [{ bearer: [] }] };
   app.addHook("preHandler", requireUser);
   app.addHook("preHandler", requireAdmin);
@@ -28,7 +26,7 @@ export const adminUserRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const { page, page_size } = request.query;
-      const { rows, total } = await users.listUsers(database.db, page, page_size);
+      const { rows, total } = await users.list(page, page_size);
       return { users: rows.map(userJSON), pagination: pagination(total, page, page_size) };
     },
   );
@@ -47,11 +45,6 @@ export const adminUserRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Type.Ref("User"), ...errors(401, 403, 404, 422) },
       },
     },
-    async (request) => {
-      const row = await users.setUserRole(database.db, request.params.id, request.body.role);
-      if (!row) throw ApiError.notFound("User");
-      auth.forgetUser(row.id);
-      return userJSON(row);
-    },
+    async (request) => userJSON(await users.setRole(request.params.id, request.body.role)),
   );
 };

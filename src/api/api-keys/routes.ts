@@ -2,8 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import { ALL_SCOPES } from "../../auth/scopes.js";
-import { ApiError } from "../../core/errors.js";
-import * as repo from "../../infra/db/repos/api-keys.js";
+import type { ApiKey } from "../../services/api-keys.js";
 import { principalOf, requireSession } from "../auth-hooks.js";
 import { noStore } from "../oauth/common.js";
 import { DateTime, errors, IdParam, Nullable } from "../schemas.js";
@@ -31,7 +30,7 @@ export const APIKeyInfo = Type.Object(
   { $id: "APIKeyInfo", title: "APIKeyInfo" },
 );
 
-function keyJSON(row: repo.ApiKeyRow) {
+function keyJSON(row: ApiKey) {
   return {
     id: row.id,
     name: row.name,
@@ -51,8 +50,7 @@ function keyJSON(row: repo.ApiKeyRow) {
 const Permissions = Type.Array(Permission, { maxItems: ALL_SCOPES.length * 2 });
 
 export const apiKeyRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { auth, database } = app.platform;
-  const db = database.db;
+  const { apiKeys } = app.platform;
   const common = { tags: ["api-keys"], security: [{ bearer: [] }] };
   app.addHook("preHandler", requireSession);
 
@@ -74,7 +72,7 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const { row, plainText } = await auth.createApiKey(principalOf(request).user, request.body);
+      const { row, plainText } = await apiKeys.create(principalOf(request).user, request.body);
       noStore(reply);
       return { api_key: keyJSON(row), plain_text_key: plainText };
     },
@@ -89,14 +87,8 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Type.Array(Type.Ref("APIKeyInfo")), ...errors(401) },
       },
     },
-    async (request) => (await repo.listApiKeys(db, principalOf(request).user.id)).map(keyJSON),
+    async (request) => (await apiKeys.list(principalOf(request).user.id)).map(keyJSON),
   );
-
-  async function mustFind(userId: string, id: string) {
-    const row = await repo.findApiKey(db, userId, id);
-    if (!row) throw ApiError.notFound("API key");
-    return row;
-  }
 
   app.get(
     "/:id",
@@ -108,15 +100,8 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Type.Ref("APIKeyInfo"), ...errors(401, 404) },
       },
     },
-    async (request) => keyJSON(await mustFind(principalOf(request).user.id, request.params.id)),
+    async (request) => keyJSON(await apiKeys.get(principalOf(request).user.id, request.params.id)),
   );
-
-  async function change(userId: string, id: string, values: Parameters<typeof repo.updateApiKey>[3]) {
-    const row = await repo.updateApiKey(db, userId, id, values);
-    if (!row) throw ApiError.notFound("API key");
-    auth.forgetApiKey(id);
-    return keyJSON(row);
-  }
 
   app.delete(
     "/:id",
@@ -128,12 +113,7 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Type.Ref("APIKeyInfo"), ...errors(401, 404) },
       },
     },
-    async (request) => {
-      const userId = principalOf(request).user.id;
-      const existing = await mustFind(userId, request.params.id);
-      if (existing.status === "REVOKED") return keyJSON(existing);
-      return change(userId, request.params.id, { status: "REVOKED", revokedAt: new Date() });
-    },
+    async (request) => keyJSON(await apiKeys.revoke(principalOf(request).user.id, request.params.id)),
   );
 
   app.post(
@@ -146,12 +126,7 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Type.Ref("APIKeyInfo"), ...errors(401, 404, 409) },
       },
     },
-    async (request) => {
-      const userId = principalOf(request).user.id;
-      const existing = await mustFind(userId, request.params.id);
-      if (existing.status === "REVOKED") throw ApiError.conflict("A revoked key cannot be suspended");
-      return change(userId, request.params.id, { status: "SUSPENDED" });
-    },
+    async (request) => keyJSON(await apiKeys.suspend(principalOf(request).user.id, request.params.id)),
   );
 
   app.put(
@@ -165,10 +140,7 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Type.Ref("APIKeyInfo"), ...errors(401, 404, 422) },
       },
     },
-    async (request) => {
-      const userId = principalOf(request).user.id;
-      await mustFind(userId, request.params.id);
-      return change(userId, request.params.id, { permissions: [...new Set(request.body.permissions)] });
-    },
+    async (request) =>
+      keyJSON(await apiKeys.setPermissions(principalOf(request).user.id, request.params.id, request.body.permissions)),
   );
 };

@@ -6,7 +6,6 @@ import type { FastifyReply } from "fastify";
 import {
   type AuthorizationRequest,
   AuthorizationRequestError,
-  OAuthProvider,
   type ValidAuthorization,
 } from "../../auth/oauth-provider.js";
 import { ApiError } from "../../core/errors.js";
@@ -84,8 +83,7 @@ function errorRedirect(grantUri: string, err: AuthorizationRequestError, state: 
 }
 
 export const oauthAuthorizeRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { auth, database, config } = app.platform;
-  const provider = app.platform.oauth;
+  const { config, oauth: provider } = app.platform;
   const tags = ["oauth"];
 
   app.get(

@@ -1,7 +1,6 @@
 // /api/oauth/authorized-apps: the applications a user has let in, and taking that back.
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
-import { OAuthProvider } from "../../auth/oauth-provider.js";
 import { ApiError } from "../../core/errors.js";
 import { principalOf, requireSession } from "../auth-hooks.js";
 import { DateTime, errors, Nullable } from "../schemas.js";
@@ -21,7 +20,6 @@ const AuthorizedApp = Type.Object(
 );
 
 export const authorizedAppRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { auth, database } = app.platform;
   const provider = app.platform.oauth;
   const common = { tags: ["oauth"], security: [{ bearer: [] }] };
   app.addHook("preHandler", requireSession);

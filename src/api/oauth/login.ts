@@ -1,7 +1,7 @@
 // /api/oauth/{provider}/login and /callback: sign in through an external OpenID Connect provider.
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
-import { LoginFailed, OidcLogin, safeRedirectPath } from "../../auth/oidc-login.js";
+import { LoginFailed, safeRedirectPath } from "../../auth/oidc-login.js";
 import { userJSON } from "../auth/routes.js";
 import { errors } from "../schemas.js";
 import { issuerOf, noStore } from "./common.js";
@@ -26,8 +26,7 @@ const fragment = (values: Record<string, string | number>) =>
   new URLSearchParams(Object.entries(values).map(([k, v]) => [k, String(v)])).toString();
 
 export const oidcLoginRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { auth, database, config } = app.platform;
-  const login = new OidcLogin({ db: database.db, auth, providers: config.oidcProviders });
+  const { config, oidcLogin: login } = app.platform;
   const tags = ["oauth"];
   const callbackUrl = (base: string, provider: string) => `${base}/api/oauth/${encodeURIComponent(provider)}/callback`;
 

@@ -2,8 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
-import { OAuthError, OAuthProvider } from "../../auth/oauth-provider.js";
-import type { AuthService } from "../../auth/service.js";
+import { OAuthError } from "../../auth/oauth-provider.js";
 import { noStore, OAuthErrorBody } from "./common.js";
 
 const FORM = "application/x-www-form-urlencoded";
@@ -83,19 +82,6 @@ function parseForm(
   done(null, out);
 }
 
-const patched = new WeakSet<AuthService>();
-/**
- * The request-wide authentication reads `Authorization`; an OAuth client's `Basic` credentials there are for these
- * endpoints, not a caller's identity, so they are passed over rather than refused.
- */
-function passOverBasicCredentials(auth: AuthService): void {
-  if (patched.has(auth)) return;
-  patched.add(auth);
-  const authenticate = auth.authenticate.bind(auth);
-  auth.authenticate = (headers) =>
-    /^Basic\s/i.test(headers.authorization ?? "") ? Promise.resolve(undefined) : authenticate(headers);
-}
-
 /** client_secret_basic (RFC 6749 §2.3.1: form-encoded, then base64) or client_secret_post; never both. */
 function clientCredentials(request: FastifyRequest, body: Fields) {
   const header = request.headers.authorization;
@@ -131,10 +117,9 @@ function sendOAuthError(request: FastifyRequest, reply: FastifyReply, err: OAuth
 }
 
 export const oauthTokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { auth, database } = app.platform;
+  // AuthService passes over `Basic` credentials (they are the client's, read here), so no caller is resolved from them.
   const provider = app.platform.oauth;
   const tags = ["oauth"];
-  passOverBasicCredentials(auth);
 
   if (!app.hasContentTypeParser(FORM)) app.addContentTypeParser(FORM, { parseAs: "string" }, parseForm);
 

@@ -4,7 +4,6 @@ import type { WebSocket } from "ws";
 import type { Principal, Revocation } from "../../auth/service.js";
 import { ApiError } from "../../core/errors.js";
 import type { ExecutionEvent } from "../../engine/types.js";
-import * as repo from "../../infra/db/repos/executions.js";
 
 type Method =
   | "subscribe_graph_execution"
@@ -57,7 +56,7 @@ const execChannel = (userId: string, graphExecId: string) => `${userId}|graph_ex
 const graphChannel = (userId: string, graphId: string) => `${userId}|graph#${graphId}|executions`;
 
 export const wsRoutes: FastifyPluginAsync = async (app) => {
-  const { auth, events, database, loadGraph, config } = app.platform;
+  const { auth, events, executions, loadGraph, config } = app.platform;
   const revalidateSeconds = config.websocket.revalidateSeconds;
   const channels = new Map<string, Set<WebSocket>>();
 
@@ -80,6 +79,21 @@ export const wsRoutes: FastifyPluginAsync = async (app) => {
     for (const entry of checks) if (affects(event, entry.principal)) entry.check();
   });
   app.addHook("onClose", async () => unsubscribeRevocations());
+
+  /** One of the user's runs without its node executions, or undefined. */
+  async function findRun(userId: string, graphExecId: string) {
+    try {
+      const {
+        node_executions: _nodes,
+        node_executions_pagination: _page,
+        ...run
+      } = await executions.get(userId, graphExecId, undefined, { page: 1, pageSize: 1 });
+      return run;
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) return undefined;
+      throw err;
+    }
+  }
 
   async function identify(request: { principal?: Principal; query: unknown }): Promise<Principal | undefined> {
     if (request.principal) return request.principal;
@@ -185,14 +199,14 @@ export const wsRoutes: FastifyPluginAsync = async (app) => {
             case "subscribe_graph_execution": {
               const id = data.graph_exec_id;
               if (typeof id !== "string") return fail("Subscription data missing");
-              const row = await repo.findGraphExecution(database.db, id, userId);
-              if (!row) return fail(`Graph execution #${id} not found`);
+              const run = await findRun(userId, id);
+              if (!run) return fail(`Graph execution #${id} not found`);
               const channel = execChannel(userId, id);
               join(channel);
               socket.send(message("subscribe_graph_execution", { success: true, channel }));
               // A run that ended before the subscription still tells its end.
-              if (["COMPLETED", "FAILED", "TERMINATED"].includes(row.status)) {
-                const event = { ...repo.toGraphExecution(row), event_type: "graph_execution_update" };
+              if (["COMPLETED", "FAILED", "TERMINATED"].includes(run.status)) {
+                const event = { ...run, event_type: "graph_execution_update" };
                 socket.send(message("graph_execution_event", { data: event, channel }));
               }
               return;

@@ -18,6 +18,9 @@ export const users = pgTable("users", {
   role: userRole("role").notNull().default("user"),
   metadata: jsonb("metadata").notNull().default({}),
   timezone: text("timezone").notNull().default("not-set"),
+  /** AutoGPT's notification preferences: NotificationType -> wanted; a type not in the map is wanted. */
+  notificationPreferences: jsonb("notification_preferences").$type<Record<string, boolean>>().notNull().default({}),
+  maxEmailsPerDay: integer("max_emails_per_day").notNull().default(3),
   createdAt: createdAt(),
   updatedAt: ts("updated_at").notNull().defaultNow(),
 });
@@ -256,6 +259,8 @@ const oauthToken = (name: string) =>
     name,
     {
       id: text("id").primaryKey(),
+      /** The grant (the authorization code) this token descends from: a replay or reuse revokes the whole family. */
+      grantId: text("grant_id").notNull(),
       tokenHash: text("token_hash").notNull().unique(),
       applicationId: text("application_id")
         .notNull()
@@ -268,7 +273,7 @@ const oauthToken = (name: string) =>
       expiresAt: ts("expires_at").notNull(),
       revokedAt: ts("revoked_at"),
     },
-    (t) => [index(`${name}_user_app_idx`).on(t.userId, t.applicationId)],
+    (t) => [index(`${name}_user_app_idx`).on(t.userId, t.applicationId), index(`${name}_grant_idx`).on(t.grantId)],
   );
 
 export const oauthAccessTokens = oauthToken("oauth_access_tokens");

@@ -1,10 +1,12 @@
 // External API v1: GET /integrations and AutoGPT's /integrations/* credential routes.
 //
-// Agentry stores no third-party credentials yet and none of its blocks needs a provider's credentials, so these
-// routes answer from that real state: no providers, no credentials, and nothing to create, delete or connect.
+// IntegrationsService answers (v2's /integrations too); this file maps to v1's shapes (AutoGPT's
+// CredentialsMetaResponse, ProviderInfo).
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
-import { ApiError } from "../../../core/errors.js";
+import type { FastifyRequest } from "fastify";
+import type { CredentialMeta, ProviderInfo as StoredProvider } from "../../../services/integrations.js";
+import { principalOf } from "../../auth-hooks.js";
 import { errors, Nullable } from "../../schemas.js";
 import { scoped } from "../common.js";
 import { Json, StringEnum } from "./schemas.js";
@@ -62,14 +64,38 @@ const CreateCredentialRequest = Type.Union(
   { title: "CreateCredentialRequest" },
 );
 
-/** Providers whose credentials Agentry can hold: none yet (no built-in block takes a provider's credentials). */
-const PROVIDERS: Array<typeof ProviderInfo.static> = [];
+function credentialJSON(c: CredentialMeta): typeof CredentialsMetaResponse.static {
+  return {
+    id: c.id,
+    provider: c.provider,
+    type: c.type,
+    title: c.title,
+    scopes: c.scopes,
+    username: c.username,
+    host: c.host,
+    is_managed: c.isManaged,
+  };
+}
 
-const providerNotFound = (provider: string) => ApiError.notFound(`Provider '${provider}'`, { provider });
+function providerJSON(p: StoredProvider): typeof ProviderInfo.static {
+  return {
+    name: p.name,
+    supports_oauth: p.supportsOAuth,
+    supports_api_key: p.supportsApiKey,
+    supports_user_password: p.supportsUserPassword,
+    supports_host_scoped: p.supportsHostScoped,
+    default_scopes: p.defaultScopes,
+  };
+}
 
 export const integrationsRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { integrations } = app.platform;
   const tags = ["integrations"];
-  const noCredentials = async () => [];
+  /** The caller's credentials, of the route's `:provider` where it has one. */
+  const credentials = async (request: FastifyRequest) => {
+    const { provider } = request.params as { provider?: string };
+    return (await integrations.listCredentials(principalOf(request).user.id, provider)).map(credentialJSON);
+  };
 
   app.get(
     "/integrations",
@@ -81,7 +107,7 @@ export const integrationsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         "`GET /integrations/credentials`. Agentry does not store third-party credentials yet, so it is empty.",
       response: { 200: Type.Array(CredentialsMetaResponse), ...errors(401, 403) },
     }),
-    noCredentials,
+    credentials,
   );
 
   app.get(
@@ -92,7 +118,7 @@ export const integrationsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       description: "Metadata of the caller's stored credentials. Always empty: Agentry stores none yet.",
       response: { 200: Type.Array(CredentialsMetaResponse), ...errors(401, 403) },
     }),
-    noCredentials,
+    credentials,
   );
 
   app.get(
@@ -105,7 +131,7 @@ export const integrationsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         "block of Agentry uses a third-party provider's credentials yet.",
       response: { 200: Type.Array(ProviderInfo), ...errors(401, 403) },
     }),
-    async () => PROVIDERS,
+    async () => (await integrations.providers()).map(providerJSON),
   );
 
   app.get(
@@ -116,7 +142,7 @@ export const integrationsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       params: Type.Object({ provider: Provider }),
       response: { 200: Type.Array(CredentialsMetaResponse), ...errors(401, 403, 422) },
     }),
-    noCredentials,
+    credentials,
   );
 
   app.post(
@@ -143,7 +169,12 @@ export const integrationsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     }),
     async (request) => {
-      throw providerNotFound(request.params.provider);
+      const created = await integrations.createCredential(
+        principalOf(request).user.id,
+        request.params.provider,
+        request.body,
+      );
+      return { id: created.id, provider: created.provider, type: created.type, title: created.title };
     },
   );
 
@@ -163,7 +194,9 @@ export const integrationsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     }),
     async (request) => {
-      throw ApiError.notFound("Credentials", { credentials_id: request.params.cred_id });
+      const { provider, cred_id } = request.params;
+      await integrations.deleteCredential(principalOf(request).user.id, provider, cred_id);
+      return { deleted: true, credentials_id: cred_id };
     },
   );
 
@@ -189,8 +222,8 @@ export const integrationsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     }),
     async (request) => {
-      const { provider } = request.params;
-      throw ApiError.notFound(`OAuth provider '${provider}'`, { provider });
+      const flow = await integrations.initiateOAuth(principalOf(request).user.id, request.params.provider);
+      return { login_url: flow.loginUrl, state_token: flow.stateToken, expires_at: flow.expiresAt };
     },
   );
 
@@ -220,8 +253,10 @@ export const integrationsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         ...errors(400, 401, 403, 422),
       },
     }),
-    async () => {
-      throw ApiError.badRequest("Invalid or expired state token");
-    },
+    async (request) =>
+      integrations.completeOAuth(principalOf(request).user.id, request.params.provider, {
+        code: request.body.code,
+        stateToken: request.body.state_token,
+      }),
   );
 };

@@ -1,7 +1,6 @@
 // External API v1: GET /me (IDENTITY).
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
-import { findUserById } from "../../../infra/db/repos/users.js";
 import { principalOf } from "../../auth-hooks.js";
 import { errors, Nullable } from "../../schemas.js";
 import { scoped } from "../common.js";
@@ -27,9 +26,7 @@ export const meRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: UserInfoResponse, ...errors(401, 403) },
     }),
     async (request) => {
-      // Read afresh: the principal may be cached for a few seconds, and the timezone can change meanwhile.
-      const cached = principalOf(request).user;
-      const user = (await findUserById(app.platform.database.db, cached.id)) ?? cached;
+      const user = await app.platform.users.current(principalOf(request).user);
       return { id: user.id, name: user.name, email: user.email, timezone: user.timezone };
     },
   );

@@ -1,10 +1,8 @@
 // External API v1: store reads: /store/agents, /store/agents/{username}/{agent_name}, /store/creators, /store/creators/{username}.
 //
-// Agentry has no marketplace listings or creator profiles yet: the lists are the real, empty ones (with AutoGPT's
-// pagination shape) and a named agent or creator is 404.
+// StoreService answers (v2's /marketplace too); this file maps to v1's shapes and page-number pagination.
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
-import { ApiError } from "../../../core/errors.js";
 import { DateTime, errors, Nullable, Pagination, pagination } from "../../schemas.js";
 import { scoped } from "../common.js";
 import { StringEnum } from "./schemas.js";
@@ -95,7 +93,12 @@ const CreatorsQuery = Type.Object({
 const Name = Type.String({ minLength: 1, maxLength: 200 });
 
 export const storeRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { store } = app.platform;
   const tags = ["store"];
+  const paged = <T>(items: T[], total: number, q: { page: number; page_size: number }) => ({
+    items,
+    pagination: pagination(total, q.page, q.page_size),
+  });
 
   app.get(
     "/store/agents",
@@ -111,7 +114,11 @@ export const storeRoutes: FastifyPluginAsyncTypebox = async (app) => {
         ...errors(401, 403, 422),
       },
     }),
-    async (request) => ({ agents: [], pagination: pagination(0, request.query.page, request.query.page_size) }),
+    async (request) => {
+      const found = await store.listAgents(request.query);
+      const { items, pagination } = paged(found.items, found.total, request.query);
+      return { agents: items, pagination };
+    },
   );
 
   app.get(
@@ -123,11 +130,7 @@ export const storeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       params: Type.Object({ username: Name, agent_name: Name }),
       response: { 200: StoreAgentDetails, ...errors(401, 403, 404) },
     }),
-    async (request) => {
-      const username = request.params.username.toLowerCase();
-      const agent_name = request.params.agent_name.toLowerCase();
-      throw ApiError.notFound(`Store agent ${username}/${agent_name}`, { username, agent_name });
-    },
+    async (request) => store.getAgent(request.params.username, request.params.agent_name),
   );
 
   app.get(
@@ -145,7 +148,11 @@ export const storeRoutes: FastifyPluginAsyncTypebox = async (app) => {
         ...errors(401, 403, 422),
       },
     }),
-    async (request) => ({ creators: [], pagination: pagination(0, request.query.page, request.query.page_size) }),
+    async (request) => {
+      const found = await store.listCreators(request.query);
+      const { items, pagination } = paged(found.items, found.total, request.query);
+      return { creators: items, pagination };
+    },
   );
 
   app.get(
@@ -157,9 +164,6 @@ export const storeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       params: Type.Object({ username: Name }),
       response: { 200: CreatorDetails, ...errors(401, 403, 404) },
     }),
-    async (request) => {
-      const username = request.params.username.toLowerCase();
-      throw ApiError.notFound(`Store creator ${username}`, { username });
-    },
+    async (request) => store.getCreator(request.params.username),
   );
 };

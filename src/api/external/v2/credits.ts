@@ -1,12 +1,11 @@
 // External API v2: /credits (balance) and /credits/transactions (history, newest first, keyset-paginated).
 //
-// The balance is the sum of the caller's active credit_transactions. Agentry does not charge runs and has no
-// top-up yet, so rows come only from whoever writes the ledger (an operator, for now). AutoGPT's Stripe-backed
-// /credits/subscription and /credits/invoices and its /credits/cost-summary are not served.
+// The rules are CreditsService's. AutoGPT's Stripe-backed /credits/subscription and /credits/invoices and its
+// /credits/cost-summary are not served.
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import { ApiError } from "../../../core/errors.js";
-import * as repo from "../../../infra/db/repos/credits.js";
+import type { HistoryPosition, CreditTransaction as Transaction } from "../../../services/credits.js";
 import { principalOf } from "../../auth-hooks.js";
 import { DateTime, Nullable } from "../../schemas.js";
 import { scoped } from "../common.js";
@@ -51,19 +50,14 @@ const TransactionsQuery = Type.Composite([
   PageQuery,
 ]);
 
-const str = (v: unknown) => (typeof v === "string" && v ? v : null);
-
-function toTransaction(row: repo.CreditTransactionRow): typeof CreditTransaction.static {
-  const metadata = (row.metadata ?? {}) as Record<string, unknown>;
-  const graphId = str(metadata.graph_id);
-  const runId = str(metadata.graph_exec_id) ?? str(metadata.run_id);
+function toTransaction(t: Transaction): typeof CreditTransaction.static {
   return {
-    transaction_key: row.transactionKey,
-    amount_cents: row.amount,
-    type: row.type,
-    transaction_time: row.createdAt.toISOString(),
-    description: str(metadata.reason) ?? str(metadata.description),
-    origin: graphId || runId ? { graph_id: graphId, run_id: runId } : null,
+    transaction_key: t.key,
+    amount_cents: t.amount,
+    type: t.type,
+    transaction_time: t.time.toISOString(),
+    description: t.description,
+    origin: t.origin ? { graph_id: t.origin.graphId, run_id: t.origin.runId } : null,
   };
 }
 
@@ -72,11 +66,11 @@ function toTransaction(row: repo.CreditTransactionRow): typeof CreditTransaction
 const TIME = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([+-]\d{2}(:?\d{2})?|Z)?$/;
 const malformed = () => ApiError.badRequest("Malformed cursor. Pass back the `next_cursor` of a previous response.");
 
-function encodePosition(position: repo.HistoryPosition): string {
+function encodePosition(position: HistoryPosition): string {
   return Buffer.from(JSON.stringify({ t: `${position.time}|${position.key}` })).toString("base64url");
 }
 
-function decodePosition(cursor: string | undefined): repo.HistoryPosition | undefined {
+function decodePosition(cursor: string | undefined): HistoryPosition | undefined {
   if (!cursor) return undefined;
   let token: unknown;
   try {
@@ -92,7 +86,7 @@ function decodePosition(cursor: string | undefined): repo.HistoryPosition | unde
 }
 
 export const creditsRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const db = app.platform.database.db;
+  const { credits } = app.platform;
   const tags = ["credits"];
 
   app.get(
@@ -104,7 +98,7 @@ export const creditsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       description: "The caller's balance: the sum of their active credit transactions, in cents.",
       response: { 200: CreditBalance, ...v2Errors(401, 403) },
     }),
-    async (request) => ({ balance_cents: await repo.getBalance(db, principalOf(request).user.id) }),
+    async (request) => ({ balance_cents: await credits.balance(principalOf(request).user.id) }),
   );
 
   app.get(
@@ -121,15 +115,12 @@ export const creditsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }),
     async (request) => {
       const { limit, cursor, transaction_type } = request.query;
-      const before = decodePosition(cursor);
-      // Agentry's ledger has no subscription transactions.
-      if (transaction_type === "SUBSCRIPTION") return { items: [], next_cursor: null, total_count: null };
-      const { rows, next } = await repo.listTransactions(db, principalOf(request).user.id, {
+      const { items, next } = await credits.history(principalOf(request).user.id, {
         limit,
-        before,
+        before: decodePosition(cursor),
         type: transaction_type,
       });
-      return { items: rows.map(toTransaction), next_cursor: next ? encodePosition(next) : null, total_count: null };
+      return { items: items.map(toTransaction), next_cursor: next ? encodePosition(next) : null, total_count: null };
     },
   );
 };

@@ -1,7 +1,7 @@
 // v2 response models of uploaded files (AutoGPT's WorkspaceFileInfo, UploadWorkspaceFileResponse) and the
 // conversion from uploaded_files rows.
 import { Type } from "@sinclair/typebox";
-import type { UploadedFileRow } from "../../../infra/db/repos/files.js";
+import { filePath, type StoredFile } from "../../../services/files.js";
 import { DateTime } from "../../schemas.js";
 
 const infoFields = {
@@ -24,10 +24,7 @@ export const UploadWorkspaceFileResponse = Type.Object(
   { title: "UploadWorkspaceFileResponse" },
 );
 
-/** Files sit at the root of the caller's workspace: the path is the name. */
-export const filePath = (name: string) => `/${name}`;
-
-export function toFileInfo(row: UploadedFileRow): typeof WorkspaceFileInfo.static {
+export function toFileInfo(row: StoredFile): typeof WorkspaceFileInfo.static {
   const at = row.createdAt.toISOString();
   return {
     id: row.id,
@@ -41,6 +38,6 @@ export function toFileInfo(row: UploadedFileRow): typeof WorkspaceFileInfo.stati
   };
 }
 
-export function toUploadResponse(row: UploadedFileRow): typeof UploadWorkspaceFileResponse.static {
+export function toUploadResponse(row: StoredFile): typeof UploadWorkspaceFileResponse.static {
   return { ...toFileInfo(row), file_uri: `workspace://${row.id}#${row.mimeType}` };
 }

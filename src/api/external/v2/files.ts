@@ -1,28 +1,19 @@
 // External API v2: /files — upload a file for agent input (multipart), list, read metadata, download, delete.
 //
-// Bytes go to a FileStore (local disk under `<dataDir>/files/<user>/<id>`), metadata with its SHA-256 to
-// uploaded_files. AutoGPT guards these routes with READ_FILES/WRITE_FILES, which are not core scopes of the
-// External API guide: here they all ask for UPLOAD_FILES. Uploads are not virus-scanned and there is no storage
-// quota (AutoGPT has both). With several API servers the local store must be on a shared disk.
-import { randomUUID } from "node:crypto";
-import path from "node:path";
+// FilesService keeps the bytes (local disk under `<dataDir>/files/<user>/<id>`) and the metadata. AutoGPT guards
+// these routes with READ_FILES/WRITE_FILES, which are not core scopes of the External API guide: here they all ask
+// for UPLOAD_FILES. With several API servers the local store must be on a shared disk.
 import multipart from "@fastify/multipart";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import type { FastifyRequest, preValidationAsyncHookHandler } from "fastify";
 import { ApiError } from "../../../core/errors.js";
-import type { Db } from "../../../infra/db/index.js";
-import * as repo from "../../../infra/db/repos/files.js";
-import { type FileStore, LocalFileStore, type StoredBlob, safeSegment } from "../../../infra/files.js";
+import { type ReceivedUpload, UPLOAD_LIMIT_FACTOR } from "../../../services/files.js";
 import { principalOf } from "../../auth-hooks.js";
 import { idempotent } from "../../idempotency.js";
 import { scoped } from "../common.js";
 import { Page, PageQuery, PageRequest, v2Errors } from "./common.js";
 import { toFileInfo, toUploadResponse, UploadWorkspaceFileResponse, WorkspaceFileInfo } from "./files-models.js";
-
-/** Uploads may be this many times the JSON body limit (50 MB with the default 1 MB). */
-export const UPLOAD_LIMIT_FACTOR = 50;
-const MAX_NAME_LENGTH = 255;
 
 const FileId = Type.Object({ file_id: Type.String({ minLength: 1, maxLength: 200 }) });
 
@@ -43,24 +34,10 @@ const UploadBody = {
 };
 
 /** An upload stored before the handler runs (so an Idempotency-Key fingerprint covers its content). */
-interface ReceivedUpload {
-  id: string;
-  key: string;
-  name: string;
-  mimeType: string;
-  blob: StoredBlob;
+interface Received {
+  upload: ReceivedUpload;
   /** Set once its metadata row exists (or its blob is removed); an unclaimed blob is removed before the answer. */
   claimed: boolean;
-}
-
-const MIME = /^[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+-]+$/;
-
-/** The name to keep: the last path segment of what the client sent, without control characters. */
-function cleanName(filename: string | undefined): string {
-  const base = (filename ?? "").split(/[/\\]/).pop() ?? "";
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
-  const name = base.replace(/[\u0000-\u001f\u007f]/g, "").trim();
-  return name === "" || name === "." || name === ".." ? "upload" : name;
 }
 
 /** Content-Disposition for a download, as AutoGPT writes it (RFC 5987 form for non-ASCII names). */
@@ -84,17 +61,10 @@ function uploadError(err: unknown): unknown {
   return ApiError.badRequest(`Malformed multipart body: ${e?.message ?? "unreadable"}`);
 }
 
-const notFound = (fileId: string) => ApiError.notFound(`File #${fileId}`);
-const tooLarge = (maxBytes: number) =>
-  new ApiError("PAYLOAD_TOO_LARGE", 413, `File exceeds maximum size of ${Math.floor(maxBytes / (1024 * 1024))} MB`, {
-    max_bytes: maxBytes,
-  });
-
 export const filesRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const db: Db = app.platform.database.db;
-  const maxBytes = app.platform.config.bodyLimit * UPLOAD_LIMIT_FACTOR;
-  const store: FileStore = new LocalFileStore(path.join(app.platform.config.dataDir, "files"));
-  const received = new WeakMap<FastifyRequest, ReceivedUpload>();
+  const { files } = app.platform;
+  const maxBytes = files.maxBytes;
+  const received = new WeakMap<FastifyRequest, Received>();
   const tags = ["files"];
 
   // Only this plugin's routes accept multipart bodies.
@@ -120,35 +90,34 @@ export const filesRoutes: FastifyPluginAsyncTypebox = async (app) => {
         { field: "body.file", message: "Field required", location: "body" },
       ]);
     }
-    const name = cleanName(part.filename);
-    if (name.length > MAX_NAME_LENGTH) {
+    let name: string;
+    try {
+      name = files.checkName(part.filename);
+    } catch (err) {
       part.file.resume();
-      throw ApiError.validation(`The file name is longer than ${MAX_NAME_LENGTH} characters`, [
-        { field: "body.file", message: `file name longer than ${MAX_NAME_LENGTH} characters`, location: "body" },
-      ]);
+      throw err;
     }
-    const id = randomUUID();
-    const key = `${safeSegment(principalOf(request).user.id)}/${id}`;
-    const blob = await store.put(key, part.file).catch(async (err) => {
-      await store.delete(key);
-      throw uploadError(err);
-    });
-    if (part.file.truncated) {
-      await store.delete(key);
-      throw tooLarge(maxBytes);
-    }
-    const mimeType = MIME.test(part.mimetype ?? "") ? part.mimetype.toLowerCase() : "application/octet-stream";
-    received.set(request, { id, key, name, mimeType, blob, claimed: false });
+    const upload = await files
+      .receive(principalOf(request).user.id, {
+        name,
+        mimeType: part.mimetype,
+        stream: part.file,
+        truncated: () => part.file.truncated,
+      })
+      .catch((err) => {
+        throw uploadError(err);
+      });
+    received.set(request, { upload, claimed: false });
     // What the Idempotency-Key fingerprint and the body schema see: the upload, by content hash.
-    request.body = { file: blob.sha256, name, mime_type: mimeType, size_bytes: blob.size };
+    request.body = { file: upload.blob.sha256, name, mime_type: upload.mimeType, size_bytes: upload.blob.size };
   };
 
   const idempotency = idempotent(app);
   const discardUnclaimed = async (request: FastifyRequest) => {
-    const upload = received.get(request);
-    if (!upload || upload.claimed) return;
-    upload.claimed = true;
-    await store.delete(upload.key).catch((err) => request.log.warn({ err }, "could not remove a refused upload"));
+    const entry = received.get(request);
+    if (!entry || entry.claimed) return;
+    entry.claimed = true;
+    await files.discard(entry.upload).catch((err) => request.log.warn({ err }, "could not remove a refused upload"));
   };
 
   app.get(
@@ -163,7 +132,7 @@ export const filesRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }),
     async (request) => {
       const page = new PageRequest(request.query.limit, request.query.cursor);
-      const { rows, total } = await repo.listFiles(db, principalOf(request).user.id, page);
+      const { rows, total } = await files.list(principalOf(request).user.id, page);
       return page.paged(rows.map(toFileInfo), total);
     },
   );
@@ -192,32 +161,10 @@ export const filesRoutes: FastifyPluginAsyncTypebox = async (app) => {
       onResponse: discardUnclaimed,
     },
     async (request, reply) => {
-      const upload = received.get(request);
-      if (!upload) throw new ApiError("INTERNAL_ERROR", 500, "The upload was not received");
-      const userId = principalOf(request).user.id;
-      const replaced = await db.transaction(async (tx) => {
-        const existing = await repo.findFileByName(tx as unknown as Db, userId, upload.name);
-        if (existing && !request.query.overwrite) {
-          throw ApiError.conflict(`A file named "${upload.name}" already exists; pass overwrite=true to replace it`, {
-            file_id: existing.id,
-          });
-        }
-        if (existing) await repo.deleteFile(tx as unknown as Db, userId, existing.id);
-        await repo.insertFile(tx as unknown as Db, {
-          id: upload.id,
-          userId,
-          name: upload.name,
-          mimeType: upload.mimeType,
-          sizeBytes: upload.blob.size,
-          checksum: upload.blob.sha256,
-          storagePath: upload.key,
-        });
-        return existing;
-      });
-      upload.claimed = true;
-      if (replaced) await store.delete(replaced.storagePath).catch(() => {});
-      const row = await repo.getFile(db, userId, upload.id);
-      if (!row) throw notFound(upload.id);
+      const entry = received.get(request);
+      if (!entry) throw new ApiError("INTERNAL_ERROR", 500, "The upload was not received");
+      const row = await files.commit(principalOf(request).user.id, entry.upload, request.query.overwrite);
+      entry.claimed = true;
       return reply.code(201).send(toUploadResponse(row));
     },
   );
@@ -231,11 +178,7 @@ export const filesRoutes: FastifyPluginAsyncTypebox = async (app) => {
       params: FileId,
       response: { 200: WorkspaceFileInfo, ...v2Errors(401, 403, 404) },
     }),
-    async (request) => {
-      const row = await repo.getFile(db, principalOf(request).user.id, request.params.file_id);
-      if (!row) throw notFound(request.params.file_id);
-      return toFileInfo(row);
-    },
+    async (request) => toFileInfo(await files.get(principalOf(request).user.id, request.params.file_id)),
   );
 
   app.delete(
@@ -249,9 +192,7 @@ export const filesRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 204: Type.Null({ description: "Deleted" }), ...v2Errors(401, 403, 404) },
     }),
     async (request, reply) => {
-      const row = await repo.deleteFile(db, principalOf(request).user.id, request.params.file_id);
-      if (!row) throw notFound(request.params.file_id);
-      await store.delete(row.storagePath);
+      await files.delete(principalOf(request).user.id, request.params.file_id);
       return reply.code(204).send(null);
     },
   );
@@ -273,10 +214,7 @@ export const filesRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     }),
     async (request, reply) => {
-      const row = await repo.getFile(db, principalOf(request).user.id, request.params.file_id);
-      if (!row) throw notFound(request.params.file_id);
-      const content = await store.get(row.storagePath);
-      if (!content) throw ApiError.notFound(`Content of file #${row.id}`);
+      const { file: row, ...content } = await files.open(principalOf(request).user.id, request.params.file_id);
       return reply
         .type(row.mimeType)
         .header("content-length", String(content.size))

@@ -305,7 +305,9 @@ export const graphsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const userId = principalOf(request).user.id;
       const page = new PageRequest(request.query.limit, request.query.cursor);
       const graph = await graphs.get(userId, request.params.graph_id);
-      return page.slice(await credentialRequirements(graph.credentials_input_schema, userId));
+      return page.slice(
+        await credentialRequirements(app.platform.integrations, graph.credentials_input_schema, userId),
+      );
     },
   );
 

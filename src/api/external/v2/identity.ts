@@ -5,7 +5,6 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import { ALL_SCOPES } from "../../../auth/scopes.js";
-import { findUserById } from "../../../infra/db/repos/users.js";
 import { principalOf } from "../../auth-hooks.js";
 import { Nullable } from "../../schemas.js";
 import { scoped } from "../common.js";
@@ -47,8 +46,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }),
     async (request) => {
       const principal = principalOf(request);
-      // Read afresh: the principal may be cached for a few seconds, and name or timezone can change meanwhile.
-      const user = (await findUserById(app.platform.database.db, principal.user.id)) ?? principal.user;
+      const user = await app.platform.users.current(principal.user);
       return {
         user_id: user.id,
         email: user.email,

@@ -1,11 +1,11 @@
 // External API v2: GET /integrations/credentials.
 //
-// Agentry stores no third-party credentials yet, so the list is the real, empty one in AutoGPT's page shape.
-// AutoGPT's other credential routes (create, delete) need the legacy MANAGE_/DELETE_INTEGRATIONS scopes, which v2
+// IntegrationsService answers (v1's /integrations too); this file maps to v2's shapes and pages. AutoGPT's other credential routes (create, delete) need the legacy MANAGE_/DELETE_INTEGRATIONS scopes, which v2
 // does not accept here, so they are not served.
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import type { JsonSchemaObject } from "../../../core/graph-types.js";
+import type { CredentialMeta, IntegrationsService } from "../../../services/integrations.js";
 import { principalOf } from "../../auth-hooks.js";
 import { DateTime, Nullable } from "../../schemas.js";
 import { scoped } from "../common.js";
@@ -17,7 +17,6 @@ const CredentialType = Type.Union([
   Type.Literal("user_password"),
   Type.Literal("host_scoped"),
 ]);
-const CREDENTIAL_TYPES = new Set<string>(CredentialType.anyOf.map((t) => t.const));
 
 export const CredentialInfo = Type.Object(
   {
@@ -51,34 +50,36 @@ export const CredentialRequirement = Type.Object(
 type Credential = typeof CredentialInfo.static;
 type Requirement = typeof CredentialRequirement.static;
 
-/** The user's stored credentials: none, as Agentry does not store third-party credentials yet. */
-export async function userCredentials(_userId: string): Promise<Credential[]> {
-  return [];
+function credentialJSON(c: CredentialMeta): Credential {
+  return {
+    id: c.id,
+    type: c.type,
+    provider: c.provider,
+    title: c.title,
+    username: c.username,
+    scopes: c.scopes,
+    expires_at: c.expiresAt?.toISOString() ?? null,
+    is_managed: c.isManaged,
+  };
 }
 
-const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((s): s is string => typeof s === "string") : []);
-
 /** One requirement per provider of each credentials field of a graph, with the user's matching credentials. */
-export async function credentialRequirements(schema: JsonSchemaObject, userId: string): Promise<Requirement[]> {
-  const credentials = await userCredentials(userId);
-  const out: Requirement[] = [];
-  for (const [field_name, field] of Object.entries(schema.properties ?? {})) {
-    for (const provider of strings(field.credentials_provider)) {
-      out.push({
-        field_name,
-        provider,
-        supported_types: strings(field.credentials_types).filter((t): t is Requirement["supported_types"][number] =>
-          CREDENTIAL_TYPES.has(t),
-        ),
-        required_scopes: strings(field.credentials_scopes),
-        matching_credentials: credentials.filter((c) => c.provider.toLowerCase() === provider.toLowerCase()),
-      });
-    }
-  }
-  return out;
+export async function credentialRequirements(
+  integrations: IntegrationsService,
+  schema: JsonSchemaObject,
+  userId: string,
+): Promise<Requirement[]> {
+  return (await integrations.requirements(schema, userId)).map((r) => ({
+    field_name: r.fieldName,
+    provider: r.provider,
+    supported_types: r.supportedTypes,
+    required_scopes: r.requiredScopes,
+    matching_credentials: r.matching.map(credentialJSON),
+  }));
 }
 
 export const integrationsRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { integrations } = app.platform;
   const tags = ["integrations"];
 
   app.get(
@@ -103,9 +104,8 @@ export const integrationsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const { provider, limit, cursor } = request.query;
       const page = new PageRequest(limit, cursor);
-      const all = await userCredentials(principalOf(request).user.id);
-      const wanted = provider ? all.filter((c) => c.provider.toLowerCase() === provider.toLowerCase()) : all;
-      return page.slice(wanted);
+      const found = await integrations.listCredentials(principalOf(request).user.id, provider);
+      return page.slice(found.map(credentialJSON));
     },
   );
 };

@@ -199,7 +199,9 @@ function registerAgentRoutes(app: App) {
       const page = new PageRequest(request.query.limit, request.query.cursor);
       const { agent, graph: version } = await library.get(userId, request.params.agent_id);
       const graph = await graphs.get(version.userId, agent.graphId, agent.graphVersion);
-      return page.slice(await credentialRequirements(graph.credentials_input_schema, userId));
+      return page.slice(
+        await credentialRequirements(app.platform.integrations, graph.credentials_input_schema, userId),
+      );
     },
   );
 }

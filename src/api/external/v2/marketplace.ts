@@ -1,13 +1,13 @@
 // External API v2: marketplace reads — /marketplace/agents[/…], /marketplace/creators[/…], /marketplace/profile,
 // /marketplace/submissions.
 //
-// Agentry has no marketplace (store listings, creator profiles, submissions) yet: the lists are the real, empty ones
-// in AutoGPT's page shape and a named agent, creator or the caller's profile is 404. AutoGPT opens its public reads
-// to any credential; every External API route here names a scope, so they ask for READ_STORE. The marketplace
+// StoreService answers (v1's /store too); this file maps to v2's shapes and cursor pages. AutoGPT opens its public
+// reads to any credential; every External API route here names a scope, so they ask for READ_STORE. The marketplace
 // writes (WRITE_STORE, and add-to-library) are not served.
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
-import { ApiError } from "../../../core/errors.js";
+import type { Page as StorePage } from "../../../services/store.js";
+import { principalOf } from "../../auth-hooks.js";
 import { DateTime, Nullable } from "../../schemas.js";
 import { scoped } from "../common.js";
 import { Page, PageQuery, PageRequest, v2Errors } from "./common.js";
@@ -133,10 +133,15 @@ const CreatorsQuery = Type.Composite([
 
 const Name = Type.String({ minLength: 1, maxLength: 200 });
 
-/** An empty page: there is nothing in the marketplace yet (the cursor is still checked). */
-const emptyPage = (q: { limit: number; cursor?: string }) => new PageRequest(q.limit, q.cursor).paged([], 0);
+/** A cursor page of what the store found; the cursor is checked before the store is asked. */
+async function paged<T>(q: { limit: number; cursor?: string }, find: () => Promise<StorePage<T>>) {
+  const page = new PageRequest(q.limit, q.cursor);
+  const found = await find();
+  return page.paged(found.items, found.total);
+}
 
 export const marketplaceRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { store } = app.platform;
   const tags = ["marketplace"];
 
   app.get(
@@ -150,7 +155,7 @@ export const marketplaceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       querystring: AgentsQuery,
       response: { 200: Page(MarketplaceAgent), ...v2Errors(400, 401, 403, 422) },
     }),
-    async (request) => emptyPage(request.query),
+    async (request) => paged(request.query, () => store.listAgents(request.query)),
   );
 
   app.get(
@@ -163,9 +168,7 @@ export const marketplaceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       params: Type.Object({ version_id: Name }),
       response: { 200: MarketplaceAgentDetails, ...v2Errors(401, 403, 404) },
     }),
-    async (request) => {
-      throw ApiError.notFound(`Store listing version #${request.params.version_id}`);
-    },
+    async (request) => store.getAgentByListingVersion(request.params.version_id),
   );
 
   app.get(
@@ -178,11 +181,7 @@ export const marketplaceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       params: Type.Object({ username: Name, agent_name: Name }),
       response: { 200: MarketplaceAgentDetails, ...v2Errors(401, 403, 404) },
     }),
-    async (request) => {
-      const username = request.params.username.toLowerCase();
-      const agentName = request.params.agent_name.toLowerCase();
-      throw ApiError.notFound(`Marketplace agent ${username}/${agentName}`);
-    },
+    async (request) => store.getAgent(request.params.username, request.params.agent_name),
   );
 
   app.get(
@@ -195,7 +194,7 @@ export const marketplaceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       querystring: CreatorsQuery,
       response: { 200: Page(MarketplaceCreatorDetails), ...v2Errors(400, 401, 403, 422) },
     }),
-    async (request) => emptyPage(request.query),
+    async (request) => paged(request.query, () => store.listCreators(request.query)),
   );
 
   app.get(
@@ -208,9 +207,7 @@ export const marketplaceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       params: Type.Object({ username: Name }),
       response: { 200: MarketplaceCreatorDetails, ...v2Errors(401, 403, 404) },
     }),
-    async (request) => {
-      throw ApiError.notFound(`Creator ${request.params.username.toLowerCase()}`);
-    },
+    async (request) => store.getCreator(request.params.username),
   );
 
   app.get(
@@ -222,9 +219,7 @@ export const marketplaceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       description: "The caller's marketplace profile with creator stats. Agentry has no profiles yet: 404.",
       response: { 200: MarketplaceCreatorDetails, ...v2Errors(401, 403, 404) },
     }),
-    async () => {
-      throw ApiError.notFound("Profile");
-    },
+    async (request) => store.profile(principalOf(request).user.id),
   );
 
   app.get(
@@ -237,6 +232,6 @@ export const marketplaceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       querystring: PageQuery,
       response: { 200: Page(MarketplaceAgentSubmission), ...v2Errors(400, 401, 403, 422) },
     }),
-    async (request) => emptyPage(request.query),
+    async (request) => paged(request.query, () => store.listSubmissions(principalOf(request).user.id)),
   );
 };

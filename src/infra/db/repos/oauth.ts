@@ -1,8 +1,8 @@
 // OAuth storage: registered applications, authorization codes, access/refresh tokens (hashed), external identities.
 //
 // A grant is what one authorization code started: the code's id is the grant id, and every token issued from it or
-// from its rotated refresh tokens has the id `<grant id>.<uuid>`, so a replayed code or a reused refresh token can
-// revoke exactly its own family.
+// from its rotated refresh tokens carries it in `grant_id`, so a replayed code or a reused refresh token can revoke
+// exactly its own family.
 import { and, count, desc, eq, gt, ilike, isNull, lt, or, sql } from "drizzle-orm";
 import type { Db } from "../index.js";
 import {
@@ -150,31 +150,21 @@ export function prepareAccessTokenLookup(db: Db) {
     (await query.execute({ hash }))[0];
 }
 
-/** An access token by id with its application: re-checking a long-lived connection's token. */
-export async function findAccessTokenById(
-  db: Db,
-  id: string,
-): Promise<{ token: OAuthTokenRow; app: OAuthAppRow } | undefined> {
-  const [row] = await db
-    .select({ token: oauthAccessTokens, app: oauthApplications })
-    .from(oauthAccessTokens)
-    .innerJoin(oauthApplications, eq(oauthApplications.id, oauthAccessTokens.applicationId))
-    .where(eq(oauthAccessTokens.id, id))
-    .limit(1);
-  return row;
-}
-
-export async function findTokenByHash(
+/**
+ * A token with its application, by id (re-checking a long-lived connection's access token) or by hash (what a
+ * client presents).
+ */
+export async function findToken(
   db: Db,
   kind: "access" | "refresh",
-  hash: string,
+  by: { id: string } | { hash: string },
 ): Promise<{ token: OAuthTokenRow; app: OAuthAppRow } | undefined> {
   const table = kind === "access" ? oauthAccessTokens : oauthRefreshTokens;
   const [row] = await db
     .select({ token: table, app: oauthApplications })
     .from(table)
     .innerJoin(oauthApplications, eq(oauthApplications.id, table.applicationId))
-    .where(eq(table.tokenHash, hash))
+    .where("id" in by ? eq(table.id, by.id) : eq(table.tokenHash, by.hash))
     .limit(1);
   return row;
 }
@@ -222,7 +212,6 @@ export async function revokeTokenByHash(
 
 /** Revokes every live token of one grant (the family an authorization code started). */
 export async function revokeGrant(db: Db, userId: string, applicationId: string, grantId: string): Promise<void> {
-  const prefix = `${grantId}.`;
   const now = new Date();
   await db.transaction(async (tx) => {
     for (const table of [oauthAccessTokens, oauthRefreshTokens]) {
@@ -234,7 +223,7 @@ export async function revokeGrant(db: Db, userId: string, applicationId: string,
             eq(table.userId, userId),
             eq(table.applicationId, applicationId),
             isNull(table.revokedAt),
-            sql`starts_with(${table.id}, ${prefix})`,
+            eq(table.grantId, grantId),
           ),
         );
     }

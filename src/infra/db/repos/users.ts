@@ -68,3 +68,24 @@ export async function countUsers(db: Db): Promise<number> {
   const [row] = await db.select({ n: count() }).from(users);
   return Number(row?.n ?? 0);
 }
+
+export type UserUpdate = Partial<
+  Pick<UserRow, "email" | "emailVerified" | "name" | "timezone" | "notificationPreferences" | "maxEmailsPerDay">
+>;
+
+export async function updateUser(db: Db, id: string, values: UserUpdate): Promise<UserRow | undefined> {
+  const [row] = await db
+    .update(users)
+    .set({ ...values, updatedAt: new Date() })
+    .where(eq(users.id, id))
+    .returning();
+  return row;
+}
+
+/** Whether a failed write broke a unique constraint (e.g. another user took the email meanwhile). */
+export function isUniqueViolation(err: unknown): boolean {
+  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if ((e as { code?: unknown }).code === "23505") return true;
+  }
+  return false;
+}
