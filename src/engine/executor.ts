@@ -6,6 +6,7 @@ import type { FastifyBaseLogger } from "fastify";
 import type { BlockOutput, SubgraphRequest, Usage } from "../blocks/sdk.js";
 import { AsyncQueue } from "../core/async-queue.js";
 import type { GraphModel } from "../core/graph-types.js";
+import { runIssuesMessage, runRequestIssues } from "../core/run-request.js";
 import type { HttpClient } from "../infra/http/client.js";
 import type { CredentialsResolver, RunCredentials } from "./credentials.js";
 import type { ExecutionStore, NodeExecutionWrite, RunRecord } from "./ports.js";
@@ -302,6 +303,9 @@ export class Executor {
     if (depth > MAX_SUBGRAPH_DEPTH) throw new Error(`Sub-graphs nest deeper than ${MAX_SUBGRAPH_DEPTH} levels`);
     const graph = await this.options.loadGraph(parent.userId, request.graphId, request.graphVersion);
     if (!graph) throw new Error(`Graph ${request.graphId} v${request.graphVersion} not found`);
+    // The start-run rules every entry point applies; credentials are the parent run's, so only inputs are checked.
+    const issues = runRequestIssues(graph, { inputs: request.inputs }).filter((i) => i.field.startsWith("inputs."));
+    if (issues.length > 0) throw new Error(runIssuesMessage(issues));
     const childId = randomUUID();
     const active = this.register(childId);
     let child: RunRecord;

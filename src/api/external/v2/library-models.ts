@@ -6,9 +6,9 @@ import { executionStatusTitled } from "../../../core/execution-status.js";
 import { GraphTriggerInfo } from "../../../core/graph-schema.js";
 import type { GraphModel } from "../../../core/graph-types.js";
 import { credentialsMeta } from "../../../engine/credentials.js";
-import type { GraphExecutionRow } from "../../../infra/db/repos/executions.js";
-import type { PresetRow } from "../../../infra/db/repos/library.js";
+import type { RunRecord } from "../../../engine/ports.js";
 import type { LibraryAgentRecord } from "../../../services/library.js";
+import type { PresetRow } from "../../../services/presets.js";
 import { DateTime, Nullable } from "../../schemas.js";
 
 /** The core scope that stands in for AutoGPT's WRITE_LIBRARY, which is not a core scope of the External API guide. */
@@ -146,7 +146,7 @@ export const AgentGraphRun = Type.Object(
   { title: "AgentGraphRun" },
 );
 
-export function toAgentGraphRun(row: GraphExecutionRow): typeof AgentGraphRun.static {
+export function toAgentGraphRun(row: RunRecord): typeof AgentGraphRun.static {
   const stats = (row.stats ?? {}) as Record<string, unknown>;
   const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : 0);
   return {
