@@ -162,18 +162,16 @@ describe("templates and regular expressions through the API", () => {
     void finished.then(() => {
       settled = true;
     });
-    let slowest = 0;
     let probes = 0;
     while (!settled) {
-      const t0 = performance.now();
       const health = await fetch(`${t.url}/health`);
-      slowest = Math.max(slowest, performance.now() - t0);
       probes++;
       expect(health.status).toBe(200);
       await new Promise((r) => setTimeout(r, 20));
     }
+    // Each bomb runs 2 s before it is stopped: a blocked event loop would allow one or two probes, not several.
+    // Counted, not timed, so a loaded machine cannot fail it (bench/sandbox.ts measures the stalls).
     expect(probes).toBeGreaterThan(5);
-    expect(slowest).toBeLessThan(1000);
     for (const done of await finished) {
       expect(done.status).toBe("COMPLETED");
       expect(done.outputs).toEqual({ error: ["Regular expression took longer than 2 s and was stopped"] });
