@@ -33,7 +33,7 @@ import { httpServerOptions } from "./api/http-limits.js";
 import { registerInputGuards } from "./api/input-guards.js";
 import { lazySchemaController } from "./api/lazy-compilers.js";
 import { oauthMetadataRoutes, oauthRoutes } from "./api/oauth/index.js";
-import { type Clock, MemoryRateLimitStore, type RateLimitStore, registerRateLimit } from "./api/rate-limit.js";
+import { type Clock, registerRateLimit } from "./api/rate-limit.js";
 import { ErrorEnvelope } from "./api/schemas.js";
 import { securityHeaders } from "./api/security-headers.js";
 import { ignoreUnknownFields } from "./api/unknown-fields.js";

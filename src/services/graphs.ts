@@ -3,7 +3,6 @@
 import { ApiError } from "../core/errors.js";
 import {
   AGENT_EXECUTOR_BLOCK_ID,
-  computeInterface,
   type GraphDraft,
   type GraphValidationError,
   markStaticLinks,
@@ -12,18 +11,11 @@ import {
   stripForExport,
   validateGraph,
 } from "../core/graph.js";
-import type {
-  GraphInput,
-  GraphInterface,
-  GraphMeta,
-  GraphModel,
-  GraphVersionMeta,
-  SubGraphModel,
-} from "../core/graph-types.js";
-import { TtlCache } from "../core/ttl-cache.js";
+import type { GraphInput, GraphMeta, GraphModel, GraphVersionMeta, SubGraphModel } from "../core/graph-types.js";
 import { nextTurn } from "../core/turn.js";
 import type { Db } from "../infra/db/index.js";
 import * as repo from "../infra/db/repos/graphs.js";
+import type { GraphInterfaces } from "./graph-interfaces.js";
 import type { LibraryAgentRecord, LibraryService } from "./library.js";
 
 /** From how many nodes a graph use case yields to the event loop between its synchronous steps. */
@@ -40,40 +32,6 @@ export const graphNotFound = (graphId: string, version?: number) =>
     graph_id: graphId,
     ...(version === undefined ? {} : { version }),
   });
-
-type VersionRef = { id: string; version: number };
-const refKey = (v: VersionRef) => `${v.id}\u0000${v.version}`;
-
-/**
- * The computed fields of graph versions (input/output/credentials schemas, trigger flags), computed once per
- * version from its own nodes and kept: a version never changes once stored, so listings read them from here
- * instead of computing them per request. Missing ones come from one query for all their nodes.
- */
-export class GraphInterfaces {
-  private readonly cache = new TtlCache<string, GraphInterface>(6 * 3600_000, 20_000);
-
-  constructor(private readonly db: Db) {}
-
-  /** Records a version just written or read in full. */
-  remember(graph: { id: string; version: number; nodes: GraphModel["nodes"] }): void {
-    this.cache.set(refKey(graph), computeInterface(graph.nodes));
-  }
-
-  /** The computed fields of each version, by `id, version`; one query at most, whatever their number. */
-  async of(versions: VersionRef[]): Promise<(v: VersionRef) => GraphInterface> {
-    const missing = versions.filter((v) => !this.cache.get(refKey(v)));
-    const found = new Map<string, GraphInterface>();
-    if (missing.length > 0) {
-      const nodesOf = await repo.versionNodes(this.db, missing);
-      for (const v of missing) {
-        const computed = computeInterface(nodesOf(v.id, v.version));
-        found.set(refKey(v), computed);
-        this.cache.set(refKey(v), computed);
-      }
-    }
-    return (v) => found.get(refKey(v)) ?? this.cache.get(refKey(v)) ?? computeInterface([]);
-  }
-}
 
 export interface GraphServiceDeps {
   db: Db;

@@ -6,7 +6,7 @@ import type { GraphInterface, GraphModel } from "../core/graph-types.js";
 import type { Db } from "../infra/db/index.js";
 import * as graphRepo from "../infra/db/repos/graphs.js";
 import * as repo from "../infra/db/repos/library.js";
-import type { GraphInterfaces } from "./graphs.js";
+import type { GraphInterfaces } from "./graph-interfaces.js";
 
 /** A library row, the graph version it points at, its owner's name, and that version's computed fields. */
 export interface LibraryAgentRecord extends repo.LibraryEntry {

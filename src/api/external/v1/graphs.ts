@@ -2,7 +2,6 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import type { preValidationAsyncHookHandler } from "fastify";
-import { ApiError } from "../../../core/errors.js";
 import { GraphInput, GraphMeta, GraphModel } from "../../../core/graph-schema.js";
 import { principalOf } from "../../auth-hooks.js";
 import { errors } from "../../schemas.js";

@@ -4,7 +4,6 @@ import { Type } from "@sinclair/typebox";
 import type { Scope } from "../../../auth/scopes.js";
 import { executionStatusTitled } from "../../../core/execution-status.js";
 import { GraphTriggerInfo } from "../../../core/graph-schema.js";
-import type { GraphModel } from "../../../core/graph-types.js";
 import { credentialsMeta } from "../../../engine/credentials.js";
 import type { RunRecord } from "../../../engine/ports.js";
 import type { LibraryAgentRecord } from "../../../services/library.js";
