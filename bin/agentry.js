@@ -1,6 +1,13 @@
 #!/usr/bin/env node
-// The `agentry` command: loads the TypeScript sources through tsx and hands over to the CLI.
-import { register } from "tsx/esm/api";
+// The `agentry` command: the compiled CLI (dist/, which `npm ci` builds); in a checkout that has not been built,
+// the TypeScript sources through tsx.
+import fs from "node:fs";
 
-register();
-await import("../src/cli/index.ts");
+const compiled = new URL("../dist/cli/index.js", import.meta.url);
+if (fs.existsSync(compiled)) {
+  await import(compiled.href);
+} else {
+  const { register } = await import("tsx/esm/api");
+  register();
+  await import("../src/cli/index.ts");
+}

@@ -18,7 +18,7 @@ import { type Client, client, createKey, signUp } from "./helpers/client.js";
 import { createThrowawayDatabase } from "./helpers/postgres.js";
 import { freshDataDir, startTestServer, type TestServer } from "./helpers/server.js";
 
-const BIN = path.resolve("bin/agentry.js");
+const BIN = path.resolve("test/helpers/agentry-source.js");
 const REDIRECT = "https://app.example/callback";
 const IDP_SECRET = "idp-shared-secret-for-security-tests-0123456789";
 

@@ -2,7 +2,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
 
-const BIN = path.resolve("bin/agentry.js");
+/** The CLI from the sources (through tsx); `COMPILED` below is the build `npm start` and `bin/agentry.js` run. */
+const BIN = path.resolve("test/helpers/agentry-source.js");
 /**
  * What one `agentry` process may take: loading the sources through tsx and opening PGlite can take 10-50 s on a
  * loaded 2-core machine. A test's timeout is this times the processes it starts; nothing waits for a fixed time.

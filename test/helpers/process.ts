@@ -2,7 +2,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
 
-const BIN = path.resolve("bin/agentry.js");
+const BIN = path.resolve("test/helpers/agentry-source.js");
 
 export interface ServerProcess {
   child: ChildProcess;
