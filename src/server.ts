@@ -85,6 +85,8 @@ export interface ServerOptions {
   httpServer?: http.Server;
   /** Told about slow start-up steps (creating the embedded database, applying migrations). */
   onProgress?: (step: string) => void;
+  /** Compiles every route's validators and serializers at start (Fastify's default), so a broken schema fails there. */
+  eagerSchemas?: boolean;
 }
 
 export async function createServer(config: Config, options: ServerOptions = {}): Promise<AgentryServer> {
@@ -168,7 +170,7 @@ function buildApp(
           return httpServer;
         }
       : undefined,
-    schemaController: lazySchemaController,
+    schemaController: options.eagerSchemas ? undefined : lazySchemaController,
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: config.bodyLimit,
     ...httpServerOptions(config.http),

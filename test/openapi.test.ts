@@ -4,6 +4,21 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { client } from "./helpers/client.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
 
+describe("route schemas", () => {
+  it("all compile: a server that compiles them at start (as Fastify does by default) starts and answers", async () => {
+    // Routes compile their schemas on first use in normal starts; this makes a broken one fail here instead of as a
+    // 500 on some route's first request.
+    const eager = await startTestServer({}, { eagerSchemas: true });
+    try {
+      const res = await client(eager.url).get("/api/blocks");
+      expect(res.status).toBe(401);
+      expect(res.body.error.code).toBe("UNAUTHORIZED");
+    } finally {
+      await eager.close();
+    }
+  }, 60_000);
+});
+
 describe("OpenAPI and docs", () => {
   let t: TestServer;
   beforeAll(async () => {
