@@ -5,6 +5,7 @@ import { dataBlocks } from "./data.js";
 import { InterfaceErrorPin } from "./fields.js";
 import { httpBlocks } from "./http.js";
 import { ioBlocks } from "./io.js";
+import { listBlocks } from "./lists.js";
 import { logicBlocks } from "./logic.js";
 import { mathsBlocks } from "./maths.js";
 import { BLOCK_CATEGORIES, type Block } from "./sdk.js";
@@ -18,6 +19,7 @@ export const allBlocks: Block[] = [
   ...logicBlocks,
   ...textBlocks,
   ...dataBlocks,
+  ...listBlocks,
   ...timeBlocks,
   ...httpBlocks,
   ...agentBlocks,
