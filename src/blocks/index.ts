@@ -11,6 +11,7 @@ import { mathsBlocks } from "./maths.js";
 import { BLOCK_CATEGORIES, type Block } from "./sdk.js";
 import { textBlocks } from "./text.js";
 import { timeBlocks } from "./time.js";
+import { xmlBlocks } from "./xml.js";
 
 export const allBlocks: Block[] = [
   ...ioBlocks,
@@ -20,6 +21,7 @@ export const allBlocks: Block[] = [
   ...textBlocks,
   ...dataBlocks,
   ...listBlocks,
+  ...xmlBlocks,
   ...timeBlocks,
   ...httpBlocks,
   ...agentBlocks,
