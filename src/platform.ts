@@ -20,6 +20,7 @@ import { Sweeper } from "./engine/sweeper.js";
 import type { EventBus, ExecutionQueue } from "./engine/types.js";
 import { type Database, openDatabase } from "./infra/db/index.js";
 import { getGraphForRun } from "./infra/db/repos/graphs.js";
+import { SqlUserStorage } from "./infra/db/stores/block-storage.js";
 import { SqlExecutionStore } from "./infra/db/stores/execution-store.js";
 import { SqlScheduleStore } from "./infra/db/stores/schedule-store.js";
 import { MemoryEventBus } from "./infra/events/memory.js";
@@ -165,6 +166,7 @@ export async function createPlatform(
           nodeTimeoutSeconds: config.executor.nodeTimeoutSeconds,
           http,
           credentials: new CredentialsResolver(secrets.encryptionKey),
+          storage: new SqlUserStorage(database.db),
           heartbeatMs: config.runLifecycle.heartbeatSeconds * 1000,
           now: options.now,
           limits: {

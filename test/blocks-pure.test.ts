@@ -8,6 +8,46 @@ import { startTestServer, type TestServer } from "./helpers/server.js";
 const LIST_IS_EMPTY = "896ed73b-27d0-41be-813c-c1c1dc856c03";
 const REMOVE_FROM_LIST = "d93c5a93-ac7e-41c1-ae5c-ef67e6e9b826";
 const XML_PARSER = "286380af-9529-4b55-8be0-1d7c854abdb5";
+const PERSIST = "6b6e8d42-9f3c-4c8e-a7d2-3e5f4a9b8c7d";
+const RETRIEVE = "8a7f9e6d-4c5b-3a2f-9e8d-7c6b5a4f3e2d";
+
+/** input `value` -> PersistInformation(key `color`) in both scopes -> outputs `kept` and `shared`. */
+const persistGraph = () =>
+  graph(
+    "remember",
+    [
+      { id: "in", block_id: INPUT, input_default: { name: "value" } },
+      { id: "mine", block_id: PERSIST, input_default: { key: "color" } },
+      { id: "all", block_id: PERSIST, input_default: { key: "color", scope: "across_agents" } },
+      { id: "kept", block_id: OUTPUT, input_default: { name: "kept" } },
+      { id: "shared", block_id: OUTPUT, input_default: { name: "shared" } },
+    ],
+    [
+      ["in", "result", "mine", "value"],
+      ["in", "result", "all", "value"],
+      ["mine", "value", "kept", "value"],
+      ["all", "value", "shared", "value"],
+    ],
+  );
+
+/** input `key` -> RetrieveInformation in both scopes (default "none") -> outputs `within` and `across`. */
+const retrieveGraph = (name: string) =>
+  graph(
+    name,
+    [
+      { id: "in", block_id: INPUT, input_default: { name: "key" } },
+      { id: "mine", block_id: RETRIEVE, input_default: { default_value: "none" } },
+      { id: "all", block_id: RETRIEVE, input_default: { scope: "across_agents", default_value: "none" } },
+      { id: "within", block_id: OUTPUT, input_default: { name: "within" } },
+      { id: "across", block_id: OUTPUT, input_default: { name: "across" } },
+    ],
+    [
+      ["in", "result", "mine", "key"],
+      ["in", "result", "all", "key"],
+      ["mine", "value", "within", "value"],
+      ["all", "value", "across", "value"],
+    ],
+  );
 
 describe("pure blocks in graphs", () => {
   let t: TestServer;
@@ -90,5 +130,45 @@ describe("pure blocks in graphs", () => {
     expect(refused.stats.error).toContain("Validation error for dict:");
     const plain = await waitFor(alice.api, (await execute(alice.api, g, { xml: "<x>&amp;&#65;</x>" })).id, ended);
     expect(plain.outputs).toEqual({ parsed: [{ x: "&amp;&#65;" }] });
+  });
+
+  it("persists a value for the user: the same agent reads it back in scope, other agents only across agents, other users never", async () => {
+    const remember = await create(alice.api, persistGraph());
+    const stored = await waitFor(
+      alice.api,
+      (await execute(alice.api, remember, { value: { theme: "dark" } })).id,
+      ended,
+    );
+    expect(stored.status).toBe("COMPLETED");
+    expect(stored.outputs).toEqual({ kept: [{ theme: "dark" }], shared: [{ theme: "dark" }] });
+
+    // The same agent (a new version of its graph) in a later run: both scopes hold the value.
+    const updated = await alice.api.put(`/api/graphs/${remember.id}`, { ...retrieveGraph("recall"), id: remember.id });
+    expect(updated.status, JSON.stringify(updated.body)).toBe(200);
+    const again = await waitFor(alice.api, (await execute(alice.api, updated.body.graph, { key: "color" })).id, ended);
+    expect(again.status).toBe("COMPLETED");
+    expect(again.outputs).toEqual({ within: [{ theme: "dark" }], across: [{ theme: "dark" }] });
+
+    // Another of alice's agents: only the across_agents value.
+    const other = await create(alice.api, retrieveGraph("other agent"));
+    const fromOther = await waitFor(alice.api, (await execute(alice.api, other, { key: "color" })).id, ended);
+    expect(fromOther.outputs).toEqual({ within: ["none"], across: [{ theme: "dark" }] });
+    const missing = await waitFor(alice.api, (await execute(alice.api, other, { key: "size" })).id, ended);
+    expect(missing.outputs).toEqual({ within: ["none"], across: ["none"] });
+
+    // Another user sees nothing of alice's, in either scope.
+    const bob = await signUp(t.url);
+    const bobs = await create(bob.api, retrieveGraph("bob's agent"));
+    const forBob = await waitFor(bob.api, (await execute(bob.api, bobs, { key: "color" })).id, ended);
+    expect(forBob.outputs).toEqual({ within: ["none"], across: ["none"] });
+
+    // A second write replaces the first.
+    await waitFor(
+      alice.api,
+      (await execute(alice.api, { id: remember.id, version: remember.version }, { value: 7 })).id,
+      ended,
+    );
+    const latest = await waitFor(alice.api, (await execute(alice.api, other, { key: "color" })).id, ended);
+    expect(latest.outputs).toEqual({ within: ["none"], across: [7] });
   });
 });

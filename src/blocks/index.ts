@@ -8,6 +8,7 @@ import { ioBlocks } from "./io.js";
 import { listBlocks } from "./lists.js";
 import { logicBlocks } from "./logic.js";
 import { mathsBlocks } from "./maths.js";
+import { persistenceBlocks } from "./persistence.js";
 import { BLOCK_CATEGORIES, type Block } from "./sdk.js";
 import { textBlocks } from "./text.js";
 import { timeBlocks } from "./time.js";
@@ -22,6 +23,7 @@ export const allBlocks: Block[] = [
   ...dataBlocks,
   ...listBlocks,
   ...xmlBlocks,
+  ...persistenceBlocks,
   ...timeBlocks,
   ...httpBlocks,
   ...agentBlocks,

@@ -68,6 +68,21 @@ export interface Usage {
   steps?: number;
 }
 
+/**
+ * Values a block keeps for the user running it, across runs and agents (ctx.storage); the key is the block's to
+ * scope (PersistInformationBlock prefixes the agent's id). A missing value (or a stored null) reads as undefined.
+ */
+export interface BlockStorage {
+  get(key: string): Promise<unknown>;
+  set(key: string, value: unknown): Promise<void>;
+}
+
+/** The engine's storage port behind ctx.storage: every value belongs to one user; writes note their node execution. */
+export interface UserStorage {
+  get(userId: string, key: string): Promise<unknown>;
+  set(userId: string, key: string, value: unknown, nodeExecId: string): Promise<void>;
+}
+
 /** The engine's services and the identity of the node execution, handed to every block run. */
 export interface BlockContext {
   userId: string;
@@ -102,6 +117,8 @@ export interface BlockContext {
    * sub-run is bounded by its own run limits, not by this node's timeout; its cost is added to this node's.
    */
   runSubgraph(request: SubgraphRequest): AsyncIterable<BlockOutput>;
+  /** The running user's stored values; absent outside a graph run (a direct block run, unless given one). */
+  storage?: BlockStorage;
 }
 
 export interface BlockTestCase {

@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { FastifyBaseLogger } from "fastify";
-import type { BlockOutput, SubgraphRequest, Usage } from "../blocks/sdk.js";
+import type { BlockOutput, SubgraphRequest, Usage, UserStorage } from "../blocks/sdk.js";
 import { AsyncQueue } from "../core/async-queue.js";
 import type { GraphModel } from "../core/graph-types.js";
 import { runIssuesMessage, runRequestIssues } from "../core/run-request.js";
@@ -31,6 +31,8 @@ export interface ExecutorOptions {
   http: HttpClient;
   /** Decrypts the credentials nodes select (ctx.credentials). */
   credentials: CredentialsResolver;
+  /** Where blocks keep the user's values across runs (ctx.storage). */
+  storage?: UserStorage;
   /** Per-run limits; every run, sub-graph runs included, ends FAILED naming the one it hits. */
   limits: RunLimits;
   /** How often the leases of this process's running runs are renewed (one UPDATE for all of them). */
@@ -228,6 +230,7 @@ export class Executor {
           nodeTimeoutMs: this.options.nodeTimeoutSeconds * 1000,
           http: this.options.http,
           credentials,
+          storage: this.options.storage,
           signal: controller.signal,
           limits: this.options.limits,
         },

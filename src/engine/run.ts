@@ -2,7 +2,7 @@
 import { randomUUID } from "node:crypto";
 import { setMaxListeners } from "node:events";
 import { type Credentials, credentialsFields, metaOf, secretsOf } from "../blocks/credentials.js";
-import type { Block, BlockContext, BlockOutput, SubgraphRequest, Usage } from "../blocks/sdk.js";
+import type { Block, BlockContext, BlockOutput, SubgraphRequest, Usage, UserStorage } from "../blocks/sdk.js";
 import type { GraphModel, Link, Node } from "../core/graph-types.js";
 import { mergeExecutionInput, parseExecutionOutput } from "../core/pins.js";
 import type { HttpClient } from "../infra/http/client.js";
@@ -142,6 +142,8 @@ export interface RunOptions {
   http: HttpClient;
   /** Where the nodes' credentials come from (the run's credential inputs, later the store). */
   credentials?: RunCredentials;
+  /** Where blocks keep the user's values across runs (ctx.storage). */
+  storage?: UserStorage;
   /** Aborted when the run is stopped. */
   signal: AbortSignal;
   limits: RunLimits;
@@ -648,6 +650,7 @@ export class GraphRun {
   private context(exec: NodeExec, signal: AbortSignal, credentials: Record<string, Credentials>): BlockContext {
     const report = (usage: Usage) => addUsage(exec.stats, usage);
     const fields = Object.keys(credentials);
+    const { storage } = this.options;
     return {
       userId: this.options.userId,
       graphId: this.graph.id,
@@ -662,6 +665,10 @@ export class GraphRun {
       reportUsage: report,
       maxOutputBytes: this.options.limits.maxBlockOutputBytes,
       runSubgraph: (request) => this.hooks.runSubgraph(request, signal, report),
+      storage: storage && {
+        get: (key) => storage.get(this.options.userId, key),
+        set: (key, value) => storage.set(this.options.userId, key, value, exec.id),
+      },
     };
   }
 }

@@ -416,3 +416,23 @@ export const uploadedFiles = pgTable(
   },
   (t) => [index("uploaded_files_user_idx").on(t.userId)],
 );
+
+/**
+ * Values blocks keep for a user across runs (AutoGPT's AgentNodeExecutionKeyValueData): PersistInformationBlock
+ * writes, RetrieveInformationBlock reads. `key` carries the scope (`agent#<graph id>#<key>` or `global#<key>`).
+ */
+export const blockKeyValueData = pgTable(
+  "agent_node_execution_key_value_data",
+  {
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    key: text("key").notNull(),
+    /** The node execution that wrote the value last. */
+    agentNodeExecutionId: text("agent_node_execution_id").notNull(),
+    data: jsonb("data"),
+    createdAt: createdAt(),
+    updatedAt: ts("updated_at").notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.key] })],
+);
