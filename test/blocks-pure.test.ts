@@ -8,8 +8,8 @@ import { startTestServer, type TestServer } from "./helpers/server.js";
 const LIST_IS_EMPTY = "896ed73b-27d0-41be-813c-c1c1dc856c03";
 const REMOVE_FROM_LIST = "d93c5a93-ac7e-41c1-ae5c-ef67e6e9b826";
 const XML_PARSER = "286380af-9529-4b55-8be0-1d7c854abdb5";
-const PERSIST = "6b6e8d42-9f3c-4c8e-a7d2-3e5f4a9b8c7d";
-const RETRIEVE = "8a7f9e6d-4c5b-3a2f-9e8d-7c6b5a4f3e2d";
+const PERSIST = "1d055e55-a2b9-4547-8311-907d05b0304d";
+const RETRIEVE = "d8710fc9-6e29-481e-a7d5-165eb16f8471";
 
 /** input `value` -> PersistInformation(key `color`) in both scopes -> outputs `kept` and `shared`. */
 const persistGraph = () =>
@@ -71,6 +71,8 @@ describe("pure blocks in graphs", () => {
     expect(remove.name).toBe("RemoveFromListBlock");
     expect(remove.inputSchema.required).toEqual(["list"]);
     expect(remove.inputSchema.properties.return_item.default).toBe(false);
+    expect(byId.get(PERSIST)).toMatchObject({ name: "PersistInformationBlock", staticOutput: false });
+    expect(byId.get(RETRIEVE)).toMatchObject({ name: "RetrieveInformationBlock", staticOutput: true });
   });
 
   it("removes an item and checks emptiness along a graph", async () => {

@@ -37,7 +37,7 @@ const exampleStorage = memoryStorage();
 const exampleContext = { storage: exampleStorage, graphId: "graph-1" };
 
 export const persistInformation = defineBlock({
-  id: "6b6e8d42-9f3c-4c8e-a7d2-3e5f4a9b8c7d",
+  id: "1d055e55-a2b9-4547-8311-907d05b0304d",
   name: "PersistInformationBlock",
   description: "Persist key-value information for the current user",
   categories: ["DATA"],
@@ -66,10 +66,11 @@ export const persistInformation = defineBlock({
 });
 
 export const retrieveInformation = defineBlock({
-  id: "8a7f9e6d-4c5b-3a2f-9e8d-7c6b5a4f3e2d",
+  id: "d8710fc9-6e29-481e-a7d5-165eb16f8471",
   name: "RetrieveInformationBlock",
   description: "Retrieve key-value information for the current user",
   categories: ["DATA"],
+  staticOutput: true,
   input: inputs({
     key: Type.String({ description: "Key to retrieve the information for" }),
     scope: scopeField(),
