@@ -114,7 +114,8 @@ function toDict(item: Item): Record<string, unknown> {
 function collapse(elements: Item[]): unknown {
   if (elements.length === 1) return toDict(elements[0]);
   const keys = elements.map(keyOf);
-  if (new Set(keys).size === keys.length) return Object.assign({}, ...elements.map(toDict));
+  // Own properties only (Object.fromEntries defines them): a tag named `__proto__` stays a key, never a prototype.
+  if (new Set(keys).size === keys.length) return Object.fromEntries(elements.map((e) => Object.entries(toDict(e))[0]));
   return elements.map(toDict);
 }
 
@@ -123,7 +124,13 @@ export function parseXml(xml: string): Record<string, unknown> {
   checkTags(xml);
   const valid = XMLValidator.validate(xml, { allowBooleanAttributes: true });
   if (valid !== true) throw new SyntaxError(valid.err.msg);
-  const top = parser.parse(xml) as Item[];
+  let top: Item[];
+  try {
+    top = parser.parse(xml) as Item[];
+  } catch (e) {
+    // fast-xml-parser refuses some names itself (`__proto__`, `constructor`): a bad input, not a crash.
+    throw new SyntaxError(e instanceof Error ? e.message : String(e));
+  }
   const roots = top.filter((item) => !(TEXT in item));
   if (top.some((item) => TEXT in item && String(item[TEXT]).trim()))
     throw new XmlError("XML contains text outside the root element; wrap content in a single root tag.");
@@ -198,6 +205,22 @@ export const xmlParser = defineBlock({
     },
     {
       input: { input_xml: "<tag1><tag2></tag1></tag2>" },
+      output: [["error", (v: unknown) => typeof v === "string" && v.startsWith("Error in input xml syntax: ")]],
+    },
+    {
+      input: { input_xml: "<r><__PROTO__><polluted>1</polluted></__PROTO__><b>2</b></r>" },
+      output: [
+        [
+          "parsed_xml",
+          (v: unknown) => {
+            const r = (v as { r: Record<string, unknown> }).r;
+            return Object.getPrototypeOf(r) === Object.prototype && Object.hasOwn(r, "__proto__") && r.b === "2";
+          },
+        ],
+      ],
+    },
+    {
+      input: { input_xml: "<r><__proto__>1</__proto__></r>" },
       output: [["error", (v: unknown) => typeof v === "string" && v.startsWith("Error in input xml syntax: ")]],
     },
     {
