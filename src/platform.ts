@@ -220,6 +220,7 @@ export async function createPlatform(
       store: new LocalFileStore(path.join(config.dataDir, "files")),
       maxBytes: config.bodyLimit * UPLOAD_LIMIT_FACTOR,
     });
+    const integrations = new IntegrationsService({ db: database.db, encryptionKey: secrets.encryptionKey });
     const platform: Platform = {
       config,
       database,
@@ -246,7 +247,7 @@ export async function createPlatform(
       credits: new CreditsService({ db: database.db }),
       files,
       store: new StoreService(),
-      integrations: new IntegrationsService(),
+      integrations,
       search: new SearchService({ db: database.db, files }),
       idempotency: new IdempotencyService({ db: database.db }),
     };
