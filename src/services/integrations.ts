@@ -167,6 +167,13 @@ export class IntegrationsService {
     return metaOfRow(row);
   }
 
+  /** The header names (not values) of a host-scoped credential, for the masked view; none for other types. */
+  async headerNames(userId: string, meta: CredentialMeta): Promise<string[]> {
+    if (meta.type !== "host_scoped") return [];
+    const credentials = await this.secretFor(userId, meta.id, meta.provider);
+    return credentials?.type === "host_scoped" ? Object.keys(credentials.headers) : [];
+  }
+
   /** Providers whose credentials Agentry can hold: those its blocks take credentials for. */
   async providers(): Promise<ProviderInfo[]> {
     return blockProviders();
