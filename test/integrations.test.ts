@@ -177,6 +177,13 @@ describe("integrations: the credentials store", () => {
     const names = await alice.api.get("/api/integrations/providers/names");
     expectFits(names.body, path("/api/integrations/providers/names", "get", 200));
     expect(names.body.providers).toContain("example");
+    const constants = await alice.api.get("/api/integrations/providers/constants");
+    expectFits(constants.body, path("/api/integrations/providers/constants", "get", 200));
+    expect(constants.body.PROVIDER_NAMES).toMatchObject({ EXAMPLE: "example" });
+    // No operator (environment) credentials are configured in this server.
+    const system = await alice.api.get("/api/integrations/providers/system");
+    expectFits(system.body, path("/api/integrations/providers/system", "get", 200));
+    expect(system.body).toEqual([]);
   });
 
   it("hands a stored credential a node selects to its block, and stores and sends only its meta", async () => {
@@ -231,6 +238,35 @@ describe("integrations: the credentials store", () => {
     const everything = [JSON.stringify(nodes), JSON.stringify(runs), JSON.stringify(done), ...messages, ...t.logs];
     expect(everything.join("\n")).toContain(created.id);
     expect(everything.join("\n")).not.toContain(SECRET);
+
+    // The run's credentials_inputs may name the stored credential instead (AutoGPT's usual way): same result.
+    const plain = await create(
+      alice.api,
+      graph(
+        "ask by run input",
+        [
+          { id: "in", block_id: INPUT, input_default: { name: "question" } },
+          { id: "ask", block_id: askExample.id },
+          { id: "out", block_id: OUTPUT, input_default: { name: "answer" } },
+        ],
+        [
+          ["in", "result", "ask", "question"],
+          ["ask", "answer", "out", "value"],
+        ],
+      ),
+    );
+    const byInput = await alice.api.post(`/api/graphs/${plain.id}/execute/${plain.version}`, {
+      inputs: { question: "again" },
+      credentials_inputs: {
+        example_api_key_credentials: { id: created.id, provider: "example", type: "api_key", title: "For runs" },
+      },
+    });
+    expect(byInput.status, JSON.stringify(byInput.body)).toBe(200);
+    const again = await waitFor(alice.api, byInput.body.id, ended);
+    expect(again.status, JSON.stringify(again.node_executions)).toBe("COMPLETED");
+    expect(again.outputs).toEqual({ answer: ["42 (again)"] });
+    expect(seen.at(-1)).toBe(`Bearer ${SECRET}`);
+    expect(JSON.stringify(again)).not.toContain(SECRET);
 
     // Bob cannot run with Alice's credential by naming its id.
     const bobs = await create(

@@ -197,6 +197,42 @@ export const integrationRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   app.get(
+    "/providers/constants",
+    {
+      schema: {
+        ...common,
+        summary: "The provider names as a constant mapping (AutoGPT's ProviderConstants)",
+        response: {
+          200: Type.Object(
+            { PROVIDER_NAMES: Type.Record(Type.String(), Type.String()) },
+            { title: "ProviderConstants" },
+          ),
+          ...errors(401, 403),
+        },
+      },
+      preValidation: read,
+    },
+    async () => {
+      const names = (await integrations.providers()).map((p) => p.name);
+      return { PROVIDER_NAMES: Object.fromEntries(names.map((n) => [n.toUpperCase().replace(/[^A-Z0-9]+/g, "_"), n])) };
+    },
+  );
+
+  app.get(
+    "/providers/system",
+    {
+      schema: {
+        ...common,
+        summary: "Providers the operator holds credentials for, usable by every user's runs",
+        description: "Empty: operator (environment) credentials are not supported yet.",
+        response: { 200: Type.Array(Type.String()), ...errors(401, 403) },
+      },
+      preValidation: read,
+    },
+    async () => [] as string[],
+  );
+
+  app.get(
     "/:provider/credentials",
     {
       schema: {
