@@ -11,7 +11,7 @@ import WebSocket from "ws";
 import { registerBlock } from "../src/blocks/index.js";
 import { graphExecutions, integrationCredentials, nodeExecutions } from "../src/infra/db/schema.js";
 import { askExample } from "./fixtures/example-block.js";
-import { signUp } from "./helpers/client.js";
+import { createKey, signUp } from "./helpers/client.js";
 import { create, ended, graph, INPUT, OUTPUT, waitFor } from "./helpers/runs.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
 
@@ -168,6 +168,30 @@ describe("integrations: the credentials store", () => {
     const created = await store();
     expect((await alice.api.get(`/api/integrations/other/credentials/${created.id}`)).status).toBe(404);
     expect((await alice.api.get("/api/integrations/example/credentials/unknown-id")).status).toBe(404);
+  });
+
+  it("a credential stored through External API v1 is the same store: listed by both APIs, deleted by either", async () => {
+    const manager = await createKey(t.url, alice.api, [
+      "MANAGE_INTEGRATIONS",
+      "READ_INTEGRATIONS",
+      "DELETE_INTEGRATIONS",
+    ]);
+    const created = await manager.api.post("/external-api/v1/integrations/example/credentials", {
+      type: "api_key",
+      api_key: SECRET,
+      title: "From v1",
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect(created.body).toEqual({ id: created.body.id, provider: "example", type: "api_key", title: "From v1" });
+    const v1 = await manager.api.get("/external-api/v1/integrations/example/credentials");
+    expect(v1.body).toContainEqual(expect.objectContaining({ id: created.body.id, title: "From v1" }));
+    const mine = await alice.api.get("/api/integrations/example/credentials");
+    expect(mine.body.map((c: { id: string }) => c.id)).toContain(created.body.id);
+    expect(JSON.stringify([created.body, v1.body, mine.body])).not.toContain(SECRET);
+    const gone = await alice.api.delete(`/api/integrations/example/credentials/${created.body.id}`);
+    expect(gone.status).toBe(200);
+    const after = await manager.api.get("/external-api/v1/integrations/credentials");
+    expect(after.body.map((c: { id: string }) => c.id)).not.toContain(created.body.id);
   });
 
   it("lists the providers the blocks take credentials for", async () => {
