@@ -194,6 +194,28 @@ describe("integrations: the credentials store", () => {
     expect(after.body.map((c: { id: string }) => c.id)).not.toContain(created.body.id);
   });
 
+  it("the seed's paths: GET, POST /api/integrations and DELETE /api/integrations/{id}, on the same store", async () => {
+    const added = await alice.api.post("/api/integrations", {
+      provider: "example",
+      type: "api_key",
+      api_key: SECRET,
+      title: "Seed",
+    });
+    expect(added.status, JSON.stringify(added.body)).toBe(201);
+    expect(added.body).toMatchObject({ provider: "example", type: "api_key", title: "Seed", api_key: "**********" });
+    expect((await alice.api.post("/api/integrations", { type: "api_key", api_key: "x" })).status).toBe(422);
+    const list = await alice.api.get("/api/integrations");
+    expect(list.status).toBe(200);
+    expectFits(list.body, path("/api/integrations/credentials", "get", 200));
+    expect(list.body.map((c: { id: string }) => c.id)).toContain(added.body.id);
+    expect(JSON.stringify(list.body)).not.toContain(SECRET);
+    expect((await bob.api.delete(`/api/integrations/${added.body.id}`)).status).toBe(404);
+    const removed = await alice.api.delete(`/api/integrations/${added.body.id}`);
+    expect(removed.status).toBe(200);
+    expect(removed.body).toEqual({ deleted: true, revoked: null });
+    expect((await alice.api.delete(`/api/integrations/${added.body.id}`)).status).toBe(404);
+  });
+
   it("lists the providers the blocks take credentials for", async () => {
     const providers = await alice.api.get("/api/integrations/providers");
     expectFits(providers.body, path("/api/integrations/providers", "get", 200));

@@ -239,8 +239,8 @@ export class IntegrationsService {
     return metaOfRow(row);
   }
 
-  /** Deletes one of the user's credentials of `provider`; 404 for another user's or an unknown id. */
-  async deleteCredential(userId: string, provider: string, credentialId: string): Promise<void> {
+  /** Deletes one of the user's credentials (of `provider` when given); 404 for another user's or an unknown id. */
+  async deleteCredential(userId: string, provider: string | undefined, credentialId: string): Promise<void> {
     await this.getCredential(userId, credentialId, provider);
     await deleteCredential(this.db, userId, credentialId);
   }

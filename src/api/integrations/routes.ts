@@ -154,6 +154,62 @@ export const integrationRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const remove = requireScope("DELETE_INTEGRATIONS");
   const userOf = (request: FastifyRequest) => principalOf(request).user.id;
 
+  // The seed's paths, on the same store: list, add (the provider in the body) and remove by id.
+  app.get(
+    "",
+    {
+      schema: {
+        ...common,
+        summary: "List the caller's integrations (credentials metadata, as GET /credentials)",
+        response: { 200: Type.Array(CredentialsMetaResponse), ...errors(401, 403) },
+      },
+      preValidation: read,
+    },
+    async (request) => (await integrations.listCredentials(userOf(request))).map(metaJSON),
+  );
+
+  app.post(
+    "",
+    {
+      schema: {
+        ...common,
+        summary: "Add an integration: a credential for the body's `provider`, as POST /{provider}/credentials",
+        body: Type.Intersect([Type.Object({ provider: ProviderParam }), CreateBody]),
+        response: { 201: MaskedCredentials, ...errors(401, 403, 404, 422) },
+      },
+      preValidation: manage,
+    },
+    async (request, reply) => {
+      const { id: _id, provider, ...input } = request.body;
+      const created = await integrations.createCredential(userOf(request), provider, input as NewCredential);
+      reply.code(201);
+      return maskedJSON(created, input.type === "host_scoped" ? Object.keys(input.headers ?? {}) : []);
+    },
+  );
+
+  app.delete(
+    "/:cred_id",
+    {
+      schema: {
+        ...common,
+        summary: "Remove an integration (one of the caller's credentials) by id",
+        params: Type.Object({ cred_id: CredIdParam }),
+        response: {
+          200: Type.Object(
+            { deleted: Type.Literal(true), revoked: Nullable(Type.Boolean()) },
+            { title: "CredentialsDeletionResponse" },
+          ),
+          ...errors(401, 403, 404, 422),
+        },
+      },
+      preValidation: remove,
+    },
+    async (request) => {
+      await integrations.deleteCredential(userOf(request), undefined, request.params.cred_id);
+      return { deleted: true as const, revoked: null };
+    },
+  );
+
   app.get(
     "/credentials",
     {
