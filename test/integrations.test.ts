@@ -170,7 +170,7 @@ describe("integrations: the credentials store", () => {
     expect((await alice.api.get("/api/integrations/example/credentials/unknown-id")).status).toBe(404);
   });
 
-  it("a credential stored through External API v1 is the same store: listed by both APIs, deleted by either", async () => {
+  it("a credential stored through External API v1 is the same store: listed by all three APIs, deleted by either", async () => {
     const manager = await createKey(t.url, alice.api, [
       "MANAGE_INTEGRATIONS",
       "READ_INTEGRATIONS",
@@ -185,9 +185,14 @@ describe("integrations: the credentials store", () => {
     expect(created.body).toEqual({ id: created.body.id, provider: "example", type: "api_key", title: "From v1" });
     const v1 = await manager.api.get("/external-api/v1/integrations/example/credentials");
     expect(v1.body).toContainEqual(expect.objectContaining({ id: created.body.id, title: "From v1" }));
+    const v2 = await manager.api.get("/external-api/v2/integrations/credentials?provider=example");
+    expect(v2.status, JSON.stringify(v2.body)).toBe(200);
+    expect(v2.body.items).toContainEqual(
+      expect.objectContaining({ id: created.body.id, provider: "example", type: "api_key", title: "From v1" }),
+    );
     const mine = await alice.api.get("/api/integrations/example/credentials");
     expect(mine.body.map((c: { id: string }) => c.id)).toContain(created.body.id);
-    expect(JSON.stringify([created.body, v1.body, mine.body])).not.toContain(SECRET);
+    expect(JSON.stringify([created.body, v1.body, v2.body, mine.body])).not.toContain(SECRET);
     const gone = await alice.api.delete(`/api/integrations/example/credentials/${created.body.id}`);
     expect(gone.status).toBe(200);
     const after = await manager.api.get("/external-api/v1/integrations/credentials");
