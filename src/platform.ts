@@ -12,7 +12,7 @@ import { AuthService } from "./auth/service.js";
 import { closeSandbox, configureSandbox } from "./blocks/sandbox/index.js";
 import type { Config } from "./config.js";
 import { blockHooks } from "./engine/block-hooks.js";
-import { CredentialsResolver } from "./engine/credentials.js";
+import { CredentialsResolver, runInputsSource, storedSource } from "./engine/credentials.js";
 import { Executor, type GraphLoader } from "./engine/executor.js";
 import { Scheduler } from "./engine/scheduler.js";
 import { ExecutionService } from "./engine/service.js";
@@ -153,6 +153,7 @@ export async function createPlatform(
     const store = new SqlExecutionStore(database.db);
     const http = new HttpClient({ allowList: config.httpAllowList, ...config.outgoingHttp });
     cleanups.push(async () => http.close());
+    const integrations = new IntegrationsService({ db: database.db, encryptionKey: secrets.encryptionKey });
     const executor = config.executor.enabled
       ? new Executor({
           store,
@@ -165,7 +166,7 @@ export async function createPlatform(
           workerConcurrency: config.executor.workerConcurrency,
           nodeTimeoutSeconds: config.executor.nodeTimeoutSeconds,
           http,
-          credentials: new CredentialsResolver(secrets.encryptionKey),
+          credentials: new CredentialsResolver(secrets.encryptionKey, [runInputsSource, storedSource(integrations)]),
           storage: new SqlUserStorage(database.db),
           heartbeatMs: config.runLifecycle.heartbeatSeconds * 1000,
           now: options.now,
@@ -248,7 +249,7 @@ export async function createPlatform(
       credits: new CreditsService({ db: database.db }),
       files,
       store: new StoreService(),
-      integrations: new IntegrationsService(),
+      integrations,
       search: new SearchService({ db: database.db, files }),
       idempotency: new IdempotencyService({ db: database.db }),
     };

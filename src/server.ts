@@ -31,6 +31,7 @@ import { graphRoutes } from "./api/graphs/routes.js";
 import { healthRoutes } from "./api/health.js";
 import { httpServerOptions } from "./api/http-limits.js";
 import { registerInputGuards } from "./api/input-guards.js";
+import { integrationRoutes } from "./api/integrations/routes.js";
 import { lazySchemaController } from "./api/lazy-compilers.js";
 import { oauthMetadataRoutes, oauthRoutes } from "./api/oauth/index.js";
 import { type Clock, registerRateLimit } from "./api/rate-limit.js";
@@ -242,6 +243,7 @@ function buildApp(
       api.register(blockRoutes);
       api.register(builderRoutes, { prefix: "/builder" });
       api.register(executionRoutes);
+      api.register(integrationRoutes, { prefix: "/integrations" });
     },
     { prefix: "/api" },
   );

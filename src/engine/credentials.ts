@@ -64,8 +64,8 @@ export interface CredentialsScope {
 }
 
 /**
- * One place credentials come from. Today: the run's own sealed `credentials_inputs`; next, the user's credentials
- * store and the operator's (environment) credentials, each one more source behind the same resolver.
+ * One place credentials come from: the run's own sealed `credentials_inputs`, the user's credentials store; next,
+ * the operator's (environment) credentials, each one more source behind the same resolver.
  */
 export interface CredentialsSource {
   /** The full credentials `meta` names, or undefined when this source does not hold them. */
@@ -82,6 +82,21 @@ export const runInputsSource: CredentialsSource = {
     return undefined;
   },
 };
+
+/** The user's credentials store, as the engine reads it: the decrypted credential of that user, id and provider. */
+export interface StoredCredentials {
+  secretFor(userId: string, credentialId: string, provider: string): Promise<Credentials | undefined>;
+}
+
+/** Credentials the run's user stored (`POST /api/integrations/{provider}/credentials`), selected by id. */
+export function storedSource(store: StoredCredentials): CredentialsSource {
+  return {
+    async find(meta, scope) {
+      const found = await store.secretFor(scope.userId, meta.id, meta.provider);
+      return found && found.type === meta.type ? found : undefined;
+    },
+  };
+}
 
 /** The engine's port for credentials: asks each source in turn, first answer wins. */
 export class CredentialsResolver {

@@ -436,3 +436,29 @@ export const blockKeyValueData = pgTable(
   },
   (t) => [primaryKey({ columns: [t.userId, t.key] })],
 );
+
+/**
+ * Third-party credentials a user stores (AutoGPT's integration credentials). The secret part (API key, password,
+ * tokens, headers) is a SealedBox (AES-256-GCM under ENCRYPTION_KEY, `key_id` names the key); the rest is metadata.
+ */
+export const integrationCredentials = pgTable(
+  "integration_credentials",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    provider: text("provider").notNull(),
+    type: text("type").$type<"api_key" | "oauth2" | "user_password" | "host_scoped">().notNull(),
+    title: text("title"),
+    secret: jsonb("secret").notNull(),
+    keyId: text("key_id").notNull(),
+    expiresAt: ts("expires_at"),
+    scopes: text("scopes").array().notNull().default(sql`'{}'::text[]`),
+    host: text("host"),
+    username: text("username"),
+    createdAt: createdAt(),
+    updatedAt: ts("updated_at").notNull().defaultNow(),
+  },
+  (t) => [index("integration_credentials_user_provider_idx").on(t.userId, t.provider)],
+);

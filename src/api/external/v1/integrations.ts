@@ -104,7 +104,7 @@ export const integrationsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: "List the caller's integration credentials",
       description:
         "Metadata of the caller's stored third-party credentials (never their secrets); the same list as " +
-        "`GET /integrations/credentials`. Agentry does not store third-party credentials yet, so it is empty.",
+        "`GET /integrations/credentials`.",
       response: { 200: Type.Array(CredentialsMetaResponse), ...errors(401, 403) },
     }),
     credentials,
@@ -115,7 +115,7 @@ export const integrationsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     scoped(["READ_INTEGRATIONS"], {
       tags,
       summary: "List all credentials",
-      description: "Metadata of the caller's stored credentials. Always empty: Agentry stores none yet.",
+      description: "Metadata of the caller's stored credentials (never their secrets).",
       response: { 200: Type.Array(CredentialsMetaResponse), ...errors(401, 403) },
     }),
     credentials,
@@ -127,8 +127,8 @@ export const integrationsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags,
       summary: "List integration providers",
       description:
-        "Providers whose credentials can be stored, with the credential types each supports. Empty: no built-in " +
-        "block of Agentry uses a third-party provider's credentials yet.",
+        "Providers whose credentials can be stored (those Agentry's blocks take credentials for), with the " +
+        "credential types each supports.",
       response: { 200: Type.Array(ProviderInfo), ...errors(401, 403) },
     }),
     async () => (await integrations.providers()).map(providerJSON),
@@ -151,8 +151,8 @@ export const integrationsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags,
       summary: "Create credentials",
       description:
-        "Stores API key, username/password or host-scoped credentials for a known provider. No provider is " +
-        "known yet, so every request is 404 (as AutoGPT answers for an unknown provider).",
+        "Stores API key, username/password or host-scoped credentials for a known provider, the secret encrypted " +
+        "at rest; an unknown provider is 404, as AutoGPT answers.",
       params: Type.Object({ provider: Provider }),
       body: CreateCredentialRequest,
       response: {
@@ -168,7 +168,8 @@ export const integrationsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         ...errors(401, 403, 404, 422),
       },
     }),
-    async (request) => {
+    async (request, reply) => {
+      reply.code(201);
       const created = await integrations.createCredential(
         principalOf(request).user.id,
         request.params.provider,
@@ -183,7 +184,7 @@ export const integrationsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     scoped(["DELETE_INTEGRATIONS"], {
       tags,
       summary: "Delete a credential",
-      description: "Deletes one of the caller's credentials. There are none stored, so it is always 404.",
+      description: "Deletes one of the caller's credentials; 404 for an unknown id or another user's.",
       params: Type.Object({ provider: Provider, cred_id: Type.String({ minLength: 1, maxLength: 200 }) }),
       response: {
         200: Type.Object(

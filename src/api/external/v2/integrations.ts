@@ -88,9 +88,7 @@ export const integrationsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags,
       summary: "List integration credentials",
       operationId: "listIntegrationCredentials",
-      description:
-        "The caller's integration credentials (metadata, never secrets), optionally for one provider. Agentry " +
-        "stores no third-party credentials yet, so the list is empty.",
+      description: "The caller's integration credentials (metadata, never secrets), optionally for one provider.",
       querystring: Type.Composite([
         Type.Object({
           provider: Type.Optional(

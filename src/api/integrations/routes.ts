@@ -1,0 +1,376 @@
+// /api/integrations: AutoGPT's credential routes (v0.6.44): list, create, read and delete a user's third-party
+// credentials, and the providers they can be stored for. Every answer is metadata: a secret field is AutoGPT's
+// masked SecretStr ("**********"), never the stored value.
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { Type } from "@sinclair/typebox";
+import type { FastifyRequest } from "fastify";
+import type { CredentialMeta, NewCredential } from "../../services/integrations.js";
+import { principalOf, requireScope } from "../auth-hooks.js";
+import { anyCredentials, errors, Nullable } from "../schemas.js";
+
+/** How AutoGPT serializes a pydantic SecretStr. */
+const MASK = "**********";
+
+const CredentialType = Type.Union(
+  [Type.Literal("api_key"), Type.Literal("oauth2"), Type.Literal("user_password"), Type.Literal("host_scoped")],
+  { title: "Type" },
+);
+
+/** AutoGPT's CredentialsMetaResponse. */
+const CredentialsMetaResponse = Type.Object(
+  {
+    id: Type.String(),
+    provider: Type.String(),
+    type: CredentialType,
+    title: Nullable(Type.String()),
+    scopes: Nullable(Type.Array(Type.String())),
+    username: Nullable(Type.String()),
+    host: Nullable(Type.String({ description: "Host pattern for host-scoped credentials" })),
+  },
+  { title: "CredentialsMetaResponse" },
+);
+
+const Title = Type.Optional(Nullable(Type.String({ maxLength: 500 })));
+const Secret = Type.String({ minLength: 1, maxLength: 10_000 });
+/** AutoGPT's bodies repeat `id` and `provider`; the path's provider wins and ids are assigned here. */
+const Echoed = { id: Type.Optional(Type.String()), provider: Type.Optional(Type.String()) };
+const UnixSeconds = Type.Optional(Nullable(Type.Integer({ minimum: 0 })));
+
+/** AutoGPT's POST body: OAuth2Credentials | APIKeyCredentials | UserPasswordCredentials | HostScopedCredentials. */
+const CreateBody = Type.Union(
+  [
+    Type.Object(
+      { ...Echoed, type: Type.Literal("api_key"), title: Title, api_key: Secret, expires_at: UnixSeconds },
+      { title: "APIKeyCredentials" },
+    ),
+    Type.Object(
+      {
+        ...Echoed,
+        type: Type.Literal("user_password"),
+        title: Title,
+        username: Type.String({ maxLength: 500 }),
+        password: Secret,
+      },
+      { title: "UserPasswordCredentials" },
+    ),
+    Type.Object(
+      {
+        ...Echoed,
+        type: Type.Literal("host_scoped"),
+        title: Title,
+        host: Type.String({ minLength: 1, maxLength: 500 }),
+        headers: Type.Optional(Type.Record(Type.String(), Type.String({ maxLength: 10_000 }), { maxProperties: 50 })),
+      },
+      { title: "HostScopedCredentials" },
+    ),
+    Type.Object(
+      {
+        ...Echoed,
+        type: Type.Literal("oauth2"),
+        title: Title,
+        username: Type.Optional(Nullable(Type.String({ maxLength: 500 }))),
+        access_token: Secret,
+        access_token_expires_at: UnixSeconds,
+        refresh_token: Type.Optional(Nullable(Secret)),
+        refresh_token_expires_at: UnixSeconds,
+        scopes: Type.Array(Type.String({ maxLength: 500 }), { maxItems: 100 }),
+        metadata: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+      },
+      { title: "OAuth2Credentials" },
+    ),
+  ],
+  { title: "CredentialsInput" },
+);
+
+/** A stored credential in AutoGPT's Credentials union shape, its secrets masked. */
+const MaskedCredentials = Type.Object(
+  {
+    id: Type.String(),
+    provider: Type.String(),
+    type: CredentialType,
+    title: Nullable(Type.String()),
+    api_key: Type.Optional(Type.String()),
+    expires_at: Type.Optional(Nullable(Type.Integer())),
+    username: Type.Optional(Nullable(Type.String())),
+    password: Type.Optional(Type.String()),
+    host: Type.Optional(Type.String()),
+    headers: Type.Optional(Type.Record(Type.String(), Type.String())),
+    access_token: Type.Optional(Type.String()),
+    access_token_expires_at: Type.Optional(Nullable(Type.Integer())),
+    refresh_token: Type.Optional(Nullable(Type.String())),
+    refresh_token_expires_at: Type.Optional(Nullable(Type.Integer())),
+    scopes: Type.Optional(Type.Array(Type.String())),
+    metadata: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  },
+  { title: "Credentials", description: "The credential with every secret masked as AutoGPT masks a SecretStr" },
+);
+
+const ProviderParam = Type.String({ minLength: 1, maxLength: 100, title: "The provider" });
+const CredIdParam = Type.String({ minLength: 1, maxLength: 200, title: "The ID of the credentials" });
+
+const unix = (d: Date | null) => (d ? Math.floor(d.getTime() / 1000) : null);
+
+function metaJSON(c: CredentialMeta): typeof CredentialsMetaResponse.static {
+  return {
+    id: c.id,
+    provider: c.provider,
+    type: c.type,
+    title: c.title,
+    scopes: c.type === "oauth2" ? c.scopes : null,
+    username: c.username,
+    host: c.host,
+  };
+}
+
+function maskedJSON(c: CredentialMeta, headerNames: string[] = []): typeof MaskedCredentials.static {
+  const base = { id: c.id, provider: c.provider, type: c.type, title: c.title };
+  switch (c.type) {
+    case "api_key":
+      return { ...base, api_key: MASK, expires_at: unix(c.expiresAt) };
+    case "user_password":
+      return { ...base, username: c.username ?? "", password: MASK };
+    case "host_scoped":
+      return { ...base, host: c.host ?? "", headers: Object.fromEntries(headerNames.map((h) => [h, MASK])) };
+    case "oauth2":
+      return {
+        ...base,
+        username: c.username,
+        access_token: MASK,
+        access_token_expires_at: unix(c.expiresAt),
+        refresh_token: null,
+        refresh_token_expires_at: null,
+        scopes: c.scopes,
+        metadata: {},
+      };
+  }
+}
+
+export const integrationRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { integrations } = app.platform;
+  const common = { tags: ["integrations"], security: anyCredentials };
+  // Scopes are checked before the body is validated: a caller without them learns nothing from a 422.
+  const read = requireScope("READ_INTEGRATIONS");
+  const manage = requireScope("MANAGE_INTEGRATIONS");
+  const remove = requireScope("DELETE_INTEGRATIONS");
+  const userOf = (request: FastifyRequest) => principalOf(request).user.id;
+
+  // The seed's paths, on the same store: list, add (the provider in the body) and remove by id.
+  app.get(
+    "",
+    {
+      schema: {
+        ...common,
+        summary: "List the caller's integrations (credentials metadata, as GET /credentials)",
+        response: { 200: Type.Array(CredentialsMetaResponse), ...errors(401, 403) },
+      },
+      preValidation: read,
+    },
+    async (request) => (await integrations.listCredentials(userOf(request))).map(metaJSON),
+  );
+
+  app.post(
+    "",
+    {
+      schema: {
+        ...common,
+        summary: "Add an integration: a credential for the body's `provider`, as POST /{provider}/credentials",
+        body: Type.Intersect([Type.Object({ provider: ProviderParam }), CreateBody]),
+        response: { 201: MaskedCredentials, ...errors(401, 403, 404, 422) },
+      },
+      preValidation: manage,
+    },
+    async (request, reply) => {
+      const { id: _id, provider, ...input } = request.body;
+      const created = await integrations.createCredential(userOf(request), provider, input as NewCredential);
+      reply.code(201);
+      return maskedJSON(created, input.type === "host_scoped" ? Object.keys(input.headers ?? {}) : []);
+    },
+  );
+
+  app.delete(
+    "/:cred_id",
+    {
+      schema: {
+        ...common,
+        summary: "Remove an integration (one of the caller's credentials) by id",
+        params: Type.Object({ cred_id: CredIdParam }),
+        response: {
+          200: Type.Object(
+            { deleted: Type.Literal(true), revoked: Nullable(Type.Boolean()) },
+            { title: "CredentialsDeletionResponse" },
+          ),
+          ...errors(401, 403, 404, 422),
+        },
+      },
+      preValidation: remove,
+    },
+    async (request) => {
+      await integrations.deleteCredential(userOf(request), undefined, request.params.cred_id);
+      return { deleted: true as const, revoked: null };
+    },
+  );
+
+  app.get(
+    "/credentials",
+    {
+      schema: {
+        ...common,
+        summary: "List the caller's credentials, of every provider (metadata only)",
+        response: { 200: Type.Array(CredentialsMetaResponse), ...errors(401, 403) },
+      },
+      preValidation: read,
+    },
+    async (request) => (await integrations.listCredentials(userOf(request))).map(metaJSON),
+  );
+
+  app.get(
+    "/providers",
+    {
+      schema: {
+        ...common,
+        summary: "The providers credentials can be stored for (those Agentry's blocks take credentials for)",
+        response: { 200: Type.Array(Type.String()), ...errors(401, 403) },
+      },
+      preValidation: read,
+    },
+    async () => (await integrations.providers()).map((p) => p.name),
+  );
+
+  app.get(
+    "/providers/names",
+    {
+      schema: {
+        ...common,
+        summary: "The provider names, as AutoGPT's ProviderNamesResponse",
+        response: {
+          200: Type.Object({ providers: Type.Array(Type.String()) }, { title: "ProviderNamesResponse" }),
+          ...errors(401, 403),
+        },
+      },
+      preValidation: read,
+    },
+    async () => ({ providers: (await integrations.providers()).map((p) => p.name) }),
+  );
+
+  app.get(
+    "/providers/constants",
+    {
+      schema: {
+        ...common,
+        summary: "The provider names as a constant mapping (AutoGPT's ProviderConstants)",
+        response: {
+          200: Type.Object(
+            { PROVIDER_NAMES: Type.Record(Type.String(), Type.String()) },
+            { title: "ProviderConstants" },
+          ),
+          ...errors(401, 403),
+        },
+      },
+      preValidation: read,
+    },
+    async () => {
+      const names = (await integrations.providers()).map((p) => p.name);
+      return { PROVIDER_NAMES: Object.fromEntries(names.map((n) => [n.toUpperCase().replace(/[^A-Z0-9]+/g, "_"), n])) };
+    },
+  );
+
+  app.get(
+    "/providers/system",
+    {
+      schema: {
+        ...common,
+        summary: "Providers the operator holds credentials for, usable by every user's runs",
+        description: "Empty: operator (environment) credentials are not supported yet.",
+        response: { 200: Type.Array(Type.String()), ...errors(401, 403) },
+      },
+      preValidation: read,
+    },
+    async () => [] as string[],
+  );
+
+  app.get(
+    "/:provider/credentials",
+    {
+      schema: {
+        ...common,
+        summary: "List the caller's credentials of one provider (metadata only)",
+        params: Type.Object({ provider: ProviderParam }),
+        response: { 200: Type.Array(CredentialsMetaResponse), ...errors(401, 403, 422) },
+      },
+      preValidation: read,
+    },
+    async (request) => (await integrations.listCredentials(userOf(request), request.params.provider)).map(metaJSON),
+  );
+
+  app.post(
+    "/:provider/credentials",
+    {
+      schema: {
+        ...common,
+        summary: "Store a credential (API key, username and password, host-scoped headers or OAuth2 tokens)",
+        description:
+          "The secret part is encrypted at rest and never answered again: the response masks it as AutoGPT " +
+          "masks a SecretStr. An unknown provider is 404.",
+        params: Type.Object({ provider: ProviderParam }),
+        body: CreateBody,
+        response: { 201: MaskedCredentials, ...errors(401, 403, 404, 422) },
+      },
+      preValidation: manage,
+    },
+    async (request, reply) => {
+      const { id: _id, provider: _provider, ...input } = request.body;
+      const created = await integrations.createCredential(
+        userOf(request),
+        request.params.provider,
+        input as NewCredential,
+      );
+      const headers = input.type === "host_scoped" ? Object.keys(input.headers ?? {}) : [];
+      reply.code(201);
+      return maskedJSON(created, headers);
+    },
+  );
+
+  app.get(
+    "/:provider/credentials/:cred_id",
+    {
+      schema: {
+        ...common,
+        summary: "One of the caller's credentials, its secrets masked",
+        params: Type.Object({ provider: ProviderParam, cred_id: CredIdParam }),
+        response: { 200: MaskedCredentials, ...errors(401, 403, 404, 422) },
+      },
+      preValidation: read,
+    },
+    async (request) => {
+      const { provider, cred_id } = request.params;
+      const found = await integrations.getCredential(userOf(request), cred_id, provider);
+      return maskedJSON(found, await integrations.headerNames(userOf(request), found));
+    },
+  );
+
+  app.delete(
+    "/:provider/credentials/:cred_id",
+    {
+      schema: {
+        ...common,
+        summary: "Delete one of the caller's credentials",
+        description: "`revoked` is null: stored API keys, passwords and headers are not revocable by their provider.",
+        params: Type.Object({ provider: ProviderParam, cred_id: CredIdParam }),
+        querystring: Type.Object({ force: Type.Boolean({ default: false }) }),
+        response: {
+          200: Type.Object(
+            { deleted: Type.Literal(true), revoked: Nullable(Type.Boolean()) },
+            { title: "CredentialsDeletionResponse" },
+          ),
+          ...errors(401, 403, 404, 422),
+        },
+      },
+      preValidation: remove,
+    },
+    async (request) => {
+      const { provider, cred_id } = request.params;
+      await integrations.deleteCredential(userOf(request), provider, cred_id);
+      return { deleted: true as const, revoked: null };
+    },
+  );
+};
