@@ -104,6 +104,12 @@ export interface Config {
      */
     providerBaseUrls: Record<string, string>;
   };
+  /**
+   * Operator ("system") credentials, provider → key and/or endpoint, usable by every user's runs (AutoGPT's
+   * "Use Credits for …" credentials). From OPENAI_API_KEY, ANTHROPIC_API_KEY, OPEN_ROUTER_API_KEY, GROQ_API_KEY,
+   * OLLAMA_HOST; OPENAI_BASE_URL, ANTHROPIC_BASE_URL and OLLAMA_HOST also feed outgoingHttp.providerBaseUrls.
+   */
+  systemCredentials: Record<string, SystemCredentialConfig>;
   websocket: {
     /** How often an open connection re-checks its credential (revocations made by other processes). */
     revalidateSeconds: number;
@@ -139,6 +145,12 @@ export const SANDBOX_DEFAULTS: SandboxConfig = {
   templateMaxItems: 1_000_000,
   templateMaxSteps: 1_000_000,
 };
+
+/** One provider's operator credential: its key (absent for Ollama, which needs none) and its endpoint. */
+export interface SystemCredentialConfig {
+  apiKey?: string;
+  baseUrl?: string;
+}
 
 /** An external OpenID Connect identity provider users may sign in with (`/api/oauth/{name}/login`). */
 export interface OidcProviderConfig {
@@ -207,6 +219,43 @@ function providerBaseUrls(env: Env): Record<string, string> {
     if (m && url) add(m[1], url, key);
   }
   return out;
+}
+
+/** The operator credentials set in the environment; a provider appears only when its key (or host) is set. */
+function systemCredentials(env: Env): Record<string, SystemCredentialConfig> {
+  const out: Record<string, SystemCredentialConfig> = {};
+  const add = (provider: string, apiKey: string | undefined, baseUrl: string | undefined) => {
+    const entry: SystemCredentialConfig = {};
+    if (apiKey) entry.apiKey = apiKey;
+    if (baseUrl) entry.baseUrl = baseUrl;
+    if (Object.keys(entry).length > 0) out[provider] = entry;
+  };
+  add("openai", env.OPENAI_API_KEY, env.OPENAI_BASE_URL);
+  add("anthropic", env.ANTHROPIC_API_KEY, env.ANTHROPIC_BASE_URL);
+  add("open_router", env.OPEN_ROUTER_API_KEY, undefined);
+  add("groq", env.GROQ_API_KEY, undefined);
+  add("ollama", undefined, env.OLLAMA_HOST);
+  return out;
+}
+
+/**
+ * The trusted provider base URLs: the system credentials' endpoints (OPENAI_BASE_URL…) under those of
+ * PROVIDER_BASE_URLS and PROVIDER_BASE_URL_<NAME>, which win.
+ */
+function withSystemBaseUrls(config: Config): void {
+  const fromSystem: Record<string, string> = {};
+  for (const [name, c] of Object.entries(config.systemCredentials)) {
+    if (!c.baseUrl) continue;
+    if (!/^https?:\/\//i.test(c.baseUrl)) {
+      throw new Error(`The ${name} base URL must be an http(s) URL, got ${JSON.stringify(c.baseUrl)}`);
+    }
+    new URL(c.baseUrl);
+    fromSystem[name] = c.baseUrl;
+  }
+  config.outgoingHttp = {
+    ...config.outgoingHttp,
+    providerBaseUrls: { ...fromSystem, ...config.outgoingHttp.providerBaseUrls },
+  };
 }
 
 function oidcProviders(value: string | undefined): OidcProviderConfig[] {
@@ -303,6 +352,7 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
       maxRedirects: int(env.OUTGOING_HTTP_MAX_REDIRECTS, 10),
       providerBaseUrls: providerBaseUrls(env),
     },
+    systemCredentials: systemCredentials(env),
     websocket: {
       revalidateSeconds: int(env.WS_REVALIDATE_SECONDS, 60),
     },
@@ -331,6 +381,7 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
   }
   const config = merged as unknown as Config;
   checkRunLifecycle(config.runLifecycle);
+  withSystemBaseUrls(config);
   return config;
 }
 

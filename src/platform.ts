@@ -12,7 +12,7 @@ import { AuthService } from "./auth/service.js";
 import { closeSandbox, configureSandbox } from "./blocks/sandbox/index.js";
 import type { Config } from "./config.js";
 import { blockHooks } from "./engine/block-hooks.js";
-import { CredentialsResolver, runInputsSource, storedSource } from "./engine/credentials.js";
+import { CredentialsResolver, runInputsSource, storedSource, systemSource } from "./engine/credentials.js";
 import { Executor, type GraphLoader } from "./engine/executor.js";
 import { Scheduler } from "./engine/scheduler.js";
 import { ExecutionService } from "./engine/service.js";
@@ -153,7 +153,11 @@ export async function createPlatform(
     const store = new SqlExecutionStore(database.db);
     const http = new HttpClient({ allowList: config.httpAllowList, ...config.outgoingHttp });
     cleanups.push(async () => http.close());
-    const integrations = new IntegrationsService({ db: database.db, encryptionKey: secrets.encryptionKey });
+    const integrations = new IntegrationsService({
+      db: database.db,
+      encryptionKey: secrets.encryptionKey,
+      system: config.systemCredentials,
+    });
     const executor = config.executor.enabled
       ? new Executor({
           store,
@@ -166,7 +170,11 @@ export async function createPlatform(
           workerConcurrency: config.executor.workerConcurrency,
           nodeTimeoutSeconds: config.executor.nodeTimeoutSeconds,
           http,
-          credentials: new CredentialsResolver(secrets.encryptionKey, [runInputsSource, storedSource(integrations)]),
+          credentials: new CredentialsResolver(secrets.encryptionKey, [
+            runInputsSource,
+            storedSource(integrations),
+            systemSource(config.systemCredentials),
+          ]),
           storage: new SqlUserStorage(database.db),
           heartbeatMs: config.runLifecycle.heartbeatSeconds * 1000,
           now: options.now,

@@ -70,6 +70,8 @@ export interface CredentialsScope {
 export interface CredentialsSource {
   /** The full credentials `meta` names, or undefined when this source does not hold them. */
   find(meta: CredentialsMeta, scope: CredentialsScope): Promise<Credentials | undefined>;
+  /** A credential this source offers for a pin the graph and the run left empty (the operator's), if any. */
+  suggest?(providers: readonly string[], types: readonly string[]): CredentialsMeta | undefined;
 }
 
 /** Credential inputs given with the run that carry their secret (`{id, provider, type, api_key...}`). */
@@ -94,6 +96,62 @@ export function storedSource(store: StoredCredentials): CredentialsSource {
     async find(meta, scope) {
       const found = await store.secretFor(scope.userId, meta.id, meta.provider);
       return found && found.type === meta.type ? found : undefined;
+    },
+  };
+}
+
+/**
+ * AutoGPT's system credentials (backend/integrations/credentials_store.py): a fixed id and title per provider, so
+ * graphs built against AutoGPT select the same operator key here.
+ */
+export const SYSTEM_CREDENTIALS: readonly { id: string; provider: string; title: string }[] = [
+  { id: "53c25cb8-e3ee-465c-a4d1-e75a4c899c2a", provider: "openai", title: "Use Credits for OpenAI" },
+  { id: "24e5d942-d9e3-4798-8151-90143ee55629", provider: "anthropic", title: "Use Credits for Anthropic" },
+  { id: "b5a0e27d-0c98-4df3-a4b9-10193e1f3c40", provider: "open_router", title: "Use Credits for Open Router" },
+  { id: "4ec22295-8f97-4dd1-b42b-2c6957a02545", provider: "groq", title: "Use Credits for Groq" },
+  { id: "744fdc56-071a-4761-b5a5-0af0ce10a2b5", provider: "ollama", title: "Use Credits for Ollama" },
+];
+
+/** Whether `id` is one of the system credentials' ids (whether or not the operator configured it). */
+export function isSystemCredentialId(id: string): boolean {
+  return SYSTEM_CREDENTIALS.some((c) => c.id === id);
+}
+
+/** The operator's keys by provider: `apiKey` absent for providers that need none (Ollama). */
+export type SystemKeys = Record<string, { apiKey?: string; baseUrl?: string }>;
+
+/** The system credentials the operator configured, as meta (never their key). */
+export function systemCredentialsMeta(keys: SystemKeys): CredentialsMeta[] {
+  return SYSTEM_CREDENTIALS.filter((c) => keys[c.provider]).map((c) => ({
+    id: c.id,
+    provider: c.provider,
+    type: "api_key",
+    title: c.title,
+  }));
+}
+
+/**
+ * The operator's (environment) credentials: a node selecting a system credential's id, or a pin left empty whose
+ * provider has one, gets the operator's key. Ollama needs no key; AutoGPT hands it a placeholder, and so does this.
+ */
+export function systemSource(keys: SystemKeys): CredentialsSource {
+  return {
+    async find(meta) {
+      const known = SYSTEM_CREDENTIALS.find((c) => c.id === meta.id && c.provider === meta.provider);
+      const configured = known && keys[known.provider];
+      if (!known || !configured || meta.type !== "api_key") return undefined;
+      return toCredentials({
+        id: known.id,
+        provider: known.provider,
+        type: "api_key",
+        title: known.title,
+        api_key: configured.apiKey ?? "FAKE_API_KEY",
+        expires_at: null,
+      });
+    },
+    suggest(providers, types) {
+      if (!types.includes("api_key")) return undefined;
+      return systemCredentialsMeta(keys).find((m) => providers.includes(m.provider));
     },
   };
 }
@@ -133,7 +191,13 @@ export class RunCredentials {
     const providers = (pin.credentials_provider as string[] | undefined) ?? [];
     const types = (pin.credentials_types as string[] | undefined) ?? [];
     const fits = Object.values(this.chosen).filter((m) => providers.includes(m.provider) && types.includes(m.type));
-    return fits.length === 1 ? fits[0] : undefined;
+    if (fits.length === 1) return fits[0];
+    if (fits.length > 1) return undefined;
+    for (const source of this.sources) {
+      const suggested = source.suggest?.(providers, types);
+      if (suggested) return suggested;
+    }
+    return undefined;
   }
 
   /** Decrypted credentials for `meta`, or undefined when no source holds them. */

@@ -11,6 +11,7 @@ import { type Credentials, toCredentials } from "../blocks/credentials.js";
 import { allBlocks } from "../blocks/index.js";
 import { ApiError } from "../core/errors.js";
 import type { JsonSchemaObject } from "../core/graph-types.js";
+import { isSystemCredentialId, type SystemKeys, systemCredentialsMeta } from "../engine/credentials.js";
 import type { Db } from "../infra/db/index.js";
 import {
   type CredentialRow,
@@ -145,11 +146,21 @@ function blockProviders(): ProviderInfo[] {
 export class IntegrationsService {
   private readonly db: Db;
   private readonly keys: readonly Buffer[];
+  private readonly system: SystemKeys;
 
-  /** `encryptionKey` seals new secrets; `retiredKeys` still open older ones (during a rotation). */
-  constructor(deps: { db: Db; encryptionKey: Buffer; retiredKeys?: readonly Buffer[] }) {
+  /**
+   * `encryptionKey` seals new secrets; `retiredKeys` still open older ones (during a rotation); `system` holds the
+   * operator's keys (config.systemCredentials), which the engine reads through its own source, never this service.
+   */
+  constructor(deps: { db: Db; encryptionKey: Buffer; retiredKeys?: readonly Buffer[]; system?: SystemKeys }) {
     this.db = deps.db;
     this.keys = [deps.encryptionKey, ...(deps.retiredKeys ?? [])];
+    this.system = deps.system ?? {};
+  }
+
+  /** Providers the operator configured a system credential for (`/api/integrations/providers/system`). */
+  systemProviders(): string[] {
+    return systemCredentialsMeta(this.system).map((m) => m.provider);
   }
 
   /** The user's credentials, optionally of one provider (case-insensitive). */
@@ -239,8 +250,14 @@ export class IntegrationsService {
     return metaOfRow(row);
   }
 
-  /** Deletes one of the user's credentials (of `provider` when given); 404 for another user's or an unknown id. */
+  /**
+   * Deletes one of the user's credentials (of `provider` when given); 404 for another user's or an unknown id, 403
+   * for a system credential's id (as AutoGPT answers).
+   */
   async deleteCredential(userId: string, provider: string | undefined, credentialId: string): Promise<void> {
+    if (isSystemCredentialId(credentialId)) {
+      throw ApiError.forbidden("System-managed credentials cannot be deleted", { credentials_id: credentialId });
+    }
     await this.getCredential(userId, credentialId, provider);
     await deleteCredential(this.db, userId, credentialId);
   }

@@ -280,12 +280,12 @@ export const integrationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         ...common,
         summary: "Providers the operator holds credentials for, usable by every user's runs",
-        description: "Empty: operator (environment) credentials are not supported yet.",
+        description: "Those whose key the operator set in the environment (OPENAI_API_KEY…); never the keys.",
         response: { 200: Type.Array(Type.String()), ...errors(401, 403) },
       },
       preValidation: read,
     },
-    async () => [] as string[],
+    async () => integrations.systemProviders(),
   );
 
   app.get(
