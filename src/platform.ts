@@ -205,7 +205,13 @@ export async function createPlatform(
       executor,
       encryptionKey: secrets.encryptionKey,
     });
-    const runs = new RunService({ db: database.db, executions, loadGraph, log: logger });
+    const runs = new RunService({
+      db: database.db,
+      executions,
+      loadGraph,
+      log: logger,
+      systemProviders: integrations.systemProviders(),
+    });
     const presets = new PresetService({ db: database.db, runs, encryptionKey: secrets.encryptionKey });
     const schedules = new ScheduleService({ db: database.db, runs, encryptionKey: secrets.encryptionKey });
     const redisStore = config.redisUrl ? await connectRedisStore(config.redisUrl, logger, options) : undefined;

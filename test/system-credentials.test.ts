@@ -149,6 +149,18 @@ describe("system credentials", () => {
     expect((await alice.api.delete(`/api/integrations/${OPENAI_SYSTEM_ID}`)).status).toBe(403);
   });
 
+  it("fills a node's empty OpenAI credentials with the system credential when the run gives none", async () => {
+    const bob = await signUp(t.url);
+    const g = await create(bob.api, askGraph());
+    const res = await bob.api.post(`/api/graphs/${g.id}/execute/${g.version}`, { inputs: { question: "empty" } });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const done = await waitFor(bob.api, res.body.id, ended);
+    expect(done.status, JSON.stringify(done.node_executions)).toBe("COMPLETED");
+    expect(done.outputs).toEqual({ answer: ["42 (empty)"] });
+    expect(seen.at(-1)).toBe(`Bearer ${OPERATOR_KEY}`);
+    expect(JSON.stringify(done)).not.toContain(OPERATOR_KEY);
+  });
+
   it("without the operator's key the same run fails, naming the missing credentials", async () => {
     const carol = await signUp(bare.url);
     expect((await carol.api.get("/api/integrations/providers/system")).body).toEqual([]);
@@ -161,5 +173,13 @@ describe("system credentials", () => {
     const ask = done.node_executions.find((n: { block_id: string }) => n.block_id === askOpenAi.id);
     expect(JSON.stringify(ask?.output_data)).toMatch(new RegExp(`${OPENAI_SYSTEM_ID}.*openai.*not available`));
     expect(seen.length).toBe(before);
+
+    // An empty OpenAI pin is refused up front: no operator key, no stored one, none given.
+    const empty = await create(carol.api, askGraph());
+    const refused = await carol.api.post(`/api/graphs/${empty.id}/execute/${empty.version}`, {
+      inputs: { question: "x" },
+    });
+    expect(refused.status).toBe(422);
+    expect(refused.body.error.message).toContain("credentials_inputs.openai_api_key_credentials");
   });
 });

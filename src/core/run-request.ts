@@ -70,8 +70,15 @@ function chosenOnNodes(graph: GraphModel, field: Pin): boolean {
   return users > 0;
 }
 
-/** Problems with the credential inputs: a required field without credentials, or ones of the wrong kind. */
-export function credentialIssues(graph: GraphModel, credentials: Record<string, unknown>): RunIssue[] {
+/**
+ * Problems with the credential inputs: a required field without credentials (unless the operator holds a system
+ * credential of one of its providers, which the engine then uses), or ones of the wrong kind.
+ */
+export function credentialIssues(
+  graph: GraphModel,
+  credentials: Record<string, unknown>,
+  systemProviders: readonly string[] = [],
+): RunIssue[] {
   const schema = graph.credentials_input_schema;
   const required = new Set(schema.required ?? []);
   const issues: RunIssue[] = [];
@@ -79,7 +86,8 @@ export function credentialIssues(graph: GraphModel, credentials: Record<string, 
     const value = credentials[name] as Pin | null | undefined;
     const at = `credentials_inputs.${name}`;
     if (!isSet(value)) {
-      if (required.has(name) && !chosenOnNodes(graph, field)) {
+      const bySystem = strings(field.credentials_provider).some((p) => systemProviders.includes(p));
+      if (required.has(name) && !chosenOnNodes(graph, field) && !bySystem) {
         issues.push({ field: at, message: "These credentials are required" });
       }
       continue;
@@ -108,12 +116,16 @@ export function credentialIssues(graph: GraphModel, credentials: Record<string, 
 }
 
 /** Everything that keeps this request from running the graph; empty when it may run. */
-export function runRequestIssues(graph: GraphModel, request: RunInputs): RunIssue[] {
+export function runRequestIssues(
+  graph: GraphModel,
+  request: RunInputs,
+  systemProviders: readonly string[] = [],
+): RunIssue[] {
   const inputs = request.inputs ?? {};
   const issues: RunIssue[] = [
     ...unknownInputs(graph, inputs).map((name) => ({ field: `inputs.${name}`, message: "Unknown input" })),
     ...missingInputs(graph, inputs).map((name) => ({ field: `inputs.${name}`, message: "This input is required" })),
-    ...credentialIssues(graph, request.credentials_inputs ?? {}),
+    ...credentialIssues(graph, request.credentials_inputs ?? {}, systemProviders),
   ];
   for (const issue of validateGraph(graph, { forRun: true, inputs })) issues.push({ ...issue });
   return issues;

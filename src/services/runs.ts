@@ -23,6 +23,8 @@ export interface RunServiceOptions {
   executions: ExecutionService;
   loadGraph: GraphLoader;
   log: Pick<pino.Logger, "debug">;
+  /** Providers with an operator (system) credential: their credentials fields may be left empty. */
+  systemProviders?: readonly string[];
 }
 
 export type RunFilter = repo.RunFilter;
@@ -40,7 +42,7 @@ export class RunService {
 
   /** Refuses (422, one entry per problem in `details.errors`) a request that may not run `graph`. */
   checkRequest(graph: GraphModel, request: RunInputs): void {
-    const issues = runRequestIssues(graph, request);
+    const issues = runRequestIssues(graph, request, this.options.systemProviders);
     if (issues.length > 0) {
       throw ApiError.validation(
         runIssuesMessage(issues),
