@@ -108,6 +108,11 @@ const MaskedCredentials = Type.Object(
 const ProviderParam = Type.String({ minLength: 1, maxLength: 100, title: "The provider" });
 const CredIdParam = Type.String({ minLength: 1, maxLength: 200, title: "The ID of the credentials" });
 
+const DeletionResponse = Type.Object(
+  { deleted: Type.Literal(true), revoked: Nullable(Type.Boolean()) },
+  { title: "CredentialsDeletionResponse" },
+);
+
 const unix = (d: Date | null) => (d ? Math.floor(d.getTime() / 1000) : null);
 
 function metaJSON(c: CredentialMeta): typeof CredentialsMetaResponse.static {
@@ -153,6 +158,15 @@ export const integrationRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const manage = requireScope("MANAGE_INTEGRATIONS");
   const remove = requireScope("DELETE_INTEGRATIONS");
   const userOf = (request: FastifyRequest) => principalOf(request).user.id;
+  const listAll = async (request: FastifyRequest) =>
+    (await integrations.listCredentials(userOf(request))).map(metaJSON);
+  const providerNames = async () => (await integrations.providers()).map((p) => p.name);
+  /** Stores a credential from a create body (its `id` and `provider` fields are not the caller's to choose). */
+  const create = async (userId: string, provider: string, body: typeof CreateBody.static) => {
+    const { id: _id, provider: _provider, ...input } = body as typeof CreateBody.static & { provider?: string };
+    const created = await integrations.createCredential(userId, provider, input as NewCredential);
+    return maskedJSON(created, input.type === "host_scoped" ? Object.keys(input.headers ?? {}) : []);
+  };
 
   // The seed's paths, on the same store: list, add (the provider in the body) and remove by id.
   app.get(
@@ -165,7 +179,7 @@ export const integrationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
       preValidation: read,
     },
-    async (request) => (await integrations.listCredentials(userOf(request))).map(metaJSON),
+    listAll,
   );
 
   app.post(
@@ -180,10 +194,8 @@ export const integrationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: manage,
     },
     async (request, reply) => {
-      const { id: _id, provider, ...input } = request.body;
-      const created = await integrations.createCredential(userOf(request), provider, input as NewCredential);
       reply.code(201);
-      return maskedJSON(created, input.type === "host_scoped" ? Object.keys(input.headers ?? {}) : []);
+      return create(userOf(request), request.body.provider, request.body);
     },
   );
 
@@ -195,10 +207,7 @@ export const integrationRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: "Remove an integration (one of the caller's credentials) by id",
         params: Type.Object({ cred_id: CredIdParam }),
         response: {
-          200: Type.Object(
-            { deleted: Type.Literal(true), revoked: Nullable(Type.Boolean()) },
-            { title: "CredentialsDeletionResponse" },
-          ),
+          200: DeletionResponse,
           ...errors(401, 403, 404, 422),
         },
       },
@@ -220,7 +229,7 @@ export const integrationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
       preValidation: read,
     },
-    async (request) => (await integrations.listCredentials(userOf(request))).map(metaJSON),
+    listAll,
   );
 
   app.get(
@@ -233,7 +242,7 @@ export const integrationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
       preValidation: read,
     },
-    async () => (await integrations.providers()).map((p) => p.name),
+    providerNames,
   );
 
   app.get(
@@ -249,7 +258,7 @@ export const integrationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
       preValidation: read,
     },
-    async () => ({ providers: (await integrations.providers()).map((p) => p.name) }),
+    async () => ({ providers: await providerNames() }),
   );
 
   app.get(
@@ -269,7 +278,7 @@ export const integrationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: read,
     },
     async () => {
-      const names = (await integrations.providers()).map((p) => p.name);
+      const names = await providerNames();
       return { PROVIDER_NAMES: Object.fromEntries(names.map((n) => [n.toUpperCase().replace(/[^A-Z0-9]+/g, "_"), n])) };
     },
   );
@@ -318,15 +327,8 @@ export const integrationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: manage,
     },
     async (request, reply) => {
-      const { id: _id, provider: _provider, ...input } = request.body;
-      const created = await integrations.createCredential(
-        userOf(request),
-        request.params.provider,
-        input as NewCredential,
-      );
-      const headers = input.type === "host_scoped" ? Object.keys(input.headers ?? {}) : [];
       reply.code(201);
-      return maskedJSON(created, headers);
+      return create(userOf(request), request.params.provider, request.body);
     },
   );
 
@@ -358,10 +360,7 @@ export const integrationRoutes: FastifyPluginAsyncTypebox = async (app) => {
         params: Type.Object({ provider: ProviderParam, cred_id: CredIdParam }),
         querystring: Type.Object({ force: Type.Boolean({ default: false }) }),
         response: {
-          200: Type.Object(
-            { deleted: Type.Literal(true), revoked: Nullable(Type.Boolean()) },
-            { title: "CredentialsDeletionResponse" },
-          ),
+          200: DeletionResponse,
           ...errors(401, 403, 404, 422),
         },
       },
