@@ -4,14 +4,11 @@ import fs from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { Type } from "@sinclair/typebox";
-import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import WebSocket from "ws";
 import { CredentialsField } from "../src/blocks/credentials.js";
 import { inputs, outputs } from "../src/blocks/fields.js";
 import { registerBlock } from "../src/blocks/index.js";
 import { defineBlock } from "../src/blocks/sdk.js";
-import { graphExecutions, nodeExecutions } from "../src/infra/db/schema.js";
 import { askExample } from "./fixtures/example-block.js";
 import { signUp } from "./helpers/client.js";
 import {
@@ -27,6 +24,7 @@ import {
   waitFor,
 } from "./helpers/runs.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
+import { storedRows, watch } from "./helpers/watch.js";
 
 const SECRET = "sk-example-7c1f9a0e5b2d4e8f";
 const SEND_WEB_REQUEST = "6595ae1f-b924-42cb-9a41-551a0611c4b4";
@@ -115,29 +113,6 @@ describe("block context", () => {
       ],
     );
 
-  async function watch(graphId: string) {
-    const messages: string[] = [];
-    const ws = new WebSocket(`${t.url.replace("http", "ws")}/ws?token=${alice.tokens.access_token}`);
-    await new Promise((resolve, reject) => {
-      ws.once("open", resolve);
-      ws.once("error", reject);
-    });
-    ws.on("message", (raw) => messages.push(raw.toString()));
-    ws.send(JSON.stringify({ method: "subscribe_graph_executions", data: { graph_id: graphId } }));
-    const deadline = Date.now() + 10_000;
-    while (!messages.some((m) => m.includes("subscribe_graph_executions")) && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    return { messages, close: () => ws.close() };
-  }
-
-  async function storedRows(runId: string) {
-    const { db } = t.server.platform.database;
-    const nodes = await db.select().from(nodeExecutions).where(eq(nodeExecutions.graphExecutionId, runId));
-    const runs = await db.select().from(graphExecutions).where(eq(graphExecutions.id, runId));
-    return { nodes, runs };
-  }
-
   it("runs the SDK README's example block, which is this fixture word for word", () => {
     const readme = fs.readFileSync("src/blocks/README.md", "utf8");
     const example = readme.split("## A complete example")[1]?.split("```ts\n")[1]?.split("```")[0];
@@ -147,7 +122,7 @@ describe("block context", () => {
 
   it("hands the block its decrypted credentials, and never stores, sends or logs them", async () => {
     const g = await create(alice.api, askGraph());
-    const events = await watch(g.id);
+    const events = await watch(t, alice.tokens.access_token, g.id);
     failNext = 1; // the first call answers 503: the block asked for retries
     const res = await alice.api.post(`/api/graphs/${g.id}/execute/${g.version}`, {
       inputs: { question: "life" },
@@ -163,7 +138,7 @@ describe("block context", () => {
 
     // Usage became the node's stats and the run's cost.
     expect(done.stats.cost).toBe(3);
-    const { nodes, runs } = await storedRows(res.body.id);
+    const { nodes, runs } = await storedRows(t, res.body.id);
     const ask = nodes.find((n) => n.blockId === askExample.id);
     expect(ask?.stats).toMatchObject({
       input_token_count: 7,
@@ -205,7 +180,7 @@ describe("block context", () => {
     expect(node.output_data.echo).toEqual(["the key is <redacted>"]);
     expect(node.output_data.meta).toEqual([{ id: "cred-1", provider: "example", type: "api_key", title: "Mine" }]);
     expect(node.output_data.error).toEqual(["request with <redacted> failed"]);
-    const { nodes } = await storedRows(run.body.id);
+    const { nodes } = await storedRows(t, run.body.id);
     expect(JSON.stringify(nodes) + t.logs.join("\n")).not.toContain(SECRET);
   });
 
@@ -258,7 +233,7 @@ describe("block context", () => {
     expect(done.status, JSON.stringify(done.stats)).toBe("COMPLETED");
     expect(done.outputs).toEqual({ done: ["42 (deep)"] });
     expect(done.stats.cost).toBe(3);
-    const { nodes } = await storedRows(run.body.id);
+    const { nodes } = await storedRows(t, run.body.id);
     expect(nodes.find((n) => n.blockId === AGENT_EXECUTOR)?.stats).toMatchObject({
       extra_cost: 3,
       cost: 3,

@@ -7,13 +7,13 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import formats from "ajv-formats";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import WebSocket from "ws";
 import { registerBlock } from "../src/blocks/index.js";
-import { graphExecutions, integrationCredentials, nodeExecutions } from "../src/infra/db/schema.js";
+import { integrationCredentials } from "../src/infra/db/schema.js";
 import { askExample } from "./fixtures/example-block.js";
 import { createKey, signUp } from "./helpers/client.js";
 import { create, ended, graph, INPUT, OUTPUT, waitFor } from "./helpers/runs.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
+import { storedRows, watch } from "./helpers/watch.js";
 
 const SECRET = "sk-stored-3b9e1c7d5a0f4e2b";
 
@@ -258,18 +258,7 @@ describe("integrations: the credentials store", () => {
         ],
       ),
     );
-    const ws = new WebSocket(`${t.url.replace("http", "ws")}/ws?token=${alice.tokens.access_token}`);
-    const messages: string[] = [];
-    await new Promise((resolve, reject) => {
-      ws.once("open", resolve);
-      ws.once("error", reject);
-    });
-    ws.on("message", (raw) => messages.push(raw.toString()));
-    ws.send(JSON.stringify({ method: "subscribe_graph_executions", data: { graph_id: g.id } }));
-    const subscribed = Date.now() + 10_000;
-    while (!messages.some((m) => m.includes("subscribe_graph_executions")) && Date.now() < subscribed) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    const { messages, close } = await watch(t, alice.tokens.access_token, g.id);
 
     const res = await alice.api.post(`/api/graphs/${g.id}/execute/${g.version}`, { inputs: { question: "life" } });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
@@ -278,13 +267,11 @@ describe("integrations: the credentials store", () => {
     expect(done.outputs).toEqual({ answer: ["42 (life)"] });
     expect(seen.at(-1)).toBe(`Bearer ${SECRET}`);
 
-    const { db } = t.server.platform.database;
-    const nodes = await db.select().from(nodeExecutions).where(eq(nodeExecutions.graphExecutionId, res.body.id));
-    const runs = await db.select().from(graphExecutions).where(eq(graphExecutions.id, res.body.id));
+    const { nodes, runs } = await storedRows(t, res.body.id);
     const ask = nodes.find((n) => n.blockId === askExample.id);
     expect(ask?.inputData).toMatchObject({ credentials: { id: created.id, provider: "example", type: "api_key" } });
     await new Promise((r) => setTimeout(r, 100)); // the final events in flight
-    ws.close();
+    close();
     expect(messages.some((m) => m.includes('"COMPLETED"'))).toBe(true);
     const everything = [JSON.stringify(nodes), JSON.stringify(runs), JSON.stringify(done), ...messages, ...t.logs];
     expect(everything.join("\n")).toContain(created.id);

@@ -3,17 +3,17 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { Type } from "@sinclair/typebox";
-import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { authHeader, CredentialsField } from "../src/blocks/credentials.js";
 import { inputs, outputs } from "../src/blocks/fields.js";
 import { registerBlock } from "../src/blocks/index.js";
 import { defineBlock } from "../src/blocks/sdk.js";
 import { loadConfig } from "../src/config.js";
-import { graphExecutions, integrationCredentials, nodeExecutions } from "../src/infra/db/schema.js";
+import { integrationCredentials } from "../src/infra/db/schema.js";
 import { signUp } from "./helpers/client.js";
 import { create, ended, graph, INPUT, OUTPUT, waitFor } from "./helpers/runs.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
+import { storedRows } from "./helpers/watch.js";
 
 const OPERATOR_KEY = "sk-operator-7c1e9a3f5b2d4e60";
 const OPENAI_SYSTEM_ID = "53c25cb8-e3ee-465c-a4d1-e75a4c899c2a";
@@ -129,10 +129,8 @@ describe("system credentials", () => {
     expect(done.outputs).toEqual({ answer: ["42 (life)"] });
     expect(seen.at(-1)).toBe(`Bearer ${OPERATOR_KEY}`);
 
-    const { db } = t.server.platform.database;
-    const nodes = await db.select().from(nodeExecutions).where(eq(nodeExecutions.graphExecutionId, res.body.id));
-    const runs = await db.select().from(graphExecutions).where(eq(graphExecutions.id, res.body.id));
-    const stored = await db.select().from(integrationCredentials);
+    const { nodes, runs } = await storedRows(t, res.body.id);
+    const stored = await t.server.platform.database.db.select().from(integrationCredentials);
     expect(stored).toEqual([]);
     const ask = nodes.find((n) => n.blockId === askOpenAi.id);
     expect(ask?.inputData).toMatchObject({ credentials: { id: OPENAI_SYSTEM_ID, provider: "openai" } });
