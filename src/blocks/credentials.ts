@@ -1,5 +1,6 @@
 // Credentials as blocks see them: AutoGPT's four kinds, the `credentials` pin that selects one, and the usual header.
 import { type TObject, type TSchema, Type } from "@sinclair/typebox";
+import { credentialsField } from "../core/credentials-field.js";
 import type { PinOptions } from "./fields.js";
 
 /** AutoGPT's CredentialsType values, plus `host_scoped` (headers sent only to one host). */
@@ -100,12 +101,7 @@ export function CredentialsField(
  * aggregate_credentials_inputs): `<providers>_<types>_credentials`, as computeCredentialsInputSchema names them.
  */
 export function credentialsInputKey(pin: Record<string, unknown>, inputDefault: Record<string, unknown>): string {
-  let providers = [...((pin.credentials_provider as string[] | undefined) ?? [])];
-  const types = [...((pin.credentials_types as string[] | undefined) ?? [])];
-  const mapping = pin.discriminator_mapping as Record<string, string> | undefined;
-  const chosen = typeof pin.discriminator === "string" ? inputDefault[pin.discriminator] : undefined;
-  if (mapping && typeof chosen === "string" && mapping[chosen]) providers = [mapping[chosen]];
-  return `${providers.sort().join("_")}_${types.sort().join("_")}_credentials`;
+  return credentialsField(pin, inputDefault).key;
 }
 
 /** The meta view of a value that names a credential, or undefined if it does not. */

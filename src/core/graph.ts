@@ -3,6 +3,7 @@ import { blockToJSON, getBlock } from "../blocks/index.js";
 import type { Block } from "../blocks/sdk.js";
 import { validateConstants } from "../blocks/validate.js";
 import { parsePythonFloat } from "./convert.js";
+import { credentialsField } from "./credentials-field.js";
 import type {
   GraphInput,
   GraphInterface,
@@ -233,13 +234,7 @@ export function computeCredentialsInputSchema(graph: CredentialsGraph): JsonSche
       for (const [name, raw] of Object.entries(block.input.properties)) {
         const pin = raw as PinSchema;
         if (!isCredentialsPin(name, pin)) continue;
-        let providers = [...((pin.credentials_provider as string[] | undefined) ?? [])];
-        const types = [...((pin.credentials_types as string[] | undefined) ?? [])];
-        const discriminator = typeof pin.discriminator === "string" ? pin.discriminator : undefined;
-        const mapping = pin.discriminator_mapping as Record<string, string> | undefined;
-        const chosen = discriminator ? node.input_default[discriminator] : undefined;
-        if (mapping && typeof chosen === "string" && mapping[chosen]) providers = [mapping[chosen]];
-        const key = `${[...providers].sort().join("_")}_${[...types].sort().join("_")}_credentials`;
+        const { key, providers, types, discriminator, mapping, chosen } = credentialsField(pin, node.input_default);
         const required = requiredPins.has(name) && node.metadata?.credentials_optional !== true;
         const field = fields.get(key);
         if (field) {
