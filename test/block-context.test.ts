@@ -46,8 +46,32 @@ const leaky = defineBlock({
   },
 });
 
+/** A block with listed costs: 5 credits in `fancy` mode or with a model named, 1 otherwise, 2 more per run of `extra`. */
+const priced = defineBlock({
+  id: "7a1e6f3b-4c2d-4e8a-9b0c-1d2e3f4a5b6c",
+  name: "PricedTestBlock",
+  description: "Costs what its mode says (test only).",
+  categories: ["BASIC"],
+  input: inputs({
+    mode: Type.String({ default: "" }),
+    options: Type.Object({ model: Type.String() }, { default: { model: "" } }),
+    extra: Type.Boolean({ default: false }),
+  }),
+  output: outputs({ done: Type.Boolean() }),
+  costs: [
+    { cost_amount: 5, cost_filter: { mode: "fancy" }, cost_type: "run" },
+    { cost_amount: 4, cost_filter: { options: { model: "big" } }, cost_type: "run" },
+    { cost_amount: 1, cost_filter: { mode: null }, cost_type: "run" },
+  ],
+  async *run({ extra }, ctx) {
+    if (extra) ctx.reportUsage({ cost: 2 });
+    yield ["done", true];
+  },
+});
+
 registerBlock(askExample);
 registerBlock(leaky);
+registerBlock(priced);
 
 const credentialInput = (extra: Record<string, unknown> = {}) => ({
   example_api_key_credentials: { id: "cred-1", provider: "example", type: "api_key", title: "Mine", ...extra },
@@ -258,5 +282,24 @@ describe("block context", () => {
     const deadline = Date.now() + 5000;
     while (hangClosed === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(hangClosed).toBe(before + 1);
+  });
+
+  it("charges a node its block's listed cost for its input, AutoGPT's filter rules, plus any extra it reports", async () => {
+    const cases: Array<[Record<string, unknown>, number]> = [
+      [{ mode: "fancy" }, 5],
+      [{ options: { model: "big" } }, 4],
+      [{}, 1], // an empty mode matches the filter's null
+      [{ mode: "plain" }, 0], // no listed cost matches
+      [{ mode: "fancy", extra: true }, 7],
+    ];
+    for (const [input, cost] of cases) {
+      const g = await create(alice.api, graph("priced", [{ id: "p", block_id: priced.id, input_default: input }], []));
+      const run = await execute(alice.api, g, {});
+      const done = await waitFor(alice.api, run.id, ended);
+      expect(done.status).toBe("COMPLETED");
+      expect(done.stats.cost, JSON.stringify(input)).toBe(cost);
+      const { nodes } = await storedRows(t, run.id);
+      expect(nodes[0]?.stats).toMatchObject({ cost, extra_cost: input.extra ? 2 : 0 });
+    }
   });
 });

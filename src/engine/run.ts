@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import { setMaxListeners } from "node:events";
 import { type Credentials, credentialsFields, metaOf, secretsOf } from "../blocks/credentials.js";
 import type { Block, BlockContext, BlockOutput, SubgraphRequest, Usage, UserStorage } from "../blocks/sdk.js";
+import { blockUsageCost } from "../core/block-cost.js";
 import type { GraphModel, Link, Node } from "../core/graph-types.js";
 import { mergeExecutionInput, parseExecutionOutput } from "../core/pins.js";
 import type { HttpClient } from "../infra/http/client.js";
@@ -544,6 +545,12 @@ export class GraphRun {
     exec.stats.walltime = elapsed;
     exec.stats.cputime = elapsed;
     exec.stats.error = failure ?? null;
+    // A block that ran costs what its listed costs say for this input (AutoGPT charges it whatever the outcome),
+    // on top of any extra cost it reported.
+    if (generator && block.costs?.length) {
+      const inputBytes = () => Buffer.byteLength(JSON.stringify(exec.input) ?? "");
+      exec.stats.cost += blockUsageCost(block.costs, exec.input, { runSeconds: elapsed, inputBytes });
+    }
     this.cost += exec.stats.cost;
     if (exec.status === "TERMINATED") this.end(exec, "TERMINATED");
     else if (failure !== undefined) this.fail(exec, failure);
