@@ -1,33 +1,17 @@
 // External API v1: GET /blocks, POST /blocks/{block_id}/execute.
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
-import type { FastifyReply } from "fastify";
 import { getBlock } from "../../../blocks/index.js";
 import { ApiError } from "../../../core/errors.js";
 import { principalOf } from "../../auth-hooks.js";
 import { Block } from "../../blocks/routes.js";
 import { errors } from "../../schemas.js";
 import { scoped } from "../common.js";
-import { runBlock } from "./run-block.js";
+import { CompletedBlockOutput, callerGone, directRunCredentials, runBlock } from "./run-block.js";
 import { Id, Json } from "./schemas.js";
 
 /** AutoGPT's Block.to_dict(): what v1 lists (the internal /api/blocks adds `costs`; v1 does not). */
 const BlockInfo = Type.Omit(Block, ["costs"], { title: "BlockInfo" });
-
-/** AutoGPT's CompletedBlockOutput: every value the block yielded, grouped by output pin name. */
-const CompletedBlockOutput = Type.Record(Type.String(), Type.Array(Type.Unknown()), {
-  title: "CompletedBlockOutput",
-  examples: [{ result: [42] }],
-});
-
-/** An AbortSignal that fires if the client disconnects before the answer is sent. */
-export function callerGone(reply: FastifyReply): AbortSignal {
-  const controller = new AbortController();
-  reply.raw.once("close", () => {
-    if (!reply.raw.writableFinished) controller.abort(new Error("The client disconnected"));
-  });
-  return controller.signal;
-}
 
 export const blocksRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { config, blocks } = app.platform;
@@ -66,6 +50,7 @@ export const blocksRoutes: FastifyPluginAsyncTypebox = async (app) => {
         timeoutMs: config.executor.nodeTimeoutSeconds * 1000,
         http: app.platform.http,
         signal: callerGone(reply),
+        credentials: directRunCredentials(app.platform, principalOf(request).user.id),
       });
     },
   );

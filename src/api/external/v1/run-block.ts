@@ -1,9 +1,22 @@
 // Runs one block outside any graph (POST /blocks/{id}/execute, the run_block tool): validated input, a time cap,
-// the caller's identity, and every yielded value grouped by output pin, as AutoGPT's CompletedBlockOutput.
+// the caller's identity and credentials, and every yielded value grouped by output pin, as AutoGPT's
+// CompletedBlockOutput.
+
+import { Type } from "@sinclair/typebox";
+import type { FastifyReply } from "fastify";
 import { standaloneContext } from "../../../blocks/context.js";
+import { type Credentials, credentialsFields, metaOf, secretsOf } from "../../../blocks/credentials.js";
 import type { Block, BlockOutput } from "../../../blocks/sdk.js";
 import { validateInput } from "../../../blocks/validate.js";
 import { ApiError } from "../../../core/errors.js";
+import {
+  CredentialsResolver,
+  type RunCredentials,
+  type StoredCredentials,
+  type SystemKeys,
+  storedSource,
+  systemSource,
+} from "../../../engine/credentials.js";
 import type { HttpClient } from "../../../infra/http/client.js";
 
 export interface RunBlockOptions {
@@ -12,9 +25,73 @@ export interface RunBlockOptions {
   http: HttpClient;
   /** Aborted when the caller goes away: the block stops with it. */
   signal?: AbortSignal;
+  /** Where the block's credentials come from (the caller's store, then the operator's keys); none if absent. */
+  credentials?: Pick<RunCredentials, "metaFor" | "resolve">;
+}
+
+/**
+ * The credentials of a direct block run: a credentials pin names one of the caller's stored credentials (or a
+ * system credential's id), or, left empty, gets the operator's key for its provider when there is one.
+ */
+export function directRunCredentials(
+  platform: { encryptionKey: Buffer; integrations: StoredCredentials; config: { systemCredentials: SystemKeys } },
+  userId: string,
+): RunCredentials {
+  const resolver = new CredentialsResolver(platform.encryptionKey, [
+    storedSource(platform.integrations),
+    systemSource(platform.config.systemCredentials),
+  ]);
+  return resolver.forRun({ userId, graphExecId: "", stored: {} });
+}
+
+/** The block's credentials by pin, resolved; the input keeps only their meta. A missing one answers 400. */
+async function resolveCredentials(
+  block: Block,
+  input: Record<string, unknown>,
+  source: RunBlockOptions["credentials"],
+): Promise<Record<string, Credentials>> {
+  const out: Record<string, Credentials> = {};
+  for (const field of credentialsFields(block.input)) {
+    const meta = metaOf(input[field]);
+    if (!meta) continue;
+    input[field] = meta;
+    const found = await source?.resolve(meta);
+    if (!found) {
+      throw ApiError.badRequest(
+        `Credentials ${meta.id} (${meta.provider}, ${meta.type}) for \`${field}\` are not available`,
+        { field },
+      );
+    }
+    out[field] = found;
+  }
+  return out;
+}
+
+function redact(value: unknown, secrets: readonly string[]): unknown {
+  if (secrets.length === 0) return value;
+  let text = JSON.stringify(value);
+  if (text === undefined) return value;
+  for (const secret of secrets)
+    if (secret.length >= 4) text = text.replaceAll(JSON.stringify(secret).slice(1, -1), "<redacted>");
+  return JSON.parse(text);
 }
 
 const TIMED_OUT = Symbol("timed out");
+
+/** AutoGPT's CompletedBlockOutput: every value the block yielded, grouped by output pin name. */
+export const CompletedBlockOutput = Type.Record(Type.String(), Type.Array(Type.Unknown()), {
+  title: "CompletedBlockOutput",
+  examples: [{ result: [42] }],
+});
+
+/** An AbortSignal that fires if the client disconnects before the answer is sent. */
+export function callerGone(reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  reply.raw.once("close", () => {
+    if (!reply.raw.writableFinished) controller.abort(new Error("The client disconnected"));
+  });
+  return controller.signal;
+}
 
 /**
  * Validates `input` for `block` (422 naming each failing field), runs it, and returns its outputs by pin name.
@@ -25,7 +102,15 @@ export async function runBlock(
   input: Record<string, unknown>,
   options: RunBlockOptions,
 ): Promise<Record<string, unknown[]>> {
-  const checked = validateInput(block, input);
+  // An empty credentials pin takes the operator's key for its provider, if any, before the input is checked.
+  const given = { ...input };
+  for (const field of credentialsFields(block.input)) {
+    if (metaOf(given[field])) continue;
+    const pin = block.input.properties[field] as unknown as Record<string, unknown>;
+    const suggested = options.credentials?.metaFor(pin, {});
+    if (suggested) given[field] = suggested;
+  }
+  const checked = validateInput(block, given);
   if (!checked.ok) {
     const first = checked.errors[0];
     throw ApiError.validation(
@@ -33,6 +118,9 @@ export async function runBlock(
       checked.errors.map((e) => ({ field: `body.${e.field}`, message: e.message, location: "body" })),
     );
   }
+
+  const credentials = await resolveCredentials(block, checked.value, options.credentials);
+  const secrets = Object.values(credentials).flatMap(secretsOf);
 
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(TIMED_OUT), options.timeoutMs);
@@ -43,7 +131,16 @@ export async function runBlock(
   );
   aborted.catch(() => {});
 
-  const context = standaloneContext({ userId: options.userId, signal: controller.signal, http: options.http });
+  const fields = Object.keys(credentials);
+  const context = standaloneContext({
+    userId: options.userId,
+    signal: controller.signal,
+    http: options.http,
+    credentialsByField: {
+      ...credentials,
+      ...(!credentials.credentials && fields.length === 1 ? { credentials: credentials[fields[0] as string] } : {}),
+    } as Record<string, Credentials>,
+  });
 
   const outputs: Record<string, unknown[]> = {};
   let generator: AsyncGenerator<BlockOutput, void, unknown> | undefined;
@@ -52,7 +149,8 @@ export async function runBlock(
     for (;;) {
       const step = await Promise.race([generator.next(), aborted]);
       if (step.done) break;
-      const [name, value] = step.value;
+      const [name, raw] = step.value;
+      const value = redact(raw, secrets);
       if (name === "error")
         throw ApiError.badRequest(`${block.name} failed: ${String(value)}`, { error: String(value) });
       const pin = outputs[name];
@@ -66,7 +164,7 @@ export async function runBlock(
         timeout_seconds: options.timeoutMs / 1000,
       });
     }
-    const message = err instanceof Error ? err.message || err.name : String(err);
+    const message = redact(err instanceof Error ? err.message || err.name : String(err), secrets) as string;
     throw ApiError.badRequest(`${block.name} failed: ${message}`, { error: message });
   } finally {
     clearTimeout(timer);

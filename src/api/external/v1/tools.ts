@@ -16,8 +16,7 @@ import { idempotent } from "../../idempotency.js";
 import { errors, Nullable } from "../../schemas.js";
 import { scoped } from "../common.js";
 import { isListAll, resolveUserAgent, searchUserGraphs } from "./agents.js";
-import { callerGone } from "./blocks.js";
-import { runBlock } from "./run-block.js";
+import { callerGone, directRunCredentials, runBlock } from "./run-block.js";
 import { Json } from "./schemas.js";
 
 type ToolResponse = Record<string, unknown> & { type: string; message: string; session_id: string | null };
@@ -363,6 +362,7 @@ const runBlockTool = defineTool({
       timeoutMs: config.executor.nodeTimeoutSeconds * 1000,
       http: call.services.http,
       signal: call.signal,
+      credentials: directRunCredentials(call.services, call.userId),
     });
     return {
       type: "block_output",
