@@ -282,24 +282,27 @@ export const executeCode = defineBlock({
     const { api_key } = apiKeyCredentials(ctx, "E2B");
     const session = new E2bSession(ctx, api_key);
     const requestTimeout = timeout * 1000 + REQUEST_SLACK_MS;
-    let execution: Awaited<ReturnType<E2bSession["runCode"]>>;
-    let failed = false;
+    let execution: Awaited<ReturnType<E2bSession["runCode"]>> | undefined;
+    let failure: Error | undefined;
     try {
       await session.create(template_id, timeout);
       for (const cmd of setup_commands) await session.runCommand(cmd, requestTimeout);
       execution = await session.runCode(code, language, requestTimeout);
       if (execution.error) {
         const { name, value, traceback } = execution.error;
-        throw new Error(`${name ?? "Error"}: ${value ?? ""}${traceback ? `\n${traceback}` : ""}`);
+        failure = new Error(`${name ?? "Error"}: ${value ?? ""}${traceback ? `\n${traceback}` : ""}`);
       }
     } catch (error) {
-      failed = true;
       if (ctx.signal.aborted) throw ctx.signal.reason;
-      yield ["error", (error as Error).message];
-      return;
+      failure = error as Error;
     } finally {
-      // AutoGPT kills the sandbox on a code error (on_error) and, when asked, after every run.
-      if (dispose_sandbox || failed) await session.kill();
+      // AutoGPT kills the sandbox on a code error (on_error) and, when asked, after every run. Done before
+      // yielding anything: the engine may stop reading this generator at an error.
+      if (dispose_sandbox || failure || !execution) await session.kill();
+    }
+    if (failure || !execution) {
+      yield ["error", failure?.message ?? "The code did not run"];
+      return;
     }
     const { main, results } = processResults(execution.results);
     if (main) yield ["main_result", main];

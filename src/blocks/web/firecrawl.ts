@@ -5,7 +5,7 @@ import { CredentialsField } from "../credentials.js";
 import { Dict, inputs, Nullable, outputs, StringEnum } from "../fields.js";
 import { type Block, type BlockContext, defineBlock } from "../sdk.js";
 import { scriptedHttp, testCredentials } from "../test-http.js";
-import { apiKeyCredentials, checkAnswer, pause } from "./common.js";
+import { apiKeyCredentials, checkAnswer, pause, under } from "./common.js";
 
 const FIRECRAWL_API = "https://api.firecrawl.dev";
 /** firecrawl-py's default poll interval for crawl and extract jobs. */
@@ -58,8 +58,11 @@ function firecrawl(ctx: BlockContext) {
       checkAnswer(response, "Firecrawl", what);
       return response.json<T>();
     },
+    /** `url` is a path, or a `next` page link Firecrawl gave, kept on the provider's host with the key. */
     async get<T>(url: string, what: string): Promise<T> {
-      const response = await api.request({ url, method: "GET", headers });
+      const link = new URL(url, api.baseUrl);
+      const target = under(api.baseUrl, `${link.pathname.replace(/^\/+/, "")}${link.search}`);
+      const response = await api.request({ url: target, method: "GET", headers });
       checkAnswer(response, "Firecrawl", what);
       return response.json<T>();
     },
