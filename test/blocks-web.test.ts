@@ -4,9 +4,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getBlock } from "../src/blocks/index.js";
 import { type BlockRunResult, runBlock } from "./helpers/block-run.js";
-import { signUp } from "./helpers/client.js";
+import { createKey, signUp } from "./helpers/client.js";
 import { type ProviderServer, type ReceivedRequest, startProviderServer } from "./helpers/provider-server.js";
-import { create, graph } from "./helpers/runs.js";
+import { create, ended, graph, until, waitFor } from "./helpers/runs.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
 
 const SECRET = "sk-web-3f9c2a71d5e84b06";
@@ -235,6 +235,30 @@ describe("web provider blocks", () => {
     expect(result.outputs.markdown).toEqual(["# One", "# Two"]);
     expect(result.outputs.links).toEqual([["https://a.example/1"], []]);
     expect(result.outputs.screenshot_full_page).toEqual([null, null]);
+  });
+
+  it("FirecrawlCrawlBlock stops polling when the run is stopped", async () => {
+    providers.firecrawl?.handle((req) =>
+      req.method === "POST"
+        ? { json: { success: true, id: "job-slow" } }
+        : { json: { success: true, status: "scraping", completed: 0, total: 9, data: [] } },
+    );
+    const before = providers.firecrawl?.received.length ?? 0;
+    const polls = () => (providers.firecrawl?.received ?? []).slice(before).filter((r) => r.method === "GET").length;
+    const g = await create(
+      api,
+      graph("slow crawl", [{ id: "node", block_id: BLOCKS.crawl, input_default: { url: "https://a.example" } }], []),
+    );
+    const field = Object.keys(g.credentials_input_schema.properties)[0] as string;
+    const res = await api.post(`/api/graphs/${g.id}/execute/${g.version}`, {
+      inputs: {},
+      credentials_inputs: { [field]: apiKey("firecrawl") },
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    await until(() => polls() >= 1, "the first status poll");
+    expect((await api.post(`/api/executions/${res.body.id}/stop`)).status).toBe(200);
+    const done = await waitFor(api, res.body.id, ended);
+    expect(done.status).toBe("TERMINATED");
   });
 
   it("FirecrawlExtractBlock starts an extraction and waits for its data", async () => {
@@ -677,5 +701,20 @@ describe("web provider blocks", () => {
       expect(res.status, JSON.stringify(res.body)).toBe(422);
       expect(res.body.error.message).toContain(`credentials_inputs.${field}`);
     }
+  });
+
+  it("a direct block run, which carries no credentials, fails naming the ones it needs", async () => {
+    const session = await signUp(t.url);
+    const runner = (await createKey(t.url, session.api, ["EXECUTE_BLOCK"])).api;
+    const before = providers.dataforseo?.received.length ?? 0;
+    const res = await runner.post(`/external-api/v1/blocks/${BLOCKS.related}/execute`, {
+      credentials: { id: "cred-x", provider: "dataforseo", type: "user_password", title: "x" },
+      keyword: "k",
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(400);
+    expect(res.body.error.message).toContain(
+      "Missing credentials: this block needs DataForSEO username and password credentials (`credentials`)",
+    );
+    expect(providers.dataforseo?.received.length).toBe(before);
   });
 });
