@@ -2,6 +2,7 @@
 // @e2b/code-interpreter SDKs call them: create a sandbox (POST /sandboxes), run the setup commands through the
 // sandbox's envd process service (Connect protocol, port 49983), run the code on its code-interpreter endpoint
 // (POST /execute on port 49999, streamed JSON lines), and kill the sandbox (DELETE /sandboxes/{id}).
+// PROVIDER_BASE_URL_E2B overrides the API; PROVIDER_BASE_URL_E2B_SANDBOX the sandboxes' per-port hosts.
 import { Type } from "@sinclair/typebox";
 import type { HttpResponse } from "../../infra/http/client.js";
 import { CredentialsField } from "../credentials.js";

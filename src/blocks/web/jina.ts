@@ -1,5 +1,6 @@
 // Jina blocks (AutoGPT's blocks/jina/search.py): web search through s.jina.ai and page reading through r.jina.ai,
-// or a raw fetch of the page itself through the guarded client.
+// or a raw fetch of the page itself through the guarded client. Two hosts, so two base URLs the operator may
+// override: PROVIDER_BASE_URL_JINA (search) and PROVIDER_BASE_URL_JINA_READER (reader).
 import { Type } from "@sinclair/typebox";
 import { CredentialsField } from "../credentials.js";
 import { inputs, outputs } from "../fields.js";
