@@ -8,6 +8,7 @@ import { createKey, signUp } from "./helpers/client.js";
 import { type ProviderServer, type ReceivedRequest, startProviderServer } from "./helpers/provider-server.js";
 import { create, ended, graph, until, waitFor } from "./helpers/runs.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
+import { storedRows } from "./helpers/watch.js";
 
 const SECRET = "sk-web-3f9c2a71d5e84b06";
 const PASSWORD = "pw-web-8e41c7a2f09d";
@@ -660,6 +661,9 @@ describe("web provider blocks", () => {
     expect(requests[0]?.headers["x-goog-api-key"]).toBe(SECRET);
     expect(requests[0]?.headers["x-goog-fieldmask"]).toContain("places.displayName");
     expect(result.outputs.place).toHaveLength(3);
+    // Each page asked of the provider counts in the node's stats.
+    const { nodes } = await storedRows(t, result.run.id);
+    expect(nodes.find((n) => n.blockId === BLOCKS.maps)?.stats).toMatchObject({ request_count: 2 });
     expect(result.outputs.place?.[0]).toEqual({
       name: "Cafe 1",
       address: "1 Main St",

@@ -1,6 +1,6 @@
 // What the web provider blocks share: reading the credentials they need, a provider's error as a clear message,
 // waits that honour cancellation, and AutoGPT's cost entries for operator ("system") credentials.
-import type { HttpResponse } from "../../infra/http/client.js";
+import type { Http, HttpResponse } from "../../infra/http/client.js";
 import type { APIKeyCredentials, UserPasswordCredentials } from "../credentials.js";
 import type { BlockContext } from "../sdk.js";
 
@@ -28,6 +28,27 @@ export function userPasswordCredentials(ctx: BlockContext, provider: string): Us
     throw new Error(`The ${provider} credentials must be a username and password, not ${credentials.type}`);
   }
   return credentials;
+}
+
+/**
+ * `ctx.http.forProvider(provider, defaultBaseUrl)` (so PROVIDER_BASE_URL_<NAME> applies), counting each request the
+ * provider answered into the node's stats (`request_count`).
+ */
+export function providerClient(
+  ctx: BlockContext,
+  provider: string,
+  defaultBaseUrl: string,
+): Http & { baseUrl: string } {
+  const inner = ctx.http.forProvider(provider, defaultBaseUrl);
+  return {
+    baseUrl: inner.baseUrl,
+    async request(request) {
+      const response = await inner.request(request);
+      ctx.reportUsage({ requests: 1 });
+      return response;
+    },
+    forProvider: (other, otherDefault) => inner.forProvider(other, otherDefault),
+  };
 }
 
 /** The provider's own words for a failed answer: a JSON error field when there is one, else the body's start. */

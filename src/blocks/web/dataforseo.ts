@@ -5,7 +5,7 @@ import { authHeader, CredentialsField } from "../credentials.js";
 import { Dict, inputs, Nullable, outputs } from "../fields.js";
 import { type Block, type BlockContext, defineBlock } from "../sdk.js";
 import { scriptedHttp, testCredentials } from "../test-http.js";
-import { userPasswordCredentials } from "./common.js";
+import { providerClient, userPasswordCredentials } from "./common.js";
 
 const DATAFORSEO_API = "https://api.dataforseo.com";
 /** DataForSEO's status_code for a task that succeeded. */
@@ -85,7 +85,7 @@ type Task = Record<string, unknown>;
 /** One live Labs task, as AutoGPT's DataForSeoClient posts it; the task's `result` list. */
 async function liveTask(ctx: BlockContext, endpoint: string, task: Task): Promise<Array<Record<string, unknown>>> {
   const credentials = userPasswordCredentials(ctx, "DataForSEO");
-  const api = ctx.http.forProvider("dataforseo", DATAFORSEO_API);
+  const api = providerClient(ctx, "dataforseo", DATAFORSEO_API);
   // Only the fields that have a value, so no null goes to the API.
   const payload = [Object.fromEntries(Object.entries(task).filter(([, v]) => v !== null && v !== undefined))];
   const response = await api.request({

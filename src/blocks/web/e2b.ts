@@ -9,7 +9,7 @@ import { CredentialsField } from "../credentials.js";
 import { Dict, inputs, outputs, StringEnum } from "../fields.js";
 import { type Block, type BlockContext, defineBlock } from "../sdk.js";
 import { scriptedHttp, testCredentials } from "../test-http.js";
-import { apiKeyCredentials, providerDetail } from "./common.js";
+import { apiKeyCredentials, providerClient, providerDetail } from "./common.js";
 
 const E2B_API = "https://api.e2b.app";
 const E2B_DOMAIN = "e2b.app";
@@ -111,7 +111,7 @@ class E2bSession {
     private readonly ctx: BlockContext,
     private readonly apiKey: string,
   ) {
-    this.api = ctx.http.forProvider("e2b", E2B_API);
+    this.api = providerClient(ctx, "e2b", E2B_API);
   }
 
   private get headers() {
@@ -147,7 +147,8 @@ class E2bSession {
    */
   private port(port: number) {
     const sandbox = this.sandbox as Sandbox;
-    const http = this.ctx.http.forProvider(
+    const http = providerClient(
+      this.ctx,
       "e2b_sandbox",
       `https://${port}-${sandbox.sandboxID}.${sandbox.domain || E2B_DOMAIN}`,
     );

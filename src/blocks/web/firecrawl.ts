@@ -5,7 +5,7 @@ import { CredentialsField } from "../credentials.js";
 import { Dict, inputs, Nullable, outputs, StringEnum } from "../fields.js";
 import { type Block, type BlockContext, defineBlock } from "../sdk.js";
 import { scriptedHttp, testCredentials } from "../test-http.js";
-import { apiKeyCredentials, checkAnswer, pause, under } from "./common.js";
+import { apiKeyCredentials, checkAnswer, pause, providerClient, under } from "./common.js";
 
 const FIRECRAWL_API = "https://api.firecrawl.dev";
 /** firecrawl-py's default poll interval for crawl and extract jobs. */
@@ -50,7 +50,7 @@ function documentOf(raw: Record<string, unknown>): Record<string, unknown> {
 
 function firecrawl(ctx: BlockContext) {
   const { api_key } = apiKeyCredentials(ctx, "Firecrawl");
-  const api = ctx.http.forProvider("firecrawl", FIRECRAWL_API);
+  const api = providerClient(ctx, "firecrawl", FIRECRAWL_API);
   const headers = { authorization: `Bearer ${api_key}`, "content-type": "application/json" };
   return {
     async post<T>(path: string, body: unknown, what: string): Promise<T> {

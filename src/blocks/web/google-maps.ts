@@ -6,7 +6,7 @@ import { CredentialsField } from "../credentials.js";
 import { inputs, Nullable, outputs } from "../fields.js";
 import { type Block, defineBlock } from "../sdk.js";
 import { scriptedHttp, testCredentials } from "../test-http.js";
-import { apiKeyCredentials } from "./common.js";
+import { apiKeyCredentials, providerClient } from "./common.js";
 
 const PLACES_API = "https://places.googleapis.com";
 const PAGE_SIZE = 20;
@@ -150,7 +150,7 @@ export const googleMapsSearch = defineBlock({
   output: outputs({ place: { ...Place, description: "Place found" } }),
   async *run({ query, max_results }, ctx) {
     const { api_key } = apiKeyCredentials(ctx, "Google Maps");
-    const api = ctx.http.forProvider("google_maps", PLACES_API);
+    const api = providerClient(ctx, "google_maps", PLACES_API);
     const places: ReturnType<typeof toPlace>[] = [];
     let pageToken = "";
     while (places.length < max_results) {

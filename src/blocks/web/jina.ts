@@ -6,7 +6,14 @@ import { CredentialsField } from "../credentials.js";
 import { inputs, outputs } from "../fields.js";
 import { type Block, defineBlock } from "../sdk.js";
 import { scriptedHttp, testCredentials } from "../test-http.js";
-import { apiKeyCredentials, providerDetail, pyQuote, systemCredentialsFilter, under } from "./common.js";
+import {
+  apiKeyCredentials,
+  providerClient,
+  providerDetail,
+  pyQuote,
+  systemCredentialsFilter,
+  under,
+} from "./common.js";
 
 /** AutoGPT's JinaCredentialsField(). */
 const JinaCredentials = () =>
@@ -44,7 +51,7 @@ export const searchTheWeb = defineBlock({
   costs: [{ cost_amount: 1, cost_filter: systemCredentialsFilter("jina"), cost_type: "run" }],
   async *run({ query }, ctx) {
     const { api_key } = apiKeyCredentials(ctx, "Jina");
-    const jina = ctx.http.forProvider("jina", JINA_SEARCH);
+    const jina = providerClient(ctx, "jina", JINA_SEARCH);
     const response = await jina.request({
       url: under(jina.baseUrl, pyQuote(query)),
       method: "GET",
@@ -104,7 +111,7 @@ export const extractWebsiteContent = defineBlock({
       return;
     }
     const { api_key } = apiKeyCredentials(ctx, "Jina");
-    const reader = ctx.http.forProvider("jina_reader", JINA_READER);
+    const reader = providerClient(ctx, "jina_reader", JINA_READER);
     const response = await reader.request({
       url: under(reader.baseUrl, url),
       method: "GET",

@@ -7,7 +7,7 @@ import { CredentialsField } from "../credentials.js";
 import { inputs, outputs } from "../fields.js";
 import { type Block, type BlockContext, defineBlock } from "../sdk.js";
 import { scriptedHttp, testCredentials } from "../test-http.js";
-import { checkAnswer, systemCredentialsFilter, userPasswordCredentials } from "./common.js";
+import { checkAnswer, providerClient, systemCredentialsFilter, userPasswordCredentials } from "./common.js";
 
 const YOUTUBE = "https://www.youtube.com";
 /** youtube-transcript-api's Innertube client (its _settings.py). */
@@ -74,7 +74,7 @@ function youtubeUrl(youtube: Http & { baseUrl: string }, href: string): URL {
 }
 
 async function fetchTranscript(ctx: BlockContext, videoId: string): Promise<string[]> {
-  const youtube = ctx.http.forProvider("youtube", YOUTUBE);
+  const youtube = providerClient(ctx, "youtube", YOUTUBE);
   const headers = { "accept-language": "en-US" };
   const watch = youtubeUrl(youtube, `/watch?v=${encodeURIComponent(videoId)}`);
   let page = await youtube.request({ url: watch, headers });
