@@ -441,6 +441,7 @@ describe("media and publishing blocks", () => {
       );
       expect(r.status, JSON.stringify(r.node)).toBe("COMPLETED");
       expect(r.outputs).toMatchObject({
+        site: ["myblog.wordpress.com"],
         post_id: [42],
         post_url: ["https://myblog.wordpress.com/2026/12/04/hello/"],
         short_url: ["https://wp.me/p1-G"],
@@ -463,6 +464,14 @@ describe("media and publishing blocks", () => {
         media_urls: "https://x/a.png",
       });
       expect(form.has("excerpt")).toBe(false);
+
+      const draft = await run(
+        "wordpress",
+        WORDPRESS,
+        { site: "s", title: "t", content: "c", publish_as_draft: true },
+        oauth,
+      );
+      expect(new URLSearchParams(draft.received[0]?.body).get("status")).toBe("draft");
     });
 
     it("WordPress's error message fails the node", async () => {

@@ -23,6 +23,7 @@ export function postForm(input: {
   tags: string[];
   featured_image: string | null;
   media_urls: string[];
+  publish_as_draft: boolean;
 }): URLSearchParams {
   const fields: Array<[string, unknown]> = [
     ["title", input.title],
@@ -30,7 +31,7 @@ export function postForm(input: {
     ["excerpt", input.excerpt],
     ["slug", input.slug],
     ["author", input.author],
-    ["status", "publish"],
+    ["status", input.publish_as_draft ? "draft" : "publish"],
     ["sticky", false],
     ["type", "post"],
     ["categories", input.categories.join(",")],
@@ -78,8 +79,13 @@ export const wordpressCreatePost = defineBlock({
       description: "URLs of images to sideload and attach to the post",
       default: [],
     }),
+    publish_as_draft: Type.Boolean({
+      description: "If True, publishes the post as a draft. If False, publishes it publicly.",
+      default: false,
+    }),
   }),
   output: outputs({
+    site: Type.String({ description: "The site ID or domain (pass-through for chaining with other blocks)" }),
     post_id: Type.Integer({ description: "The ID of the created post" }),
     post_url: Type.String({ description: "The full URL of the created post" }),
     short_url: Type.String({ description: "The shortened wp.me URL" }),
@@ -101,6 +107,7 @@ export const wordpressCreatePost = defineBlock({
       const message = typeof post?.message === "string" ? post.message : bodyText(res);
       throw new Error(`Failed to create post: ${res.status} - ${message}`);
     }
+    yield ["site", input.site];
     yield ["post_id", post.ID];
     yield ["post_url", post.URL];
     yield ["short_url", post.short_URL];
@@ -115,6 +122,7 @@ export const wordpressCreatePost = defineBlock({
         content: "<p>World</p>",
       },
       output: [
+        ["site", "myblog.wordpress.com"],
         ["post_id", 7],
         ["post_url", "https://myblog.wordpress.com/2026/01/01/hello/"],
         ["short_url", "https://wp.me/p1-7"],
