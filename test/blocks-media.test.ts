@@ -8,7 +8,7 @@ import { revidTuning } from "../src/blocks/media/revid.js";
 import { runBlock } from "./helpers/block-run.js";
 import { type Client, signUp } from "./helpers/client.js";
 import { type ProviderServer, type ReceivedRequest, startProviderServer } from "./helpers/provider-server.js";
-import { create, graph } from "./helpers/runs.js";
+import { create, ended, graph, until, waitFor } from "./helpers/runs.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
 
 const IMAGE_GENERATOR = "ed1ae7a0-b770-4089-b520-1f0005fad19a";
@@ -335,6 +335,37 @@ describe("media and publishing blocks", () => {
         headers: { key: SECRETS.revid },
       });
       expect(status[0]?.query.get("pid")).toBe("proj-9");
+    });
+
+    it("stopping the run ends a render that is still being waited for", async () => {
+      revidTuning.pollIntervalMs = 60_000;
+      try {
+        providers.revid.handle((req) =>
+          req.path.endsWith("/render") ? { json: { pid: "slow" } } : { json: { status: "processing" } },
+        );
+        const before = providers.revid.received.length;
+        const g = await create(
+          api,
+          graph("slow video", [{ id: "node", block_id: SHORTFORM_VIDEO, input_default: { script: "x" } }], []),
+        );
+        const field = Object.keys(g.credentials_input_schema.properties)[0] as string;
+        const started = await api.post(`/api/graphs/${g.id}/execute/${g.version}`, {
+          inputs: {},
+          credentials_inputs: { [field]: apiKey("revid") },
+        });
+        expect(started.status).toBe(200);
+        await until(
+          () => providers.revid.received.slice(before).some((q) => q.path.endsWith("/status")),
+          "the first status poll",
+        );
+        const stopped = await api.post(`/api/executions/${started.body.id}/stop`);
+        expect(stopped.status).toBe(200);
+        expect(stopped.body.status).toBe("TERMINATED");
+        const done = await waitFor(api, started.body.id, ended);
+        expect(done.node_executions.map((n: { status: string }) => n.status)).toEqual(["TERMINATED"]);
+      } finally {
+        revidTuning.pollIntervalMs = 5;
+      }
     });
 
     it("a failed render fails the node with Revid's error", async () => {
