@@ -54,12 +54,6 @@ export function jsonOf<T = Record<string, unknown>>(res: HttpResponse): T | unde
   }
 }
 
-/** Rethrows the engine's cancellation as it is; anything else becomes `prefix: message`. */
-export function rethrow(ctx: BlockContext, error: unknown, prefix: string): never {
-  if (ctx.signal.aborted) throw ctx.signal.reason;
-  throw new Error(`${prefix}: ${(error as Error).message}`);
-}
-
 /** AutoGPT's TEST_CREDENTIALS_INPUT for a block example: the meta a node input holds (testCredentials has the same id). */
 export const exampleCredentialsInput = (provider: string, type = "api_key") => ({
   id: "01234567-89ab-cdef-0123-456789abcdef",
