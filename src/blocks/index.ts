@@ -8,6 +8,7 @@ import { ioBlocks } from "./io.js";
 import { listBlocks } from "./lists.js";
 import { logicBlocks } from "./logic.js";
 import { mathsBlocks } from "./maths.js";
+import { mediaBlocks } from "./media/index.js";
 import { persistenceBlocks } from "./persistence.js";
 import { BLOCK_CATEGORIES, type Block } from "./sdk.js";
 import { textBlocks } from "./text.js";
@@ -29,6 +30,7 @@ export const allBlocks: Block[] = [
   ...httpBlocks,
   ...agentBlocks,
   ...webBlocks,
+  ...mediaBlocks,
 ];
 
 const byId = new Map(allBlocks.map((block) => [block.id, block]));
