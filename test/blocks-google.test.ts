@@ -148,7 +148,7 @@ describe("Google blocks against a loopback Google", () => {
             headers: [{ name: "From", value: "news@example.com" }],
             body: {
               data: b64url(
-                '<html><body><p>Hello <b>there</b> &amp; <a href="https://x.test/a">read</a></p></body></html>',
+                '<html><body><p>Hello <b>there</b> &amp; <a href="https://x.test/a">read</a></p><ul><li>one</li><li>two</li></ul><script>x()</script></body></html>',
               ),
             },
           },
@@ -200,6 +200,8 @@ describe("Google blocks against a loopback Google", () => {
     expect(second.subject).toBe("No Subject");
     expect(second.body).toContain("Hello there & [read](https://x.test/a)");
     expect(second.body).not.toContain("<");
+    expect(second.body).toContain("  * one\n  * two");
+    expect(second.body).not.toContain("x()");
     expect(third.body).toBe("A body kept apart");
     expect(outputs.emails).toEqual([[first, second, third]]);
   });

@@ -159,33 +159,91 @@ function decodeEntities(text: string): string {
   });
 }
 
+/** Marks a list item until whitespace is tidied (which would eat its indentation). */
+const BULLET = "\u0000";
+const SKIPPED = new Set(["script", "style", "head", "title"]);
+const BLOCKS = new Set([
+  "p",
+  "div",
+  "h1",
+  "h2",
+  "h3",
+  "h4",
+  "h5",
+  "h6",
+  "ul",
+  "ol",
+  "table",
+  "blockquote",
+  "section",
+  "article",
+]);
+
+/** The href of an `<a ...>` tag's attribute text. */
+function hrefOf(attributes: string): string {
+  const m = /\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))/i.exec(attributes);
+  return decodeEntities(m?.[1] ?? m?.[2] ?? m?.[3] ?? "");
+}
+
 /**
  * An HTML body as readable text, in the spirit of the html2text AutoGPT uses (links kept as `[text](url)`, images
- * dropped, block elements as line breaks). Linear regular expressions only: the input is an untrusted mail body.
+ * dropped, block elements as line breaks). One pass with indexOf over the tags: a mail body is untrusted input, so
+ * nothing here may backtrack.
  */
 export function htmlToText(html: string): string {
-  let text = html
-    .replace(/<!--[\s\S]*?-->/g, "")
-    .replace(/<(script|style|head|title)\b[^>]*>[\s\S]*?<\/\1\s*>/gi, "")
-    .replace(/<img\b[^>]*>/gi, "")
-    .replace(
-      /<a\b[^>]*?href\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))[^>]*>([\s\S]*?)<\/a\s*>/gi,
-      (_m, d, s, u, inner) => {
-        const href = decodeEntities(d ?? s ?? u ?? "");
-        const label = inner.replace(/<[^>]*>/g, "").trim();
-        return label && href && !href.startsWith("#") ? `[${label}](${href})` : label;
-      },
-    )
-    .replace(/<br\s*\/?>/gi, "\n")
-    .replace(/<li\b[^>]*>/gi, "\n  * ")
-    .replace(/<\/(p|div|h[1-6]|ul|ol|table|blockquote|section|article)\s*>/gi, "\n\n")
-    .replace(/<(p|div|h[1-6]|ul|ol|table|blockquote|section|article)\b[^>]*>/gi, "\n\n")
-    .replace(/<\/(tr|li)\s*>/gi, "\n")
-    .replace(/<[^>]*>/g, "");
-  text = decodeEntities(text)
+  const lower = html.toLowerCase();
+  // Pieces, not one growing string: a link's label is joined from its own pieces only, so the pass stays linear.
+  const out: string[] = [];
+  const links: Array<{ href: string; start: number }> = [];
+  let i = 0;
+  while (i < html.length) {
+    const open = html.indexOf("<", i);
+    if (open < 0) {
+      out.push(html.slice(i));
+      break;
+    }
+    out.push(html.slice(i, open));
+    if (html.startsWith("<!--", open)) {
+      const close = html.indexOf("-->", open + 4);
+      i = close < 0 ? html.length : close + 3;
+      continue;
+    }
+    const close = html.indexOf(">", open + 1);
+    if (close < 0) {
+      out.push(html.slice(open));
+      break;
+    }
+    const tag = /^<(\/?)([a-z][a-z0-9]*)/i.exec(html.slice(open, Math.min(close + 1, open + 64)));
+    i = close + 1;
+    if (!tag) continue;
+    const closing = tag[1] === "/";
+    const name = tag[2].toLowerCase();
+    if (!closing && SKIPPED.has(name)) {
+      const end = lower.indexOf(`</${name}`, i);
+      const after = end < 0 ? -1 : html.indexOf(">", end);
+      i = after < 0 ? html.length : after + 1;
+    } else if (name === "br") out.push("\n");
+    else if (name === "li" && !closing) out.push(`\n${BULLET}`);
+    else if (name === "tr" && closing) out.push("\n");
+    else if (BLOCKS.has(name)) out.push("\n\n");
+    else if (name === "a" && !closing) links.push({ href: hrefOf(html.slice(open, close)), start: out.length });
+    else if (name === "a" && closing) {
+      const link = links.pop();
+      if (link) {
+        const label = out.splice(link.start).join("").trim();
+        const keep = label && link.href && !link.href.startsWith("#");
+        out.push(keep ? `[${label}](${link.href})` : label);
+      }
+    }
+  }
+  const text = decodeEntities(out.join(""))
     .split("\n")
-    .map((line) => line.replace(/[ \t\f\v\u00a0]+/g, " ").trimEnd())
-    .map((line) => (line.startsWith("  * ") ? line : line.trimStart()))
+    .map((line) =>
+      line
+        .replace(/[ \t\f\v\u00a0]+/g, " ")
+        .trim()
+        .replace(BULLET, "  * "),
+    )
     .join("\n")
     .replace(/\n{3,}/g, "\n\n");
   return `${text.trim()}\n\n`;
