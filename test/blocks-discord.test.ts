@@ -1,6 +1,8 @@
 // The Discord bot blocks through the real server against a loopback Discord REST API: the bot token in the Bot
 // authorization header, channel lookup by id and by name, 2000-character chunks, reading the newest message.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { standaloneContext } from "../src/blocks/context.js";
+import { sendDiscordMessage } from "../src/blocks/discord.js";
 import { runBlock } from "./helpers/block-run.js";
 import { signUp } from "./helpers/client.js";
 import {
@@ -228,5 +230,16 @@ describe("Discord blocks against a loopback Discord", () => {
       /Credentials ghost-bot \(discord, api_key\) for `credentials` are not available/,
     );
     expect(received()).toHaveLength(0);
+  });
+
+  it("a direct block run with no credentials at all fails naming the Discord bot token", async () => {
+    const run = async () => {
+      const input = { channel_name: "general", message_content: "x", server_name: "" };
+      for await (const _ of sendDiscordMessage.run(input as never, standaloneContext())) {
+      }
+    };
+    await expect(run()).rejects.toThrow(
+      "Missing Discord credentials: add a Discord bot token (provider `discord`, api_key) for `credentials`",
+    );
   });
 });

@@ -1,6 +1,10 @@
 // The Gmail and Google Calendar blocks through the real server against a loopback Google: the requests Google would
 // receive (paths, query, bearer token, the MIME messages sent) and what each block yields; errors never show the token.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { standaloneContext } from "../src/blocks/context.js";
+import { googleCalendarReadEvents } from "../src/blocks/google/calendar.js";
+import { gmailRead } from "../src/blocks/google/gmail.js";
+import type { Block } from "../src/blocks/sdk.js";
 import { runBlock } from "./helpers/block-run.js";
 import { signUp } from "./helpers/client.js";
 import {
@@ -600,5 +604,19 @@ describe("Google blocks against a loopback Google", () => {
     );
     expect(received()).toHaveLength(0);
     await waitFor(api, run.id, ended);
+  });
+
+  it("a direct block run with no credentials at all fails naming the Google credentials", async () => {
+    const collect = async (block: Block, input: Record<string, unknown>) => {
+      const out: Array<readonly [string, unknown]> = [];
+      for await (const entry of block.run(input, standaloneContext())) out.push(entry);
+      return out;
+    };
+    await expect(collect(gmailRead, { query: "", max_results: 1 })).rejects.toThrow(
+      "Missing Google credentials: connect a Google account (provider `google`, OAuth2) for `credentials`",
+    );
+    expect(await collect(googleCalendarReadEvents, { calendar_id: "primary", time_range_days: 1 })).toEqual([
+      ["error", "Missing Google credentials: connect a Google account (provider `google`, OAuth2) for `credentials`"],
+    ]);
   });
 });
