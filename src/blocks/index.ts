@@ -2,7 +2,9 @@
 import { agentBlocks } from "./agent.js";
 import { basicBlocks } from "./basic.js";
 import { dataBlocks } from "./data.js";
+import { discordBlocks } from "./discord.js";
 import { InterfaceErrorPin } from "./fields.js";
+import { googleBlocks } from "./google/index.js";
 import { httpBlocks } from "./http.js";
 import { ioBlocks } from "./io.js";
 import { listBlocks } from "./lists.js";
@@ -31,6 +33,8 @@ export const allBlocks: Block[] = [
   ...agentBlocks,
   ...webBlocks,
   ...mediaBlocks,
+  ...googleBlocks,
+  ...discordBlocks,
 ];
 
 const byId = new Map(allBlocks.map((block) => [block.id, block]));
