@@ -221,16 +221,18 @@ describe("External API v1", () => {
 
   it("GET /integrations and its credential routes answer the real, empty state", async () => {
     const reader = await key(t, alice.api, "READ_INTEGRATIONS");
-    for (const path of [
-      "/integrations",
-      "/integrations/credentials",
-      "/integrations/providers",
-      "/integrations/github/credentials",
-    ]) {
+    for (const path of ["/integrations", "/integrations/credentials", "/integrations/github/credentials"]) {
       const res = await reader.get(`${V1}${path}`);
       expect(res.status, path).toBe(200);
       expect(res.body, path).toEqual([]);
     }
+    // The providers are those the registered blocks take credentials for.
+    const providers = await reader.get(`${V1}/integrations/providers`);
+    expect(providers.status).toBe(200);
+    const names = providers.body.map((p: { name: string }) => p.name);
+    expect(names).toEqual(expect.arrayContaining(["google", "jina", "replicate", "discord"]));
+    expect(names).not.toContain("github");
+    expect(providers.body.find((p: { name: string }) => p.name === "jina")).toMatchObject({ supports_api_key: true });
     const manager = await key(t, alice.api, "MANAGE_INTEGRATIONS", "DELETE_INTEGRATIONS");
     const create = await manager.post(`${V1}/integrations/github/credentials`, {
       type: "api_key",
