@@ -707,7 +707,7 @@ describe("web provider blocks", () => {
     }
   });
 
-  it("a direct block run, which carries no credentials, fails naming the ones it needs", async () => {
+  it("a direct block run naming credentials the caller does not hold fails naming them", async () => {
     const session = await signUp(t.url);
     const runner = (await createKey(t.url, session.api, ["EXECUTE_BLOCK"])).api;
     const before = providers.dataforseo?.received.length ?? 0;
@@ -717,7 +717,7 @@ describe("web provider blocks", () => {
     });
     expect(res.status, JSON.stringify(res.body)).toBe(400);
     expect(res.body.error.message).toContain(
-      "Missing credentials: this block needs DataForSEO username and password credentials (`credentials`)",
+      "Credentials cred-x (dataforseo, user_password) for `credentials` are not available",
     );
     expect(providers.dataforseo?.received.length).toBe(before);
   });
