@@ -62,6 +62,11 @@ export class LlmApiError extends Error {
   }
 }
 
+/** A call that cannot be made as asked (no or wrong credentials, an unknown model, tools a provider lacks): no retry helps. */
+export class LlmSetupError extends Error {
+  override name = "LlmSetupError";
+}
+
 /** Where each provider's API lives unless the operator says otherwise (PROVIDER_BASE_URL_<NAME>, OPENAI_BASE_URL…). */
 export const PROVIDER_BASE_URLS: Record<LlmProvider, string> = {
   openai: "https://api.openai.com/v1",
@@ -112,18 +117,18 @@ function outputBudget(model: string, messages: LlmMessage[], asked: number | nul
 function apiKeyOf(credentials: Credentials | undefined, provider: LlmProvider, model: string): string {
   if (!credentials) {
     const variable = KEY_VARIABLES[provider];
-    throw new Error(
+    throw new LlmSetupError(
       `No ${provider} credentials for model ${model}: choose ${provider} credentials for \`credentials\`` +
         (variable ? ` or have the operator set ${variable}` : ""),
     );
   }
   if (credentials.provider !== provider) {
-    throw new Error(
+    throw new LlmSetupError(
       `The model ${model} is served by ${provider}, but the credentials chosen are for ${credentials.provider}`,
     );
   }
   if (credentials.type !== "api_key") {
-    throw new Error(`LLM credentials must be an API key, got ${credentials.type} for ${provider}`);
+    throw new LlmSetupError(`LLM credentials must be an API key, got ${credentials.type} for ${provider}`);
   }
   return credentials.api_key;
 }
@@ -148,7 +153,7 @@ export async function llmCall(
   request: LlmCallRequest,
 ): Promise<LlmCallResponse> {
   const info = modelInfo(request.model);
-  if (!info) throw new Error(`Unknown LLM model ${JSON.stringify(request.model)}`);
+  if (!info) throw new LlmSetupError(`Unknown LLM model ${JSON.stringify(request.model)}`);
   const provider = info.provider;
   const maxTokens = outputBudget(request.model, request.messages, request.maxTokens);
   let attempts = 0;
@@ -188,7 +193,7 @@ export async function llmCall(
       return usage(await anthropicCall(client, request, maxTokens, stream, ctx.signal));
     }
     if ((provider === "groq" || provider === "aiml_api") && request.tools?.length) {
-      throw new Error(`${info.providerName} does not support tools.`);
+      throw new LlmSetupError(`${info.providerName} does not support tools.`);
     }
     const client = new OpenAI({
       apiKey,
@@ -433,7 +438,7 @@ async function ollamaCall(
   maxTokens: number,
   onAttempt: () => void,
 ): Promise<LlmCallResponse> {
-  if (request.tools?.length) throw new Error("Ollama does not support tools.");
+  if (request.tools?.length) throw new LlmSetupError("Ollama does not support tools.");
   const { http, url } = ollamaBase(ctx, request.ollamaHost);
   const sys = request.messages.filter((m) => m.role === "system").map((m) => m.content ?? "");
   const usr = request.messages.filter((m) => m.role !== "system").map((m) => m.content ?? "");

@@ -1,7 +1,7 @@
 // AutoGPT's LLM models (its LlmModel values and MODEL_METADATA) as data: model name -> provider, context window, max
 // output tokens, display name, plus the per-model run cost (block_cost_config.py MODEL_COST). Adding a model is one
 // row. Also the two pins every LLM block shares: `model` and the credentials discriminated by it.
-import type { TSchema } from "@sinclair/typebox";
+import type { TSchema, TUnsafe } from "@sinclair/typebox";
 import { CredentialsField } from "../credentials.js";
 import { type PinOptions, StringEnum } from "../fields.js";
 
@@ -430,7 +430,7 @@ function modelMetadataJSON() {
 }
 
 /** The `model` pin (AutoGPT's `model: LlmModel = SchemaField(title="LLM Model", default=DEFAULT_LLM_MODEL, ...)`). */
-export function llmModelField(options: PinOptions = {}): TSchema {
+export function llmModelField(options: PinOptions = {}): TUnsafe<string> {
   return StringEnum(MODEL_NAMES, {
     title: "LLM Model",
     default: DEFAULT_LLM_MODEL,
