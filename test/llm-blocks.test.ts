@@ -2,8 +2,13 @@
 // their provider's API, streaming and plain answers, retries on 429/5xx, structured output re-asked and bounded,
 // list and summary outputs, usage in the node's stats, operator keys, and keys never stored, shown or logged.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { standaloneContext } from "../src/blocks/context.js";
+import { type LlmMessage, type LlmTool, llmCall } from "../src/blocks/llm/call.js";
 import { aiConversation, aiListGenerator, aiTextGenerator, aiTextSummarizer } from "../src/blocks/llm/generators.js";
 import { aiStructuredResponseGenerator } from "../src/blocks/llm/structured.js";
+import type { Usage } from "../src/blocks/sdk.js";
+import { testCredentials } from "../src/blocks/test-http.js";
+import { HttpClient } from "../src/infra/http/client.js";
 import { runBlock } from "./helpers/block-run.js";
 import { type Client, signUp } from "./helpers/client.js";
 import { type LlmServer, startLlmServer, structured } from "./helpers/llm-server.js";
@@ -343,5 +348,148 @@ describe("LLM blocks", () => {
     expect(guarded.status).toBe("FAILED");
     expect(JSON.stringify(guarded.outputs.error)).toMatch(/block|private|loopback|not allowed/i);
     expect(llm.requests).toHaveLength(1);
+  });
+
+  it("serializes the model pin with AutoGPT's metadata and the credentials discriminated by model", async () => {
+    const blocks = (await api.get("/api/blocks")).body as any[];
+    const gen = blocks.find((b) => b.id === aiTextGenerator.id);
+    const model = gen.inputSchema.properties.model;
+    expect(model).toMatchObject({ type: "string", default: "gpt-5.2-2025-12-11", title: "LLM Model", llm_model: true });
+    expect(model.enum).toContain("claude-sonnet-4-5-20250929");
+    expect(model.llm_model_metadata["gpt-4o"]).toEqual({
+      creator: "OpenAI",
+      creator_name: "OpenAI",
+      title: "GPT-4o",
+      provider: "openai",
+      provider_name: "OpenAI",
+      name: "gpt-4o",
+      price_tier: 2,
+    });
+    const credentials = gen.inputSchema.properties.credentials;
+    expect(credentials).toMatchObject({ discriminator: "model", credentials_types: ["api_key"] });
+    expect(credentials.credentials_provider).toEqual(
+      expect.arrayContaining(["openai", "anthropic", "groq", "ollama", "open_router", "llama_api", "aiml_api", "v0"]),
+    );
+    expect(credentials.discriminator_mapping).toMatchObject({ "gpt-4o": "openai", "llama3.2": "ollama" });
+    expect(gen.costs).toContainEqual({
+      cost_amount: 3,
+      cost_type: "run",
+      cost_filter: {
+        model: "gpt-4o",
+        credentials: { id: "53c25cb8-e3ee-465c-a4d1-e75a4c899c2a", provider: "openai", type: "api_key" },
+      },
+    });
+  });
+});
+
+/** llmCall itself, as SmartDecisionMakerBlock uses it: tool calls both ways, and cancellation. */
+describe("llmCall", () => {
+  let llm: LlmServer;
+  let client: HttpClient;
+  const tools: LlmTool[] = [
+    {
+      type: "function",
+      function: {
+        name: "add",
+        description: "Adds two numbers",
+        parameters: { type: "object", properties: { a: { type: "number" }, b: { type: "number" } }, required: ["a"] },
+      },
+    },
+  ];
+  const conversation: LlmMessage[] = [
+    { role: "system", content: "Use tools." },
+    { role: "user", content: "What is 1 + 2?" },
+    {
+      role: "assistant",
+      content: null,
+      tool_calls: [{ id: "call_1", type: "function", function: { name: "add", arguments: '{"a":1,"b":2}' } }],
+    },
+    { role: "tool", tool_call_id: "call_1", content: "3" },
+  ];
+
+  beforeAll(async () => {
+    llm = await startLlmServer();
+    client = new HttpClient({ providerBaseUrls: { openai: llm.openaiBaseUrl, anthropic: llm.anthropicBaseUrl } });
+  });
+  afterAll(async () => {
+    client?.close();
+    await llm?.close();
+  });
+  beforeEach(() => llm.reset());
+
+  const ctx = (usage: Usage[] = [], signal?: AbortSignal) =>
+    standaloneContext({ http: client.withSignal(signal ?? new AbortController().signal), usage, signal });
+
+  it("streams OpenAI tool calls, their arguments reassembled, and sends the tools and tool results", async () => {
+    llm.reply({ toolCalls: [{ id: "call_9", name: "add", arguments: { a: 40, b: 2 } }] });
+    const usage: Usage[] = [];
+    const answer = await llmCall(ctx(usage), testCredentials({ provider: "openai", type: "api_key", api_key: "k" }), {
+      model: "gpt-4o",
+      messages: conversation,
+      tools,
+      parallelToolCalls: false,
+    });
+    expect(answer.toolCalls).toEqual([
+      { id: "call_9", type: "function", function: { name: "add", arguments: '{"a":40,"b":2}' } },
+    ]);
+    expect(usage).toEqual([{ tokens_in: 12, tokens_out: 7, llm_calls: 1, llm_retries: 0, requests: 1 }]);
+    const [req] = llm.requests;
+    expect(req.body.tools).toEqual(tools);
+    expect(req.body.parallel_tool_calls).toBe(false);
+    expect(req.messages).toEqual(conversation);
+  });
+
+  it("maps tools, tool calls and tool results to Anthropic's tool_use and tool_result, and back", async () => {
+    llm.reply({ text: "Let me add.", toolCalls: [{ id: "toolu_7", name: "add", arguments: { a: 3, b: 4 } }] });
+    const answer = await llmCall(ctx(), testCredentials({ provider: "anthropic", type: "api_key", api_key: "k" }), {
+      model: "claude-sonnet-4-6",
+      messages: conversation,
+      tools,
+    });
+    expect(answer.text).toBe("Let me add.");
+    expect(answer.toolCalls).toEqual([
+      { id: "toolu_7", type: "function", function: { name: "add", arguments: '{"a":3,"b":4}' } },
+    ]);
+    const [req] = llm.requests;
+    expect(req.system).toBe("Use tools.");
+    expect(req.body.tools).toEqual([
+      {
+        name: "add",
+        description: "Adds two numbers",
+        input_schema: { type: "object", properties: { a: { type: "number" }, b: { type: "number" } }, required: ["a"] },
+        cache_control: { type: "ephemeral" },
+      },
+    ]);
+    expect(req.messages).toEqual([
+      { role: "user", content: "What is 1 + 2?" },
+      { role: "assistant", content: [{ type: "tool_use", id: "call_1", name: "add", input: { a: 1, b: 2 } }] },
+      { role: "user", content: [{ type: "tool_result", tool_use_id: "call_1", content: "3" }] },
+    ]);
+  });
+
+  it("stops waiting when the node's signal aborts", async () => {
+    llm.reply({ hang: true });
+    const controller = new AbortController();
+    const pending = llmCall(
+      ctx([], controller.signal),
+      testCredentials({ provider: "openai", type: "api_key", api_key: "k" }),
+      { model: "gpt-4o", messages: [{ role: "user", content: "Hi" }] },
+    );
+    await expect.poll(() => llm.requests.length).toBe(1);
+    controller.abort(new Error("stopped by the user"));
+    await expect(pending).rejects.toThrow("stopped by the user");
+  });
+
+  it("names the missing credentials instead of calling anyone", async () => {
+    await expect(
+      llmCall(ctx(), undefined, { model: "claude-sonnet-4-6", messages: [{ role: "user", content: "Hi" }] }),
+    ).rejects.toThrow(/No anthropic credentials.*ANTHROPIC_API_KEY/);
+    await expect(
+      llmCall(ctx(), testCredentials({ provider: "openai", type: "api_key", api_key: "k" }), {
+        model: "claude-sonnet-4-6",
+        messages: [],
+      }),
+    ).rejects.toThrow(/served by anthropic.*for openai/);
+    expect(llm.requests).toHaveLength(0);
   });
 });

@@ -12,6 +12,7 @@
 //   llm.handle((req) => ({ text: `Echo: ${req.lastUserText}` }));  // answers when the queue is empty
 //   llm.reply({ toolCalls: [{ name: "add", arguments: { a: 1 } }] });  // tool calls, in either format
 //   llm.reply((req) => ({ text: structured(req, { key: "value" }) }));  // AIStructuredResponseGenerator's tagged JSON
+//   llm.reply({ hang: true });  // never answers: for cancellation
 //   llm.requests  // every request: api, path, headers, body, model, messages, system, stream, lastUserText
 //   llm.reset()   // forgets requests and queued replies, restores the default handler
 //
@@ -62,6 +63,8 @@ export interface LlmReply {
   /** The error message for `status`. */
   error?: string;
   headers?: Record<string, string>;
+  /** Never answer (the connection stays open until the client gives up), for cancellation and timeouts. */
+  hang?: boolean;
 }
 
 export type LlmReplyScript = LlmReply | ((req: LlmRequest) => LlmReply | Promise<LlmReply>);
@@ -309,6 +312,7 @@ export async function startLlmServer(): Promise<LlmServer> {
       try {
         const next = queue.shift();
         const reply = next === undefined ? await fallback(req) : typeof next === "function" ? await next(req) : next;
+        if (reply.hang) return;
         if (reply.status && reply.status >= 400) writeError(res, api, reply);
         else if (api === "openai") writeOpenAi(res, req, reply);
         else if (api === "anthropic") writeAnthropic(res, req, reply);
