@@ -227,6 +227,21 @@ describe("LLM blocks", () => {
     expect(JSON.stringify(result.outputs.error)).toContain("did not contain a parseable JSON object");
   });
 
+  it("the loopback's default answer fills structured requests, so unscripted agents of LLM blocks run", async () => {
+    const listed = await runBlock(api, aiListGenerator.id, { model: "gpt-4o", focus: "owls" }, { credentials: openai });
+    expect(listed.status, JSON.stringify(listed.node)).toBe("COMPLETED");
+    expect(listed.outputs.list_item).toHaveLength(1);
+    const rows = await runBlock(
+      api,
+      aiStructuredResponseGenerator.id,
+      { model: "gpt-4o", prompt: "Name one", expected_format: { name: "A name" }, list_result: true },
+      { credentials: openai },
+    );
+    expect(rows.status, JSON.stringify(rows.node)).toBe("COMPLETED");
+    expect(rows.outputs.response).toEqual([[{ name: "Echo: Name one" }]]);
+    expect(llm.requests).toHaveLength(2);
+  });
+
   it("AIListGenerator yields the list and each item", async () => {
     llm.reply((req) => ({ text: structured(req, { list: ["Mercury", "Venus", "Earth"] }) }));
     const result = await runBlock(

@@ -17,7 +17,9 @@
 //   llm.reset()   // forgets requests and queued replies, restores the default handler
 //
 // Routes: POST …/chat/completions (OpenAI and every OpenAI-compatible provider), POST …/messages (Anthropic),
-// POST /api/generate (Ollama). The default handler answers `Echo: <last user message>`. An error reply (`status`)
+// POST /api/generate (Ollama). The default handler (`echo`) answers `Echo: <last user message>`, and a structured
+// request (AIStructuredResponseGenerator, AIListGenerator, AITextSummarizer) with every expected key set to that
+// echo (`list` as a one-item list). An error reply (`status`)
 // gets the provider's error body and `retry-after: 0`, so the client's retries do not wait.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -284,7 +286,29 @@ function writeError(res: http.ServerResponse, api: LlmApi, reply: LlmReply) {
   res.end(JSON.stringify(body));
 }
 
-const echo = (req: LlmRequest): LlmReply => ({ text: `Echo: ${req.lastUserText}` });
+/**
+ * The keys AIStructuredResponseGenerator asked for (from its format instructions), or undefined: lets the default
+ * handler answer structured requests too, so agents made of LLM blocks run end to end unscripted.
+ */
+export function expectedKeys(req: LlmRequest): string[] | undefined {
+  const marker = "strictly following this format:\n";
+  const at = req.system.indexOf(marker);
+  if (at < 0) return undefined;
+  const block = req.system.slice(at + marker.length).split("\n\nIf you cannot provide all the keys")[0] ?? "";
+  const keys = [...block.matchAll(/^\s*"([^"]+)":/gm)].map((m) => m[1] as string);
+  return [...new Set(keys.filter((k) => k !== "reasoning" && k !== "results"))];
+}
+
+/** The default answer: `Echo: <last user message>`, or for a structured request each key filled with that echo. */
+export function echo(req: LlmRequest): LlmReply {
+  const said = `Echo: ${req.lastUserText}`;
+  const keys = expectedKeys(req);
+  if (!keys) return { text: said };
+  const value = Object.fromEntries(keys.map((k) => [k, k === "list" ? [said] : said]));
+  const listMode = /JSON array strictly|"results": \[/.test(req.system);
+  const answer = listMode ? (req.jsonTag ? [value] : { results: [value] }) : value;
+  return { text: req.jsonTag ? structured(req, answer) : JSON.stringify(answer) };
+}
 
 export async function startLlmServer(): Promise<LlmServer> {
   const requests: LlmRequest[] = [];
