@@ -495,6 +495,25 @@ describe("llmCall", () => {
     await expect(pending).rejects.toThrow("stopped by the user");
   });
 
+  it("stops reading a streamed answer that stalls when the signal aborts", async () => {
+    for (const [model, provider] of [
+      ["gpt-4o", "openai"],
+      ["claude-sonnet-4-6", "anthropic"],
+    ] as const) {
+      llm.reply({ text: "never finished", hang: "midway" });
+      const controller = new AbortController();
+      const pending = llmCall(
+        ctx([], controller.signal),
+        testCredentials({ provider, type: "api_key", api_key: "k" }),
+        { model, messages: [{ role: "user", content: "Hi" }] },
+      );
+      const before = llm.requests.length;
+      await expect.poll(() => llm.requests.length).toBe(before + 1);
+      controller.abort(new Error(`stopped ${provider}`));
+      await expect(pending).rejects.toThrow(`stopped ${provider}`);
+    }
+  });
+
   it("names the missing credentials instead of calling anyone", async () => {
     await expect(
       llmCall(ctx(), undefined, { model: "claude-sonnet-4-6", messages: [{ role: "user", content: "Hi" }] }),

@@ -160,6 +160,8 @@ export async function llmCall(
   const maxTokens = outputBudget(request.model, request.messages, request.maxTokens);
   let attempts = 0;
   const usage = (r: LlmCallResponse) => {
+    // The SDKs end a stream quietly when it is aborted: a cut-short answer is not an answer.
+    if (ctx.signal.aborted) throw ctx.signal.reason;
     ctx.reportUsage({
       tokens_in: r.promptTokens,
       tokens_out: r.completionTokens,
