@@ -542,6 +542,16 @@ describe("llmCall", () => {
     local.close();
   });
 
+  it("resolves a provider-prefixed model name to the model it names", async () => {
+    const credentials = testCredentials({ provider: "anthropic", type: "api_key", api_key: "k" });
+    await llmCall(ctx(), credentials, {
+      model: "anthropic/claude-sonnet-4-6",
+      messages: [{ role: "user", content: "Hi" }],
+    });
+    expect(llm.requests[0]?.api).toBe("anthropic");
+    expect(llm.requests[0]?.model).toBe("claude-sonnet-4-6");
+  });
+
   it("names the missing credentials instead of calling anyone", async () => {
     await expect(
       llmCall(ctx(), undefined, { model: "claude-sonnet-4-6", messages: [{ role: "user", content: "Hi" }] }),

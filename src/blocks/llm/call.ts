@@ -12,7 +12,7 @@ import type { Credentials } from "../credentials.js";
 import { pyRepr } from "../python.js";
 import type { BlockContext } from "../sdk.js";
 import { compressPrompt, promptTokens } from "./compress.js";
-import { type LlmProvider, modelInfo } from "./models.js";
+import { type LlmProvider, MODELS, modelInfo } from "./models.js";
 import { sdkFetch } from "./sdk-fetch.js";
 
 export interface LlmToolCall {
@@ -154,6 +154,8 @@ export async function llmCall(
   const info = modelInfo(request.model);
   if (!info) throw new LlmSetupError(`Unknown LLM model ${JSON.stringify(request.model)}`);
   const provider = info.provider;
+  // A provider-prefixed name ("anthropic/claude-sonnet-4-6") is sent as the model it names, as AutoGPT resolves it.
+  if (!MODELS[request.model]) request = { ...request, model: request.model.slice(request.model.indexOf("/") + 1) };
   if (request.compressToFit !== false) {
     request = { ...request, messages: compressPrompt(request.messages, Math.floor(info.contextWindow / 2)) };
   }
