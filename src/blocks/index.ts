@@ -8,6 +8,7 @@ import { googleBlocks } from "./google/index.js";
 import { httpBlocks } from "./http.js";
 import { ioBlocks } from "./io.js";
 import { listBlocks } from "./lists.js";
+import { llmBlocks } from "./llm/index.js";
 import { logicBlocks } from "./logic.js";
 import { mathsBlocks } from "./maths.js";
 import { mediaBlocks } from "./media/index.js";
@@ -35,6 +36,7 @@ export const allBlocks: Block[] = [
   ...mediaBlocks,
   ...googleBlocks,
   ...discordBlocks,
+  ...llmBlocks,
 ];
 
 const byId = new Map(allBlocks.map((block) => [block.id, block]));
