@@ -12,6 +12,18 @@ const CALCULATOR = "b1ab9b19-67a6-406d-abf5-2dba76d00c79";
 const AGENT_INPUT = "c0a8e994-ebf1-4a9c-a4d8-89d09c86741b";
 const AGENT_EXECUTOR = "e189baac-8c20-45a1-94a7-55177ea42565";
 
+/** The menu's blocks that take credentials (AutoGPT's "integrations"), and their providers, read off the registry. */
+const takesCredentials = (b: (typeof allBlocks)[number]) =>
+  Object.values(b.input.properties).some((pin) => Array.isArray((pin as any).credentials_provider));
+const INTEGRATIONS = allBlocks.filter((b) => b.id !== AGENT_EXECUTOR && takesCredentials(b));
+const PROVIDERS = [
+  ...new Set(
+    INTEGRATIONS.flatMap((b) =>
+      Object.values(b.input.properties).flatMap((pin) => (pin as any).credentials_provider ?? []),
+    ),
+  ),
+];
+
 describe("builder routes", () => {
   let t: TestServer;
   let api: Awaited<ReturnType<typeof signUp>>["api"];
@@ -106,15 +118,21 @@ describe("builder routes", () => {
     const total = (await api.get("/api/builder/blocks")).body.pagination.total_items;
     expect(res.body.all_blocks).toBe(total);
     expect(res.body.input_blocks + res.body.output_blocks + res.body.action_blocks).toBe(total);
-    expect(res.body).toMatchObject({ integrations: 0, marketplace_agents: 0, my_agents: 0 });
+    expect(res.body).toMatchObject({ integrations: INTEGRATIONS.length, marketplace_agents: 0, my_agents: 0 });
+    expect(INTEGRATIONS.length).toBeGreaterThan(20); // the provider and LLM blocks
   });
 
-  it("lists providers (none: no built-in block takes credentials yet)", async () => {
+  it("lists the providers the blocks take credentials for, each with its count of blocks", async () => {
     const res = await api.get("/api/builder/providers");
-    expect(res.body).toEqual({
-      providers: [],
-      pagination: { total_items: 0, total_pages: 0, current_page: 1, page_size: 50 },
+    expect(res.status).toBe(200);
+    expect(res.body.providers.map((p: any) => p.name).sort()).toEqual([...PROVIDERS].sort());
+    expect(res.body.providers.find((p: any) => p.name === "google")).toMatchObject({
+      integration_count: INTEGRATIONS.filter((b) => JSON.stringify(b.input).includes('"google"')).length,
     });
+    expect(res.body.pagination).toMatchObject({ total_items: PROVIDERS.length, current_page: 1, page_size: 50 });
+    for (const name of ["openai", "anthropic", "jina", "replicate", "discord", "airtable"]) {
+      expect(PROVIDERS, name).toContain(name);
+    }
   });
 
   it("searches blocks by relevance, with GET and with October 2025's POST", async () => {
@@ -122,9 +140,10 @@ describe("builder routes", () => {
     expect(res.status).toBe(200);
     expect(res.body.items[0].id).toBe(CALCULATOR);
     expect(res.body.search_id).toMatch(/^[0-9a-f-]{36}$/);
-    expect(res.body.total_items).toMatchObject({ marketplace_agents: 0, my_agents: 0, integrations: 0 });
-    expect(res.body.total_items.blocks).toBe(res.body.pagination.total_items);
-    expect(res.body).toMatchObject({ page: 1, more_pages: false });
+    expect(res.body.total_items).toMatchObject({ marketplace_agents: 0, my_agents: 0 });
+    expect(res.body.total_items.blocks + res.body.total_items.integrations).toBe(res.body.pagination.total_items);
+    expect(res.body.page).toBe(1);
+    expect(res.body.more_pages).toBe(res.body.pagination.total_items > res.body.items.length);
 
     const post = await api.post("/api/builder/search", { search_query: "calculator", search_id: "s-1" });
     expect(post.status).toBe(200);
@@ -154,7 +173,9 @@ describe("builder routes", () => {
   it("suggests action blocks and no assistant prompts or history", async () => {
     const res = await api.get("/api/builder/suggestions");
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ otto_suggestions: [], recent_searches: [], providers: [] });
+    expect(res.body).toMatchObject({ otto_suggestions: [], recent_searches: [] });
+    expect(res.body.providers.length).toBeGreaterThan(0);
+    for (const name of res.body.providers) expect(PROVIDERS).toContain(name);
     expect(res.body.top_blocks).toHaveLength(5);
     expect(res.body.top_blocks.some((b: any) => ["Input", "Output", "Agent"].includes(b.uiType))).toBe(false);
   });
@@ -197,17 +218,19 @@ describe("BlockCatalog with integrations", () => {
   const catalog = new BlockCatalog([...allBlocks, weather]);
 
   it("finds providers, filters by them and counts integrations", () => {
-    expect(catalog.providers()).toEqual([{ name: "openweathermap", description: "", integration_count: 1 }]);
+    expect(catalog.providers()).toContainEqual({ name: "openweathermap", description: "", integration_count: 1 });
     expect(catalog.filter({ provider: "openweathermap" }, 1, 50)).toEqual({ items: [weather], total: 1 });
-    expect(catalog.counts().integrations).toBe(1);
+    expect(catalog.counts().integrations).toBe(INTEGRATIONS.length + 1);
   });
 
   it("searches integrations apart from blocks", () => {
     const both = catalog.search("weather", { blocks: true, integrations: true });
     expect(both.blocks[0]).toBe(weather);
-    expect(both.totals.integrations).toBe(1);
     expect(catalog.search("weather", { blocks: true, integrations: false }).blocks).not.toContain(weather);
-    expect(catalog.search(undefined, { blocks: false, integrations: true }).blocks).toEqual([weather]);
+    const integrations = catalog.search(undefined, { blocks: false, integrations: true });
+    expect(integrations.blocks).toContain(weather);
+    expect(integrations.blocks.every((b) => b === weather || INTEGRATIONS.includes(b))).toBe(true);
+    expect(integrations.totals.integrations).toBe(INTEGRATIONS.length + 1);
   });
 
   it("serializes each block once and lists the registry as one cached text", () => {

@@ -188,10 +188,13 @@ export async function llmCall(
     }
     const apiKey = apiKeyOf(credentials, provider, request.model);
     if (provider === "anthropic") {
-      // Everything is given, so the SDK reads nothing from the environment (ANTHROPIC_AUTH_TOKEN…).
+      // Everything is given, so the SDK reads nothing from the environment (ANTHROPIC_AUTH_TOKEN…). The Messages
+      // API documents the key in `x-api-key` (what AutoGPT's Python SDK sends); this SDK version also sends it as a
+      // bearer token.
       const client = new Anthropic({
         apiKey,
         authToken: null,
+        defaultHeaders: { "x-api-key": apiKey },
         baseURL: http.baseUrl,
         fetch,
         maxRetries: 0,
