@@ -2,7 +2,16 @@
 import { randomUUID } from "node:crypto";
 import { setMaxListeners } from "node:events";
 import { type Credentials, credentialsFields, metaOf, secretsOf } from "../blocks/credentials.js";
-import type { Block, BlockContext, BlockOutput, SubgraphRequest, Usage, UserStorage } from "../blocks/sdk.js";
+import type {
+  Block,
+  BlockContext,
+  BlockOutput,
+  GraphInfo,
+  LinkedNode,
+  SubgraphRequest,
+  Usage,
+  UserStorage,
+} from "../blocks/sdk.js";
 import type { GraphModel, Link, Node } from "../core/graph-types.js";
 import { mergeExecutionInput, parseExecutionOutput } from "../core/pins.js";
 import type { HttpClient } from "../infra/http/client.js";
@@ -14,6 +23,10 @@ interface NodeInfo {
   node: Node;
   block: Block;
   inboundPins: string[];
+  /** The linked pins the node waits for before it runs: all of them, but those its block may run without. */
+  requiredPins: string[];
+  /** The nodes its output links feed, as its block sees them (built on first use). */
+  linked?: LinkedNode[];
   staticInbound: Link[];
   /** Whether a link reads the node's `error` output: if so, a failure there is handled by the graph. */
   handlesErrors: boolean;
@@ -106,6 +119,8 @@ export interface RunHooks {
   onNodeFinished(exec: NodeExec): void;
   /** An AgentOutput node produced a graph output. */
   onGraphOutput?(name: string, value: unknown): void;
+  /** A graph version of the run's user, for a block that names a sub-agent (SmartDecisionMaker's tools). */
+  graphInfo?(graphId: string, graphVersion: number): Promise<GraphInfo | undefined>;
   /** Runs a sub-graph; `report` receives its cost and node count once it has ended. */
   runSubgraph(
     request: SubgraphRequest,
@@ -284,7 +299,14 @@ export class GraphRun {
     for (const node of graph.nodes) {
       const block = hooks.getBlock(node.block_id);
       if (!block) throw new Error(`Node ${node.id} uses unknown block ${node.block_id}`);
-      this.nodes.set(node.id, { node, block, inboundPins: [], staticInbound: [], handlesErrors: false });
+      this.nodes.set(node.id, {
+        node,
+        block,
+        inboundPins: [],
+        requiredPins: [],
+        staticInbound: [],
+        handlesErrors: false,
+      });
     }
     for (const link of graph.links) {
       const sink = this.nodes.get(link.sink_id);
@@ -295,7 +317,11 @@ export class GraphRun {
       if (link.source_name === "error") source.handlesErrors = true;
     }
     // Links are read from the graph's link list, so node.output_links need not be filled in by the caller.
-    for (const info of this.nodes.values()) info.node = { ...info.node, output_links: [] };
+    for (const info of this.nodes.values()) {
+      info.node = { ...info.node, output_links: [] };
+      const optional = info.block.optionalLinkedPins ?? [];
+      info.requiredPins = info.inboundPins.filter((pin) => !optional.includes(pin));
+    }
     for (const link of graph.links) this.nodes.get(link.source_id)?.node.output_links.push(link);
   }
 
@@ -406,11 +432,20 @@ export class GraphRun {
         if (!(link.sink_name in exec.pins) && link.sink_name in last) exec.pins[link.sink_name] = last[link.sink_name];
       }
     }
-    for (const pin of info.inboundPins) {
-      if (!(pin in exec.pins)) {
-        const queue = this.pending.get(info.node.id);
-        if (!queue) this.pending.set(info.node.id, [exec]);
-        else if (!queue.includes(exec)) queue.push(exec);
+    const wait = () => {
+      const queue = this.pending.get(info.node.id);
+      if (!queue) this.pending.set(info.node.id, [exec]);
+      else if (!queue.includes(exec)) queue.push(exec);
+    };
+    if (info.requiredPins.some((pin) => !(pin in exec.pins))) {
+      wait();
+      return;
+    }
+    const combined = mergeExecutionInput({ ...info.node.input_default, ...exec.pins });
+    // A block may wait on more than its links (SmartDecisionMaker: a tool's output before its next turn).
+    if (info.block.waitingFor && !this.halt.signal.aborted) {
+      if (info.block.waitingFor(withDefaults(info.block, combined)).length > 0) {
+        wait();
         return;
       }
     }
@@ -424,10 +459,7 @@ export class GraphRun {
       this.end(exec, "TERMINATED");
       return;
     }
-    const merged = this.withCredentials(
-      info,
-      packAgentInputs(info.block, mergeExecutionInput({ ...info.node.input_default, ...exec.pins })),
-    );
+    const merged = this.withCredentials(info, packAgentInputs(info.block, combined));
     const prepared = this.hooks.prepareInput(info.block, merged);
     if (!prepared.ok) {
       exec.input = merged;
@@ -565,7 +597,7 @@ export class GraphRun {
     exec.output[name] = values;
     values.push(value);
     for (const link of exec.info.node.output_links) {
-      const v = parseExecutionOutput(name, value, link.source_name);
+      const v = parseExecutionOutput(name, value, link.source_name, { id: link.sink_id, name: link.sink_name });
       if (v === undefined) continue;
       const sink = this.nodes.get(link.sink_id);
       if (!sink) continue;
@@ -647,6 +679,25 @@ export class GraphRun {
     return out;
   }
 
+  /** The nodes a node's output links feed, each with the links into it, in the order the links come. */
+  private linkedNodes(info: NodeInfo): LinkedNode[] {
+    if (info.linked) return info.linked;
+    const byId = new Map<string, LinkedNode & { links: Array<{ sourceName: string; sinkName: string }> }>();
+    for (const link of info.node.output_links) {
+      const sink = this.nodes.get(link.sink_id);
+      if (!sink) continue;
+      let linked = byId.get(sink.node.id);
+      if (!linked) {
+        const { node, block } = sink;
+        linked = { id: node.id, block, inputDefault: node.input_default, metadata: node.metadata, links: [] };
+        byId.set(node.id, linked);
+      }
+      linked.links.push({ sourceName: link.source_name, sinkName: link.sink_name });
+    }
+    info.linked = [...byId.values()];
+    return info.linked;
+  }
+
   private context(exec: NodeExec, signal: AbortSignal, credentials: Record<string, Credentials>): BlockContext {
     const report = (usage: Usage) => addUsage(exec.stats, usage);
     const fields = Object.keys(credentials);
@@ -665,12 +716,23 @@ export class GraphRun {
       reportUsage: report,
       maxOutputBytes: this.options.limits.maxBlockOutputBytes,
       runSubgraph: (request) => this.hooks.runSubgraph(request, signal, report),
+      linkedNodes: this.linkedNodes(exec.info),
+      graphInfo: async (graphId, graphVersion) => this.hooks.graphInfo?.(graphId, graphVersion),
       storage: storage && {
         get: (key) => storage.get(this.options.userId, key),
         set: (key, value) => storage.set(this.options.userId, key, value, exec.id),
       },
     };
   }
+}
+
+/** The block's schema defaults under the given input, as a block's readiness check reads it. */
+function withDefaults(block: Block, input: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, pin] of Object.entries(block.input.properties)) {
+    if ("default" in pin) out[name] = pin.default;
+  }
+  return Object.assign(out, input);
 }
 
 /** `text` with every secret replaced. */
