@@ -140,6 +140,12 @@ export interface BlockContext {
   storage?: BlockStorage;
   /** The nodes this node's output links feed, grouped by node in link order; empty outside a graph run. */
   linkedNodes: readonly LinkedNode[];
+  /**
+   * Runs one of `linkedNodes` now with `pins` as its input (over its constant inputs), as a node execution of the
+   * run whose outputs also feed its links; resolves with what it yielded (an `error` pin if it failed). Absent
+   * outside a graph run. SmartDecisionMaker's agent mode runs its tools this way.
+   */
+  runNode?(nodeId: string, pins: Record<string, unknown>): Promise<Record<string, unknown[]>>;
   /** A graph of the running user by id and version (a sub-agent's name); undefined if there is none. */
   graphInfo(graphId: string, graphVersion: number): Promise<GraphInfo | undefined>;
 }

@@ -698,6 +698,47 @@ export class GraphRun {
     return info.linked;
   }
 
+  /**
+   * Runs a node `from` links to at once, outside the queue and within `from`'s slot (SmartDecisionMaker's agent
+   * mode runs its tools so): `pins` over its constant inputs and the last values of its static links. Its outputs
+   * feed its links as any node's do.
+   */
+  private async runLinkedNode(
+    from: NodeInfo,
+    nodeId: string,
+    pins: Record<string, unknown>,
+  ): Promise<Record<string, unknown[]>> {
+    const info = this.nodes.get(nodeId);
+    if (!info || !from.node.output_links.some((l) => l.sink_id === nodeId)) {
+      throw new Error(`Node ${nodeId} is not linked from node ${from.node.id}`);
+    }
+    if (this.halt.signal.aborted) throw new Error("The run has stopped");
+    if (!this.admit()) throw new Error(this.limitError ?? "The run has stopped");
+    const exec = this.newExec(info, { ...pins });
+    const last = this.lastPins.get(info.node.id);
+    for (const link of info.staticInbound) {
+      if (last && !(link.sink_name in exec.pins) && link.sink_name in last) {
+        exec.pins[link.sink_name] = last[link.sink_name];
+      }
+    }
+    const merged = this.withCredentials(
+      info,
+      packAgentInputs(info.block, mergeExecutionInput({ ...info.node.input_default, ...exec.pins })),
+    );
+    const prepared = this.hooks.prepareInput(info.block, merged);
+    if (!prepared.ok) {
+      exec.input = merged;
+      this.fail(exec, prepared.error);
+      return exec.output;
+    }
+    exec.input = prepared.input;
+    exec.status = "QUEUED";
+    exec.queueTime = new Date();
+    this.hooks.onNodeUpdate(exec);
+    await this.execute(exec);
+    return exec.output;
+  }
+
   private context(exec: NodeExec, signal: AbortSignal, credentials: Record<string, Credentials>): BlockContext {
     const report = (usage: Usage) => addUsage(exec.stats, usage);
     const fields = Object.keys(credentials);
@@ -717,6 +758,7 @@ export class GraphRun {
       maxOutputBytes: this.options.limits.maxBlockOutputBytes,
       runSubgraph: (request) => this.hooks.runSubgraph(request, signal, report),
       linkedNodes: this.linkedNodes(exec.info),
+      runNode: (nodeId, pins) => this.runLinkedNode(exec.info, nodeId, pins),
       graphInfo: async (graphId, graphVersion) => this.hooks.graphInfo?.(graphId, graphVersion),
       storage: storage && {
         get: (key) => storage.get(this.options.userId, key),
