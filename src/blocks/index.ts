@@ -7,6 +7,7 @@ import { httpBlocks } from "./http.js";
 import { ioBlocks } from "./io.js";
 import { listBlocks } from "./lists.js";
 import { llmBlocks } from "./llm/index.js";
+import { smartDecisionBlocks } from "./llm/smart-decision.js";
 import { logicBlocks } from "./logic.js";
 import { mathsBlocks } from "./maths.js";
 import { persistenceBlocks } from "./persistence.js";
@@ -29,6 +30,7 @@ export const allBlocks: Block[] = [
   ...httpBlocks,
   ...agentBlocks,
   ...llmBlocks,
+  ...smartDecisionBlocks,
 ];
 
 const byId = new Map(allBlocks.map((block) => [block.id, block]));

@@ -1,0 +1,333 @@
+// SmartDecisionMakerBlock through the real server against a scripted OpenAI-compatible server: the functions it
+// offers the model (one per linked block or sub-agent), the tool nodes it feeds through `tools_^_…` pins, the loop
+// back through `last_tool_output`, the re-ask on a bad tool call, and agent mode running the tools itself.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { signUp } from "./helpers/client.js";
+import { type ProviderServer, type ReceivedRequest, startProviderServer } from "./helpers/provider-server.js";
+import { AGENT_EXECUTOR, create, ended, execute, graph, INPUT, OUTPUT, waitFor } from "./helpers/runs.js";
+import { startTestServer, type TestServer } from "./helpers/server.js";
+import { storedRows } from "./helpers/watch.js";
+
+const SDM = "3b191d9f-356f-482d-8238-ba04b6d18381";
+const CALCULATOR = "b1ab9b19-67a6-406d-abf5-2dba76d00c79";
+const OPERATOR_KEY = "sk-operator-3f9d2c71a4b8e650";
+
+type Call = { name: string; arguments: string };
+type Reply = { content?: string; calls?: Call[] };
+
+/** One chat completion in the wire format the request asked for (a stream of chunks, or one JSON body). */
+function completion(req: ReceivedRequest, reply: Reply, n: number) {
+  const tool_calls = (reply.calls ?? []).map((c, i) => ({
+    index: i,
+    id: `call_${n}_${i}`,
+    type: "function",
+    function: { name: c.name, arguments: c.arguments },
+  }));
+  const message = { role: "assistant", content: reply.content ?? null, ...(tool_calls.length ? { tool_calls } : {}) };
+  const usage = { prompt_tokens: 11, completion_tokens: 7, total_tokens: 18 };
+  const finish = tool_calls.length ? "tool_calls" : "stop";
+  const base = { id: `chatcmpl-${n}`, created: 1, model: req.json.model };
+  if (!req.json.stream) {
+    return {
+      json: { ...base, object: "chat.completion", choices: [{ index: 0, message, finish_reason: finish }], usage },
+    };
+  }
+  const chunk = (choices: unknown[], extra = {}) => ({ ...base, object: "chat.completion.chunk", choices, ...extra });
+  return {
+    headers: { "content-type": "text/event-stream" },
+    sse: [
+      chunk([{ index: 0, delta: message, finish_reason: null }]),
+      chunk([{ index: 0, delta: {}, finish_reason: finish }]),
+      chunk([], { usage }),
+      "[DONE]",
+    ],
+  };
+}
+
+describe("SmartDecisionMakerBlock", () => {
+  let t: TestServer;
+  let llm: ProviderServer;
+  let user: Awaited<ReturnType<typeof signUp>>;
+  /** What the model answers, turn by turn, in the current test. */
+  let script: Reply[] = [];
+  const chats = () => llm.received.filter((r) => r.path === "/v1/chat/completions");
+
+  beforeAll(async () => {
+    llm = await startProviderServer();
+    llm.handle((req) => {
+      const n = chats().length;
+      const reply = script[n - 1];
+      if (!reply) return { status: 500, json: { error: { message: `no scripted reply for call ${n}` } } };
+      return completion(req, reply, n);
+    });
+    t = await startTestServer({ systemCredentials: { openai: { apiKey: OPERATOR_KEY, baseUrl: `${llm.url}/v1` } } });
+    user = await signUp(t.url);
+  });
+  afterAll(async () => {
+    await t?.close();
+    await llm?.close();
+  });
+
+  async function run(g: unknown, inputs: Record<string, unknown>, replies: Reply[]) {
+    script = replies;
+    llm.received.length = 0;
+    const created = await create(user.api, g);
+    const exec = await execute(user.api, created, inputs);
+    const done = await waitFor(user.api, exec.id, ended, 60_000);
+    // Node ids are the server's: find a node's executions by its block.
+    const nodeOf = (blockId: string) => created.nodes.find((n: any) => n.block_id === blockId).id as string;
+    const execs = done.node_executions as any[];
+    const of = (blockId: string) => execs.filter((n) => n.node_id === nodeOf(blockId));
+    return { created, run: done, of, nodeOf };
+  }
+
+  const calculatorLoop = (toolSource: string) =>
+    graph(
+      "calculator tool",
+      [
+        { id: "in", block_id: INPUT, input_default: { name: "question" } },
+        { id: "sdm", block_id: SDM, input_default: { model: "gpt-4o", prompt_values: {} } },
+        { id: "calc", block_id: CALCULATOR, input_default: { round_result: false } },
+        { id: "out", block_id: OUTPUT, input_default: { name: "answer" } },
+      ],
+      [
+        ["in", "result", "sdm", "prompt"],
+        ["sdm", toolSource, "calc", "operation"],
+        ["sdm", toolSource, "calc", "a"],
+        ["sdm", toolSource, "calc", "b"],
+        ["calc", "result", "sdm", "last_tool_output"],
+        ["sdm", "conversations", "sdm", "conversation_history"],
+        ["sdm", "finished", "out", "value"],
+      ],
+    );
+
+  it("offers the linked block as a function, runs it on the model's call and answers the model with its result", async () => {
+    const {
+      run: done,
+      of,
+      nodeOf,
+    } = await run(calculatorLoop("tools"), { question: "What is 2 + 3?" }, [
+      { calls: [{ name: "calculatorblock", arguments: '{"operation": "Add", "a": 2, "b": 3}' }] },
+      { content: "2 + 3 = 5" },
+    ]);
+    expect(done.status, JSON.stringify(done.stats)).toBe("COMPLETED");
+    expect(done.outputs).toEqual({ answer: ["2 + 3 = 5"] });
+
+    const [first, second] = chats();
+    expect(chats()).toHaveLength(2);
+    expect(first.headers.authorization).toBe(`Bearer ${OPERATOR_KEY}`);
+    expect(first.json.model).toBe("gpt-4o");
+    expect(first.json.tools).toHaveLength(1);
+    const fn = first.json.tools[0];
+    expect(fn.type).toBe("function");
+    expect(fn.function.name).toBe("calculatorblock");
+    expect(fn.function.description).toBe("Performs a mathematical operation on two numbers.");
+    expect(fn.function.parameters).toMatchObject({
+      type: "object",
+      additionalProperties: false,
+      required: ["a", "b", "operation"],
+      properties: {
+        operation: { type: "string", enum: ["Add", "Subtract", "Multiply", "Divide", "Power"] },
+        a: { type: "number", description: "Enter the first number (A)" },
+        b: { type: "number", description: "Enter the second number (B)" },
+      },
+    });
+    expect(Object.keys(fn.function.parameters.properties)).toEqual(["operation", "a", "b"]);
+    expect(first.json.messages).toEqual([
+      { role: "system", content: expect.stringMatching(/^\[Main Objective Prompt\]: Thinking carefully/) },
+      { role: "user", content: "[Main Objective Prompt]: What is 2 + 3?" },
+    ]);
+
+    // The tool node ran once with the model's arguments; its result went back as the answer to the call.
+    const calc = of(CALCULATOR);
+    expect(calc).toHaveLength(1);
+    expect(calc[0].input_data).toMatchObject({ operation: "Add", a: 2, b: 3 });
+    expect(calc[0].output_data).toEqual({ result: [5] });
+    expect(second.json.messages.slice(2)).toEqual([
+      {
+        role: "assistant",
+        content: null,
+        tool_calls: [
+          { id: "call_1_0", type: "function", function: { name: "calculatorblock", arguments: expect.any(String) } },
+        ],
+      },
+      { role: "tool", tool_call_id: "call_1_0", content: "5" },
+    ]);
+
+    // The decision node ran twice: the call (tool pins, conversation), then the finish.
+    const sdm = of(SDM);
+    expect(sdm.map((n) => n.status)).toEqual(["COMPLETED", "COMPLETED"]);
+    const calcId = nodeOf(CALCULATOR);
+    expect(sdm[0].output_data[`tools_^_${calcId}_~_operation`]).toEqual(["Add"]);
+    expect(sdm[0].output_data[`tools_^_${calcId}_~_a`]).toEqual([2]);
+    expect(sdm[0].output_data[`tools_^_${calcId}_~_b`]).toEqual([3]);
+    expect(JSON.parse(sdm[0].output_data.tool_functions[0])[0].function._sink_node_id).toBe(calcId);
+    const conversation = sdm[0].output_data.conversations[0];
+    expect(conversation.map((m: any) => m.role)).toEqual(["system", "user", "assistant"]);
+    expect(conversation[2].tool_calls[0].function.name).toBe("calculatorblock");
+    expect(sdm[1].input_data.last_tool_output).toBe(5);
+    expect(sdm[1].output_data.finished).toEqual(["2 + 3 = 5"]);
+    expect(sdm[1].output_data.conversations).toBeUndefined();
+    // Each turn's model call is in its node's stats.
+    const { nodes: rows } = await storedRows(t, done.id);
+    const stats = rows.filter((r) => r.blockId === SDM).map((r) => r.stats as Record<string, number>);
+    expect(stats.map((s) => [s.llm_call_count, s.input_token_count, s.output_token_count])).toEqual([
+      [1, 11, 7],
+      [1, 11, 7],
+    ]);
+  });
+
+  it("routes tool calls through AutoGPT's older `tools_^_…` link names as well", async () => {
+    const { run: done, of } = await run(calculatorLoop("tools_^_calculatorblock_~_x"), { question: "3 * 4?" }, [
+      { calls: [{ name: "calculatorblock", arguments: '{"operation": "Multiply", "a": 3, "b": 4}' }] },
+      { content: "12" },
+    ]);
+    expect(done.status, JSON.stringify(done.stats)).toBe("COMPLETED");
+    expect(done.outputs).toEqual({ answer: ["12"] });
+    expect(of(CALCULATOR)[0]?.output_data).toEqual({ result: [12] });
+  });
+
+  it("re-asks the model with the errors when it calls a tool with wrong parameters", async () => {
+    const { run: done, of } = await run(calculatorLoop("tools"), { question: "What is 6 / 3?" }, [
+      { calls: [{ name: "calculatorblock", arguments: '{"operation": "Divide", "x": 6}' }] },
+      { calls: [{ name: "calculatorblock", arguments: '{"operation": "Divide", "a": 6, "b": 3}' }] },
+      { content: "6 / 3 = 2" },
+    ]);
+    expect(done.status, JSON.stringify(done.stats)).toBe("COMPLETED");
+    expect(done.outputs).toEqual({ answer: ["6 / 3 = 2"] });
+    const [, reask] = chats();
+    const feedback = reask.json.messages.at(-1);
+    expect(feedback.role).toBe("user");
+    expect(feedback.content).toContain("Your tool call had errors");
+    expect(feedback.content).toContain("Tool call 'calculatorblock' has parameter errors: Unknown parameters: ['x'].");
+    expect(feedback.content).toContain("Missing required parameters: ['a', 'b'].");
+    // Only the corrected call reached the tool.
+    const calc = of(CALCULATOR);
+    expect(calc.map((n) => n.input_data)).toMatchObject([{ operation: "Divide", a: 6, b: 3 }]);
+  });
+
+  it("fails the node naming the errors once the retries are used up", async () => {
+    const g = calculatorLoop("tools");
+    (g.nodes[1].input_default as Record<string, unknown>).retry = 2;
+    const { run: done, of } = await run(g, { question: "?" }, [
+      { calls: [{ name: "nosuchtool", arguments: "{}" }] },
+      { calls: [{ name: "calculatorblock", arguments: "not json" }] },
+    ]);
+    expect(done.status).toBe("FAILED");
+    expect(chats()).toHaveLength(2);
+    const [sdm] = of(SDM);
+    expect(sdm.output_data.error[0]).toContain("Tool call 'calculatorblock' has invalid JSON arguments");
+    expect(of(CALCULATOR)).toEqual([]);
+  });
+
+  it("offers a sub-agent as a function named after the agent, with its linked inputs as parameters", async () => {
+    const child = await create(
+      user.api,
+      graph(
+        "Word Doubler",
+        [
+          { id: "in", block_id: INPUT, input_default: { name: "word", description: "The word to double" } },
+          { id: "out", block_id: OUTPUT, input_default: { name: "doubled" } },
+        ],
+        [["in", "result", "out", "value"]],
+      ),
+    );
+    const g = graph(
+      "agent tool",
+      [
+        { id: "in", block_id: INPUT, input_default: { name: "question" } },
+        { id: "sdm", block_id: SDM, input_default: { model: "gpt-4o" } },
+        {
+          id: "agent",
+          block_id: AGENT_EXECUTOR,
+          input_default: {
+            graph_id: child.id,
+            graph_version: child.version,
+            user_id: "",
+            inputs: {},
+            input_schema: child.input_schema,
+            output_schema: child.output_schema,
+          },
+        },
+        { id: "out", block_id: OUTPUT, input_default: { name: "answer" } },
+      ],
+      [
+        ["in", "result", "sdm", "prompt"],
+        ["sdm", "tools", "agent", "word"],
+        ["agent", "doubled", "sdm", "last_tool_output"],
+        ["sdm", "conversations", "sdm", "conversation_history"],
+        ["sdm", "finished", "out", "value"],
+      ],
+    );
+    const { run: done, of } = await run(g, { question: "Echo hello" }, [
+      { calls: [{ name: "word_doubler", arguments: '{"word": "hello"}' }] },
+      { content: "It said hello" },
+    ]);
+    expect(done.status, JSON.stringify(done.stats)).toBe("COMPLETED");
+    expect(done.outputs).toEqual({ answer: ["It said hello"] });
+    const [first, second] = chats();
+    expect(first.json.tools).toEqual([
+      {
+        type: "function",
+        function: {
+          name: "word_doubler",
+          description: "Word Doubler (test)",
+          parameters: {
+            type: "object",
+            properties: { word: { type: "string", description: "The word to double", default: "null" } },
+            additionalProperties: false,
+            strict: true,
+          },
+        },
+      },
+    ]);
+    expect(of(AGENT_EXECUTOR)[0]?.input_data.inputs).toEqual({ word: "hello" });
+    expect(second.json.messages.at(-1)).toEqual({ role: "tool", tool_call_id: "call_1_0", content: "hello" });
+  });
+
+  it("in agent mode runs the tools itself and loops until the model finishes", async () => {
+    const g = graph(
+      "agent mode",
+      [
+        { id: "in", block_id: INPUT, input_default: { name: "question" } },
+        { id: "sdm", block_id: SDM, input_default: { model: "gpt-4o", agent_mode_max_iterations: 5 } },
+        { id: "calc", block_id: CALCULATOR },
+        { id: "out", block_id: OUTPUT, input_default: { name: "answer" } },
+      ],
+      [
+        ["in", "result", "sdm", "prompt"],
+        ["sdm", "tools", "calc", "operation"],
+        ["sdm", "tools", "calc", "a"],
+        ["sdm", "tools", "calc", "b"],
+        ["sdm", "finished", "out", "value"],
+      ],
+    );
+    const { run: done, of } = await run(g, { question: "(2 + 3) * 4?" }, [
+      { calls: [{ name: "calculatorblock", arguments: '{"operation": "Add", "a": 2, "b": 3}' }] },
+      { calls: [{ name: "calculatorblock", arguments: '{"operation": "Multiply", "a": 5, "b": 4}' }] },
+      { content: "20" },
+    ]);
+    expect(done.status, JSON.stringify(done.stats)).toBe("COMPLETED");
+    expect(done.outputs).toEqual({ answer: ["20"] });
+    const calc = of(CALCULATOR);
+    expect(calc.map((n) => n.output_data.result)).toEqual([[5], [20]]);
+    expect(chats()[1].json.messages.at(-1)).toEqual({
+      role: "tool",
+      tool_call_id: "call_1_0",
+      content: '{"result": [5]}',
+    });
+    const sdm = of(SDM);
+    expect(sdm).toHaveLength(1);
+    expect(sdm[0].output_data.finished).toEqual(["20"]);
+    const conversations = sdm[0].output_data.conversations;
+    expect(conversations.at(-1).map((m: any) => m.role)).toEqual([
+      "system",
+      "user",
+      "assistant",
+      "tool",
+      "assistant",
+      "tool",
+      "assistant",
+    ]);
+  });
+});
