@@ -44,13 +44,41 @@ function completion(req: ReceivedRequest, reply: Reply, n: number) {
   };
 }
 
+/** One Anthropic message, streamed: a text, or one tool_use block. */
+function anthropicMessage(reply: Reply, n: number) {
+  const event = (type: string, data: Record<string, unknown>) =>
+    `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+  const call = reply.calls?.[0];
+  const block = call ? { type: "tool_use", id: `toolu_${n}`, name: call.name, input: {} } : { type: "text", text: "" };
+  const delta = call
+    ? { type: "input_json_delta", partial_json: call.arguments }
+    : { type: "text_delta", text: reply.content ?? "" };
+  const message = { id: `msg_${n}`, type: "message", role: "assistant", model: "claude", content: [] };
+  return {
+    headers: { "content-type": "text/event-stream" },
+    body: [
+      event("message_start", {
+        message: { ...message, stop_reason: null, usage: { input_tokens: 11, output_tokens: 0 } },
+      }),
+      event("content_block_start", { index: 0, content_block: block }),
+      event("content_block_delta", { index: 0, delta }),
+      event("content_block_stop", { index: 0 }),
+      event("message_delta", {
+        delta: { stop_reason: call ? "tool_use" : "end_turn", stop_sequence: null },
+        usage: { output_tokens: 7 },
+      }),
+      event("message_stop", {}),
+    ].join(""),
+  };
+}
+
 describe("SmartDecisionMakerBlock", () => {
   let t: TestServer;
   let llm: ProviderServer;
   let user: Awaited<ReturnType<typeof signUp>>;
   /** What the model answers, turn by turn, in the current test. */
   let script: Reply[] = [];
-  const chats = () => llm.received.filter((r) => r.path === "/v1/chat/completions");
+  const chats = () => llm.received.filter((r) => r.path === "/v1/chat/completions" || r.path === "/v1/messages");
 
   beforeAll(async () => {
     llm = await startProviderServer();
@@ -58,9 +86,14 @@ describe("SmartDecisionMakerBlock", () => {
       const n = chats().length;
       const reply = script[n - 1];
       if (!reply) return { status: 500, json: { error: { message: `no scripted reply for call ${n}` } } };
-      return completion(req, reply, n);
+      return req.path === "/v1/messages" ? anthropicMessage(reply, n) : completion(req, reply, n);
     });
-    t = await startTestServer({ systemCredentials: { openai: { apiKey: OPERATOR_KEY, baseUrl: `${llm.url}/v1` } } });
+    t = await startTestServer({
+      systemCredentials: {
+        openai: { apiKey: OPERATOR_KEY, baseUrl: `${llm.url}/v1` },
+        anthropic: { apiKey: OPERATOR_KEY, baseUrl: llm.url },
+      },
+    });
     user = await signUp(t.url);
   });
   afterAll(async () => {
@@ -81,12 +114,12 @@ describe("SmartDecisionMakerBlock", () => {
     return { created, run: done, of, nodeOf };
   }
 
-  const calculatorLoop = (toolSource: string) =>
+  const calculatorLoop = (toolSource: string, model = "gpt-4o") =>
     graph(
       "calculator tool",
       [
         { id: "in", block_id: INPUT, input_default: { name: "question" } },
-        { id: "sdm", block_id: SDM, input_default: { model: "gpt-4o", prompt_values: {} } },
+        { id: "sdm", block_id: SDM, input_default: { model, prompt_values: {} } },
         { id: "calc", block_id: CALCULATOR, input_default: { round_result: false } },
         { id: "out", block_id: OUTPUT, input_default: { name: "answer" } },
       ],
@@ -185,6 +218,36 @@ describe("SmartDecisionMakerBlock", () => {
     expect(done.status, JSON.stringify(done.stats)).toBe("COMPLETED");
     expect(done.outputs).toEqual({ answer: ["12"] });
     expect(of(CALCULATOR)[0]?.output_data).toEqual({ result: [12] });
+  });
+
+  it("keeps a Claude conversation in Anthropic's format: tool_use turns, tool_result answers", async () => {
+    const { run: done, of } = await run(calculatorLoop("tools", "claude-sonnet-4-6"), { question: "What is 7 - 2?" }, [
+      { calls: [{ name: "calculatorblock", arguments: '{"operation": "Subtract", "a": 7, "b": 2}' }] },
+      { content: "5" },
+    ]);
+    expect(done.status, JSON.stringify(done.stats)).toBe("COMPLETED");
+    expect(done.outputs).toEqual({ answer: ["5"] });
+    const [first, second] = chats();
+    expect(first.path).toBe("/v1/messages");
+    expect(first.headers["x-api-key"] ?? first.headers.authorization).toContain(OPERATOR_KEY);
+    expect(first.json.tools[0]).toMatchObject({
+      name: "calculatorblock",
+      description: "Performs a mathematical operation on two numbers.",
+      input_schema: { type: "object", required: ["a", "b", "operation"] },
+    });
+    // The tool's result answers the tool_use by its id, as a user turn.
+    expect(second.json.messages.slice(-2)).toEqual([
+      {
+        role: "assistant",
+        content: [
+          { type: "tool_use", id: "toolu_1", name: "calculatorblock", input: { operation: "Subtract", a: 7, b: 2 } },
+        ],
+      },
+      { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_1", content: "5" }] },
+    ]);
+    const conversation = of(SDM)[0].output_data.conversations[0];
+    expect(conversation.at(-1)).toMatchObject({ role: "assistant", type: "message", content: [{ type: "tool_use" }] });
+    expect(of(SDM)[1].input_data.last_tool_output).toBe(5);
   });
 
   it("re-asks the model with the errors when it calls a tool with wrong parameters", async () => {

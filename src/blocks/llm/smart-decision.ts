@@ -290,11 +290,19 @@ function assistantEntry(response: LlmCallResponse): Message {
   };
 }
 
-/** The model's turn added to the conversation, with its reasoning before it unless Claude used a tool. */
-function addTurn(conversation: Message[], response: LlmCallResponse, toolOutputs: Message[] = []): void {
+/**
+ * The model's turn added to the conversation, with its reasoning before it: in agent mode not before Claude's
+ * tool_use (it would split the tool_use from its tool_result), as AutoGPT's agent mode; its traditional mode always.
+ */
+function addTurn(
+  conversation: Message[],
+  response: LlmCallResponse,
+  toolOutputs: Message[] = [],
+  agentMode = true,
+): void {
   const entry = assistantEntry(response);
   const usedTools = Array.isArray(entry.content) && entry.content.some((i) => isRecord(i) && i.type === "tool_use");
-  if (response.reasoning && !usedTools) {
+  if (response.reasoning && !(agentMode && usedTools)) {
     conversation.push({ role: "assistant", content: `[Reasoning]: ${response.reasoning}` });
   }
   conversation.push(entry, ...toolOutputs);
@@ -548,7 +556,7 @@ export const smartDecisionMaker = defineBlock({
     for (const { tool, input: args } of invocations(response.toolCalls, tools)) {
       for (const [pin, value] of Object.entries(args)) yield [toolPinName(tool.function._sink_node_id, pin), value];
     }
-    addTurn(conversation, response);
+    addTurn(conversation, response, [], false);
     yield ["conversations", conversation];
   },
   test: [
