@@ -1,9 +1,10 @@
-// SmartDecisionMakerBlock through the real server against a scripted OpenAI-compatible server: the functions it
+// SmartDecisionMakerBlock through the real server against the scripted loopback LLM: the functions it
 // offers the model (one per linked block or sub-agent), the tool nodes it feeds through `tools_^_…` pins, the loop
-// back through `last_tool_output`, the re-ask on a bad tool call, and agent mode running the tools itself.
+// back through `last_tool_output` (OpenAI's and Anthropic's formats), the re-ask on a bad tool call, and agent mode
+// running the tools itself.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signUp } from "./helpers/client.js";
-import { type ProviderServer, type ReceivedRequest, startProviderServer } from "./helpers/provider-server.js";
+import { type LlmReply, type LlmServer, startLlmServer } from "./helpers/llm-server.js";
 import { AGENT_EXECUTOR, create, ended, execute, graph, INPUT, OUTPUT, waitFor } from "./helpers/runs.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
 import { storedRows } from "./helpers/watch.js";
@@ -12,86 +13,18 @@ const SDM = "3b191d9f-356f-482d-8238-ba04b6d18381";
 const CALCULATOR = "b1ab9b19-67a6-406d-abf5-2dba76d00c79";
 const OPERATOR_KEY = "sk-operator-3f9d2c71a4b8e650";
 
-type Call = { name: string; arguments: string };
-type Reply = { content?: string; calls?: Call[] };
-
-/** One chat completion in the wire format the request asked for (a stream of chunks, or one JSON body). */
-function completion(req: ReceivedRequest, reply: Reply, n: number) {
-  const tool_calls = (reply.calls ?? []).map((c, i) => ({
-    index: i,
-    id: `call_${n}_${i}`,
-    type: "function",
-    function: { name: c.name, arguments: c.arguments },
-  }));
-  const message = { role: "assistant", content: reply.content ?? null, ...(tool_calls.length ? { tool_calls } : {}) };
-  const usage = { prompt_tokens: 11, completion_tokens: 7, total_tokens: 18 };
-  const finish = tool_calls.length ? "tool_calls" : "stop";
-  const base = { id: `chatcmpl-${n}`, created: 1, model: req.json.model };
-  if (!req.json.stream) {
-    return {
-      json: { ...base, object: "chat.completion", choices: [{ index: 0, message, finish_reason: finish }], usage },
-    };
-  }
-  const chunk = (choices: unknown[], extra = {}) => ({ ...base, object: "chat.completion.chunk", choices, ...extra });
-  return {
-    headers: { "content-type": "text/event-stream" },
-    sse: [
-      chunk([{ index: 0, delta: message, finish_reason: null }]),
-      chunk([{ index: 0, delta: {}, finish_reason: finish }]),
-      chunk([], { usage }),
-      "[DONE]",
-    ],
-  };
-}
-
-/** One Anthropic message, streamed: a text, or one tool_use block. */
-function anthropicMessage(reply: Reply, n: number) {
-  const event = (type: string, data: Record<string, unknown>) =>
-    `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
-  const call = reply.calls?.[0];
-  const block = call ? { type: "tool_use", id: `toolu_${n}`, name: call.name, input: {} } : { type: "text", text: "" };
-  const delta = call
-    ? { type: "input_json_delta", partial_json: call.arguments }
-    : { type: "text_delta", text: reply.content ?? "" };
-  const message = { id: `msg_${n}`, type: "message", role: "assistant", model: "claude", content: [] };
-  return {
-    headers: { "content-type": "text/event-stream" },
-    body: [
-      event("message_start", {
-        message: { ...message, stop_reason: null, usage: { input_tokens: 11, output_tokens: 0 } },
-      }),
-      event("content_block_start", { index: 0, content_block: block }),
-      event("content_block_delta", { index: 0, delta }),
-      event("content_block_stop", { index: 0 }),
-      event("message_delta", {
-        delta: { stop_reason: call ? "tool_use" : "end_turn", stop_sequence: null },
-        usage: { output_tokens: 7 },
-      }),
-      event("message_stop", {}),
-    ].join(""),
-  };
-}
-
 describe("SmartDecisionMakerBlock", () => {
   let t: TestServer;
-  let llm: ProviderServer;
+  let llm: LlmServer;
   let user: Awaited<ReturnType<typeof signUp>>;
-  /** What the model answers, turn by turn, in the current test. */
-  let script: Reply[] = [];
-  const chats = () => llm.received.filter((r) => r.path === "/v1/chat/completions" || r.path === "/v1/messages");
+  const chats = () => llm.requests;
 
   beforeAll(async () => {
-    llm = await startProviderServer();
-    llm.handle((req) => {
-      const n = chats().length;
-      const reply = script[n - 1];
-      if (!reply) return { status: 500, json: { error: { message: `no scripted reply for call ${n}` } } };
-      return req.path === "/v1/messages" ? anthropicMessage(reply, n) : completion(req, reply, n);
-    });
+    llm = await startLlmServer();
     t = await startTestServer({
       systemCredentials: {
-        openai: { apiKey: OPERATOR_KEY, baseUrl: `${llm.url}/v1` },
-        anthropic: { apiKey: OPERATOR_KEY, baseUrl: llm.url },
+        openai: { apiKey: OPERATOR_KEY, baseUrl: llm.openaiBaseUrl },
+        anthropic: { apiKey: OPERATOR_KEY, baseUrl: llm.anthropicBaseUrl },
       },
     });
     user = await signUp(t.url);
@@ -101,9 +34,10 @@ describe("SmartDecisionMakerBlock", () => {
     await llm?.close();
   });
 
-  async function run(g: unknown, inputs: Record<string, unknown>, replies: Reply[]) {
-    script = replies;
-    llm.received.length = 0;
+  /** Runs `g` with the model answering `replies`, one per call. */
+  async function run(g: unknown, inputs: Record<string, unknown>, replies: LlmReply[]) {
+    llm.reset();
+    llm.reply(...replies);
     const created = await create(user.api, g);
     const exec = await execute(user.api, created, inputs);
     const done = await waitFor(user.api, exec.id, ended, 60_000);
@@ -140,8 +74,8 @@ describe("SmartDecisionMakerBlock", () => {
       of,
       nodeOf,
     } = await run(calculatorLoop("tools"), { question: "What is 2 + 3?" }, [
-      { calls: [{ name: "calculatorblock", arguments: '{"operation": "Add", "a": 2, "b": 3}' }] },
-      { content: "2 + 3 = 5" },
+      { toolCalls: [{ name: "calculatorblock", arguments: '{"operation": "Add", "a": 2, "b": 3}' }] },
+      { text: "2 + 3 = 5" },
     ]);
     expect(done.status, JSON.stringify(done.stats)).toBe("COMPLETED");
     expect(done.outputs).toEqual({ answer: ["2 + 3 = 5"] });
@@ -149,9 +83,9 @@ describe("SmartDecisionMakerBlock", () => {
     const [first, second] = chats();
     expect(chats()).toHaveLength(2);
     expect(first.headers.authorization).toBe(`Bearer ${OPERATOR_KEY}`);
-    expect(first.json.model).toBe("gpt-4o");
-    expect(first.json.tools).toHaveLength(1);
-    const fn = first.json.tools[0];
+    expect(first.body.model).toBe("gpt-4o");
+    expect(first.body.tools).toHaveLength(1);
+    const fn = first.body.tools[0];
     expect(fn.type).toBe("function");
     expect(fn.function.name).toBe("calculatorblock");
     expect(fn.function.description).toBe("Performs a mathematical operation on two numbers.");
@@ -166,7 +100,7 @@ describe("SmartDecisionMakerBlock", () => {
       },
     });
     expect(Object.keys(fn.function.parameters.properties)).toEqual(["operation", "a", "b"]);
-    expect(first.json.messages).toEqual([
+    expect(first.body.messages).toEqual([
       { role: "system", content: expect.stringMatching(/^\[Main Objective Prompt\]: Thinking carefully/) },
       { role: "user", content: "[Main Objective Prompt]: What is 2 + 3?" },
     ]);
@@ -176,15 +110,15 @@ describe("SmartDecisionMakerBlock", () => {
     expect(calc).toHaveLength(1);
     expect(calc[0].input_data).toMatchObject({ operation: "Add", a: 2, b: 3 });
     expect(calc[0].output_data).toEqual({ result: [5] });
-    expect(second.json.messages.slice(2)).toEqual([
+    expect(second.body.messages.slice(2)).toEqual([
       {
         role: "assistant",
         content: null,
         tool_calls: [
-          { id: "call_1_0", type: "function", function: { name: "calculatorblock", arguments: expect.any(String) } },
+          { id: "call_1", type: "function", function: { name: "calculatorblock", arguments: expect.any(String) } },
         ],
       },
-      { role: "tool", tool_call_id: "call_1_0", content: "5" },
+      { role: "tool", tool_call_id: "call_1", content: "5" },
     ]);
 
     // The decision node ran twice: the call (tool pins, conversation), then the finish.
@@ -205,15 +139,15 @@ describe("SmartDecisionMakerBlock", () => {
     const { nodes: rows } = await storedRows(t, done.id);
     const stats = rows.filter((r) => r.blockId === SDM).map((r) => r.stats as Record<string, number>);
     expect(stats.map((s) => [s.llm_call_count, s.input_token_count, s.output_token_count])).toEqual([
-      [1, 11, 7],
-      [1, 11, 7],
+      [1, 12, 7],
+      [1, 12, 7],
     ]);
   });
 
   it("routes tool calls through AutoGPT's older `tools_^_…` link names as well", async () => {
     const { run: done, of } = await run(calculatorLoop("tools_^_calculatorblock_~_x"), { question: "3 * 4?" }, [
-      { calls: [{ name: "calculatorblock", arguments: '{"operation": "Multiply", "a": 3, "b": 4}' }] },
-      { content: "12" },
+      { toolCalls: [{ name: "calculatorblock", arguments: '{"operation": "Multiply", "a": 3, "b": 4}' }] },
+      { text: "12" },
     ]);
     expect(done.status, JSON.stringify(done.stats)).toBe("COMPLETED");
     expect(done.outputs).toEqual({ answer: ["12"] });
@@ -222,21 +156,21 @@ describe("SmartDecisionMakerBlock", () => {
 
   it("keeps a Claude conversation in Anthropic's format: tool_use turns, tool_result answers", async () => {
     const { run: done, of } = await run(calculatorLoop("tools", "claude-sonnet-4-6"), { question: "What is 7 - 2?" }, [
-      { calls: [{ name: "calculatorblock", arguments: '{"operation": "Subtract", "a": 7, "b": 2}' }] },
-      { content: "5" },
+      { toolCalls: [{ name: "calculatorblock", arguments: '{"operation": "Subtract", "a": 7, "b": 2}' }] },
+      { text: "5" },
     ]);
     expect(done.status, JSON.stringify(done.stats)).toBe("COMPLETED");
     expect(done.outputs).toEqual({ answer: ["5"] });
     const [first, second] = chats();
-    expect(first.path).toBe("/v1/messages");
+    expect(first.api).toBe("anthropic");
     expect(first.headers["x-api-key"] ?? first.headers.authorization).toContain(OPERATOR_KEY);
-    expect(first.json.tools[0]).toMatchObject({
+    expect(first.body.tools[0]).toMatchObject({
       name: "calculatorblock",
       description: "Performs a mathematical operation on two numbers.",
       input_schema: { type: "object", required: ["a", "b", "operation"] },
     });
     // The tool's result answers the tool_use by its id, as a user turn.
-    expect(second.json.messages.slice(-2)).toEqual([
+    expect(second.body.messages.slice(-2)).toEqual([
       {
         role: "assistant",
         content: [
@@ -252,14 +186,14 @@ describe("SmartDecisionMakerBlock", () => {
 
   it("re-asks the model with the errors when it calls a tool with wrong parameters", async () => {
     const { run: done, of } = await run(calculatorLoop("tools"), { question: "What is 6 / 3?" }, [
-      { calls: [{ name: "calculatorblock", arguments: '{"operation": "Divide", "x": 6}' }] },
-      { calls: [{ name: "calculatorblock", arguments: '{"operation": "Divide", "a": 6, "b": 3}' }] },
-      { content: "6 / 3 = 2" },
+      { toolCalls: [{ name: "calculatorblock", arguments: '{"operation": "Divide", "x": 6}' }] },
+      { toolCalls: [{ name: "calculatorblock", arguments: '{"operation": "Divide", "a": 6, "b": 3}' }] },
+      { text: "6 / 3 = 2" },
     ]);
     expect(done.status, JSON.stringify(done.stats)).toBe("COMPLETED");
     expect(done.outputs).toEqual({ answer: ["6 / 3 = 2"] });
     const [, reask] = chats();
-    const feedback = reask.json.messages.at(-1);
+    const feedback = reask.body.messages.at(-1);
     expect(feedback.role).toBe("user");
     expect(feedback.content).toContain("Your tool call had errors");
     expect(feedback.content).toContain("Tool call 'calculatorblock' has parameter errors: Unknown parameters: ['x'].");
@@ -273,8 +207,8 @@ describe("SmartDecisionMakerBlock", () => {
     const g = calculatorLoop("tools");
     (g.nodes[1].input_default as Record<string, unknown>).retry = 2;
     const { run: done, of } = await run(g, { question: "?" }, [
-      { calls: [{ name: "nosuchtool", arguments: "{}" }] },
-      { calls: [{ name: "calculatorblock", arguments: "not json" }] },
+      { toolCalls: [{ name: "nosuchtool", arguments: "{}" }] },
+      { toolCalls: [{ name: "calculatorblock", arguments: "not json" }] },
     ]);
     expect(done.status).toBe("FAILED");
     expect(chats()).toHaveLength(2);
@@ -323,13 +257,13 @@ describe("SmartDecisionMakerBlock", () => {
       ],
     );
     const { run: done, of } = await run(g, { question: "Echo hello" }, [
-      { calls: [{ name: "word_doubler", arguments: '{"word": "hello"}' }] },
-      { content: "It said hello" },
+      { toolCalls: [{ name: "word_doubler", arguments: '{"word": "hello"}' }] },
+      { text: "It said hello" },
     ]);
     expect(done.status, JSON.stringify(done.stats)).toBe("COMPLETED");
     expect(done.outputs).toEqual({ answer: ["It said hello"] });
     const [first, second] = chats();
-    expect(first.json.tools).toEqual([
+    expect(first.body.tools).toEqual([
       {
         type: "function",
         function: {
@@ -345,7 +279,7 @@ describe("SmartDecisionMakerBlock", () => {
       },
     ]);
     expect(of(AGENT_EXECUTOR)[0]?.input_data.inputs).toEqual({ word: "hello" });
-    expect(second.json.messages.at(-1)).toEqual({ role: "tool", tool_call_id: "call_1_0", content: "hello" });
+    expect(second.body.messages.at(-1)).toEqual({ role: "tool", tool_call_id: "call_1", content: "hello" });
   });
 
   it("in agent mode runs the tools itself and loops until the model finishes", async () => {
@@ -366,17 +300,17 @@ describe("SmartDecisionMakerBlock", () => {
       ],
     );
     const { run: done, of } = await run(g, { question: "(2 + 3) * 4?" }, [
-      { calls: [{ name: "calculatorblock", arguments: '{"operation": "Add", "a": 2, "b": 3}' }] },
-      { calls: [{ name: "calculatorblock", arguments: '{"operation": "Multiply", "a": 5, "b": 4}' }] },
-      { content: "20" },
+      { toolCalls: [{ name: "calculatorblock", arguments: '{"operation": "Add", "a": 2, "b": 3}' }] },
+      { toolCalls: [{ name: "calculatorblock", arguments: '{"operation": "Multiply", "a": 5, "b": 4}' }] },
+      { text: "20" },
     ]);
     expect(done.status, JSON.stringify(done.stats)).toBe("COMPLETED");
     expect(done.outputs).toEqual({ answer: ["20"] });
     const calc = of(CALCULATOR);
     expect(calc.map((n) => n.output_data.result)).toEqual([[5], [20]]);
-    expect(chats()[1].json.messages.at(-1)).toEqual({
+    expect(chats()[1].body.messages.at(-1)).toEqual({
       role: "tool",
-      tool_call_id: "call_1_0",
+      tool_call_id: "call_1",
       content: '{"result": [5]}',
     });
     const sdm = of(SDM);
