@@ -316,7 +316,9 @@ describe("SmartDecisionMakerBlock", () => {
     const sdm = of(SDM);
     expect(sdm).toHaveLength(1);
     expect(sdm[0].output_data.finished).toEqual(["20"]);
+    // One conversation per turn, each as it was then.
     const conversations = sdm[0].output_data.conversations;
+    expect(conversations.map((c: unknown[]) => c.length)).toEqual([4, 6, 7]);
     expect(conversations.at(-1).map((m: any) => m.role)).toEqual([
       "system",
       "user",

@@ -499,7 +499,7 @@ export const smartDecisionMaker = defineBlock({
       conversation.push(toolResponse(first, lastOutput));
       // More calls of the same turn still to answer: wait for their outputs before asking the model again.
       if (pendingToolCalls(conversation).size > 0) {
-        yield ["conversations", conversation];
+        yield ["conversations", [...conversation]];
         return;
       }
     } else if (pyTruthy(lastOutput)) {
@@ -557,7 +557,7 @@ export const smartDecisionMaker = defineBlock({
       for (const [pin, value] of Object.entries(args)) yield [toolPinName(tool.function._sink_node_id, pin), value];
     }
     addTurn(conversation, response, [], false);
-    yield ["conversations", conversation];
+    yield ["conversations", [...conversation]];
   },
   test: [
     {
@@ -650,13 +650,13 @@ async function* agentMode(
     if (calls.length === 0) {
       yield ["finished", response.text];
       addTurn(conversation, response);
-      yield ["conversations", conversation];
+      yield ["conversations", [...conversation]];
       return;
     }
     const outputs: Message[] = [];
     for (const { call, tool, input } of calls) outputs.push(await runTool(ctx, call, tool, input));
     addTurn(conversation, response, combineToolResponses(outputs));
-    yield ["conversations", conversation];
+    yield ["conversations", [...conversation]];
   }
   yield [
     "finished",
@@ -664,7 +664,7 @@ async function* agentMode(
       ? `Agent mode completed after ${iteration} iterations`
       : `Agent mode completed after ${maxIterations} iterations (limit reached)`,
   ];
-  yield ["conversations", conversation];
+  yield ["conversations", [...conversation]];
 }
 
 /** Runs one tool node of the graph with the call's arguments; its outputs (or its failure) answer the call. */
