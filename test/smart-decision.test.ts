@@ -154,6 +154,37 @@ describe("SmartDecisionMakerBlock", () => {
     expect(of(CALCULATOR)[0]?.output_data).toEqual({ result: [12] });
   });
 
+  it("with multiple tool calls runs each, and asks the model again once every call has its output", async () => {
+    const g = calculatorLoop("tools");
+    (g.nodes[1].input_default as Record<string, unknown>).multiple_tool_calls = true;
+    const { run: done, of } = await run(g, { question: "2 + 3 and 3 * 4?" }, [
+      {
+        toolCalls: [
+          { name: "calculatorblock", arguments: { operation: "Add", a: 2, b: 3 } },
+          { name: "calculatorblock", arguments: { operation: "Multiply", a: 3, b: 4 } },
+        ],
+      },
+      { text: "5 and 12" },
+    ]);
+    expect(done.status, JSON.stringify(done.stats)).toBe("COMPLETED");
+    expect(done.outputs).toEqual({ answer: ["5 and 12"] });
+    expect(chats()).toHaveLength(2);
+    const [first, second] = chats();
+    expect(first.body.parallel_tool_calls).toBe(true);
+    expect(
+      of(CALCULATOR)
+        .map((n) => n.output_data.result[0])
+        .sort(),
+    ).toEqual([12, 5]);
+    // Three turns of the decision node: the calls, the first output (still waiting), the second (asks again).
+    const sdm = of(SDM);
+    expect(sdm).toHaveLength(3);
+    expect(sdm[1].output_data).toEqual({ tool_functions: [expect.any(String)], conversations: [expect.any(Array)] });
+    const answers = second.body.messages.filter((m: any) => m.role === "tool");
+    expect(answers.map((m: any) => m.tool_call_id)).toEqual(["call_1", "call_2"]);
+    expect(answers.map((m: any) => m.content).sort()).toEqual(["12", "5"]);
+  });
+
   it("keeps a Claude conversation in Anthropic's format: tool_use turns, tool_result answers", async () => {
     const { run: done, of } = await run(calculatorLoop("tools", "claude-sonnet-4-6"), { question: "What is 7 - 2?" }, [
       { toolCalls: [{ name: "calculatorblock", arguments: '{"operation": "Subtract", "a": 7, "b": 2}' }] },
