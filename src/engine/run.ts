@@ -490,7 +490,8 @@ export class GraphRun {
     if (this.running.size === 0 && this.ready.length === 0) this.finish?.();
   }
 
-  private async execute(exec: NodeExec): Promise<void> {
+  /** Runs a queued execution; `within` is the node execution it runs inside of (an agent-mode tool), if any. */
+  private async execute(exec: NodeExec, within?: AbortSignal): Promise<void> {
     if (sliceUsed()) {
       await sharedTurn();
       if (this.halt.signal.aborted) {
@@ -506,6 +507,9 @@ export class GraphRun {
     const controller = new AbortController();
     const onStop = () => controller.abort(STOPPED);
     this.halt.signal.addEventListener("abort", onStop, { once: true });
+    // A tool run inside another node ends with it (stopped, timed out).
+    within?.addEventListener("abort", onStop, { once: true });
+    if (within?.aborted) onStop();
     // Timers and sub-agent runs wait by design: the run's wall-time limit and stop bound them, not the node timeout.
     const timer =
       block.nodeTimeout === false
@@ -565,6 +569,7 @@ export class GraphRun {
     } finally {
       clearTimeout(timer);
       this.halt.signal.removeEventListener("abort", onStop);
+      within?.removeEventListener("abort", onStop);
       if (!controller.signal.aborted) controller.abort(STOPPED);
       generator?.return(undefined).catch(() => {});
     }
@@ -707,6 +712,7 @@ export class GraphRun {
     from: NodeInfo,
     nodeId: string,
     pins: Record<string, unknown>,
+    within: AbortSignal,
   ): Promise<Record<string, unknown[]>> {
     const info = this.nodes.get(nodeId);
     if (!info || !from.node.output_links.some((l) => l.sink_id === nodeId)) {
@@ -735,7 +741,7 @@ export class GraphRun {
     exec.status = "QUEUED";
     exec.queueTime = new Date();
     this.hooks.onNodeUpdate(exec);
-    await this.execute(exec);
+    await this.execute(exec, within);
     return exec.output;
   }
 
@@ -758,7 +764,7 @@ export class GraphRun {
       maxOutputBytes: this.options.limits.maxBlockOutputBytes,
       runSubgraph: (request) => this.hooks.runSubgraph(request, signal, report),
       linkedNodes: this.linkedNodes(exec.info),
-      runNode: (nodeId, pins) => this.runLinkedNode(exec.info, nodeId, pins),
+      runNode: (nodeId, pins) => this.runLinkedNode(exec.info, nodeId, pins, signal),
       graphInfo: async (graphId, graphVersion) => this.hooks.graphInfo?.(graphId, graphVersion),
       storage: storage && {
         get: (key) => storage.get(this.options.userId, key),
