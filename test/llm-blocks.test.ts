@@ -227,6 +227,21 @@ describe("LLM blocks", () => {
     expect(JSON.stringify(result.outputs.error)).toContain("did not contain a parseable JSON object");
   });
 
+  it("the loopback's default answer fills structured requests, so unscripted agents of LLM blocks run", async () => {
+    const listed = await runBlock(api, aiListGenerator.id, { model: "gpt-4o", focus: "owls" }, { credentials: openai });
+    expect(listed.status, JSON.stringify(listed.node)).toBe("COMPLETED");
+    expect(listed.outputs.list_item).toHaveLength(1);
+    const rows = await runBlock(
+      api,
+      aiStructuredResponseGenerator.id,
+      { model: "gpt-4o", prompt: "Name one", expected_format: { name: "A name" }, list_result: true },
+      { credentials: openai },
+    );
+    expect(rows.status, JSON.stringify(rows.node)).toBe("COMPLETED");
+    expect(rows.outputs.response).toEqual([[{ name: "Echo: Name one" }]]);
+    expect(llm.requests).toHaveLength(2);
+  });
+
   it("AIListGenerator yields the list and each item", async () => {
     llm.reply((req) => ({ text: structured(req, { list: ["Mercury", "Venus", "Earth"] }) }));
     const result = await runBlock(
@@ -478,6 +493,25 @@ describe("llmCall", () => {
     await expect.poll(() => llm.requests.length).toBe(1);
     controller.abort(new Error("stopped by the user"));
     await expect(pending).rejects.toThrow("stopped by the user");
+  });
+
+  it("stops reading a streamed answer that stalls when the signal aborts", async () => {
+    for (const [model, provider] of [
+      ["gpt-4o", "openai"],
+      ["claude-sonnet-4-6", "anthropic"],
+    ] as const) {
+      llm.reply({ text: "never finished", hang: "midway" });
+      const controller = new AbortController();
+      const pending = llmCall(
+        ctx([], controller.signal),
+        testCredentials({ provider, type: "api_key", api_key: "k" }),
+        { model, messages: [{ role: "user", content: "Hi" }] },
+      );
+      const before = llm.requests.length;
+      await expect.poll(() => llm.requests.length).toBe(before + 1);
+      controller.abort(new Error(`stopped ${provider}`));
+      await expect(pending).rejects.toThrow(`stopped ${provider}`);
+    }
   });
 
   it("names the missing credentials instead of calling anyone", async () => {

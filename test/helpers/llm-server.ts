@@ -12,12 +12,14 @@
 //   llm.handle((req) => ({ text: `Echo: ${req.lastUserText}` }));  // answers when the queue is empty
 //   llm.reply({ toolCalls: [{ name: "add", arguments: { a: 1 } }] });  // tool calls, in either format
 //   llm.reply((req) => ({ text: structured(req, { key: "value" }) }));  // AIStructuredResponseGenerator's tagged JSON
-//   llm.reply({ hang: true });  // never answers: for cancellation
+//   llm.reply({ hang: true });  // never answers ("midway": stalls after a stream's first event): for cancellation
 //   llm.requests  // every request: api, path, headers, body, model, messages, system, stream, lastUserText
 //   llm.reset()   // forgets requests and queued replies, restores the default handler
 //
 // Routes: POST …/chat/completions (OpenAI and every OpenAI-compatible provider), POST …/messages (Anthropic),
-// POST /api/generate (Ollama). The default handler answers `Echo: <last user message>`. An error reply (`status`)
+// POST /api/generate (Ollama). The default handler (`echo`) answers `Echo: <last user message>`, and a structured
+// request (AIStructuredResponseGenerator, AIListGenerator, AITextSummarizer) with every expected key set to that
+// echo (`list` as a one-item list). An error reply (`status`)
 // gets the provider's error body and `retry-after: 0`, so the client's retries do not wait.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -63,8 +65,11 @@ export interface LlmReply {
   /** The error message for `status`. */
   error?: string;
   headers?: Record<string, string>;
-  /** Never answer (the connection stays open until the client gives up), for cancellation and timeouts. */
-  hang?: boolean;
+  /**
+   * Never answer (the connection stays open until the client gives up), for cancellation and timeouts; `"midway"`
+   * sends a streamed answer's first event, then stalls.
+   */
+  hang?: boolean | "midway";
 }
 
 export type LlmReplyScript = LlmReply | ((req: LlmRequest) => LlmReply | Promise<LlmReply>);
@@ -169,6 +174,7 @@ function writeOpenAi(res: http.ServerResponse, req: LlmRequest, reply: LlmReply)
   const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
     res.write(`data: ${JSON.stringify({ ...base, object: "chat.completion.chunk", choices, ...extra })}\n\n`);
   chunk([{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }]);
+  if (reply.hang === "midway") return;
   if (reply.reasoning) chunk([{ index: 0, delta: { reasoning: reply.reasoning }, finish_reason: null }]);
   // The text arrives in two pieces, as a real stream would split it.
   const text = reply.text ?? "";
@@ -230,6 +236,7 @@ function writeAnthropic(res: http.ServerResponse, req: LlmRequest, reply: LlmRep
   event("message_start", {
     message: { ...message, content: [], stop_reason: null, usage: { input_tokens: usage.input, output_tokens: 1 } },
   });
+  if (reply.hang === "midway") return;
   content.forEach((block, index) => {
     if (block.type === "text") {
       event("content_block_start", { index, content_block: { type: "text", text: "" } });
@@ -284,7 +291,29 @@ function writeError(res: http.ServerResponse, api: LlmApi, reply: LlmReply) {
   res.end(JSON.stringify(body));
 }
 
-const echo = (req: LlmRequest): LlmReply => ({ text: `Echo: ${req.lastUserText}` });
+/**
+ * The keys AIStructuredResponseGenerator asked for (from its format instructions), or undefined: lets the default
+ * handler answer structured requests too, so agents made of LLM blocks run end to end unscripted.
+ */
+export function expectedKeys(req: LlmRequest): string[] | undefined {
+  const marker = "strictly following this format:\n";
+  const at = req.system.indexOf(marker);
+  if (at < 0) return undefined;
+  const block = req.system.slice(at + marker.length).split("\n\nIf you cannot provide all the keys")[0] ?? "";
+  const keys = [...block.matchAll(/^\s*"([^"]+)":/gm)].map((m) => m[1] as string);
+  return [...new Set(keys.filter((k) => k !== "reasoning" && k !== "results"))];
+}
+
+/** The default answer: `Echo: <last user message>`, or for a structured request each key filled with that echo. */
+export function echo(req: LlmRequest): LlmReply {
+  const said = `Echo: ${req.lastUserText}`;
+  const keys = expectedKeys(req);
+  if (!keys) return { text: said };
+  const value = Object.fromEntries(keys.map((k) => [k, k === "list" ? [said] : said]));
+  const listMode = /JSON array strictly|"results": \[/.test(req.system);
+  const answer = listMode ? (req.jsonTag ? [value] : { results: [value] }) : value;
+  return { text: req.jsonTag ? structured(req, answer) : JSON.stringify(answer) };
+}
 
 export async function startLlmServer(): Promise<LlmServer> {
   const requests: LlmRequest[] = [];
@@ -312,7 +341,7 @@ export async function startLlmServer(): Promise<LlmServer> {
       try {
         const next = queue.shift();
         const reply = next === undefined ? await fallback(req) : typeof next === "function" ? await next(req) : next;
-        if (reply.hang) return;
+        if (reply.hang === true) return;
         if (reply.status && reply.status >= 400) writeError(res, api, reply);
         else if (api === "openai") writeOpenAi(res, req, reply);
         else if (api === "anthropic") writeAnthropic(res, req, reply);

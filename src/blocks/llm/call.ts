@@ -38,7 +38,7 @@ export interface LlmCallRequest {
   jsonOutput?: boolean;
   /** A user-given Ollama host (AutoGPT's `ollama_host`); it goes through the SSRF guard unless it is the operator's. */
   ollamaHost?: string | null;
-  /** Stream the answer; by default the providers that stream (OpenAI, Anthropic, OpenRouter, Groq) do. */
+  /** Stream the answer; by default OpenAI and Anthropic models are streamed, the others answered in one body. */
   stream?: boolean;
 }
 export interface LlmCallResponse {
@@ -90,7 +90,11 @@ const KEY_VARIABLES: Partial<Record<LlmProvider, string>> = {
 /** AutoGPT's default `ollama_host`, which means "the operator's Ollama" (OLLAMA_HOST) here. */
 export const DEFAULT_OLLAMA_HOST = "localhost:11434";
 
-const STREAMING: ReadonlySet<LlmProvider> = new Set(["openai", "anthropic", "open_router", "groq"]);
+/**
+ * Streamed by default: the two APIs whose streams (with usage) every compatible server speaks alike. The others
+ * answer in one JSON body, as AutoGPT asks them, since not all of them take `stream_options`.
+ */
+const STREAMING: ReadonlySet<LlmProvider> = new Set(["openai", "anthropic"]);
 const RETRY = { attempts: 3, baseDelayMs: 1_000, maxDelayMs: 30_000 };
 /** Per attempt, as AutoGPT gives Anthropic (600 s); the node timeout still bounds the whole call. */
 const TIMEOUT_MS = 600_000;
@@ -160,6 +164,8 @@ export async function llmCall(
   const maxTokens = outputBudget(request.model, request.messages, request.maxTokens);
   let attempts = 0;
   const usage = (r: LlmCallResponse) => {
+    // The SDKs end a stream quietly when it is aborted: a cut-short answer is not an answer.
+    if (ctx.signal.aborted) throw ctx.signal.reason;
     ctx.reportUsage({
       tokens_in: r.promptTokens,
       tokens_out: r.completionTokens,
@@ -194,9 +200,7 @@ export async function llmCall(
       });
       return usage(await anthropicCall(client, request, maxTokens, stream, ctx.signal));
     }
-    if ((provider === "groq" || provider === "aiml_api") && request.tools?.length) {
-      throw new LlmSetupError(`${info.providerName} does not support tools.`);
-    }
+    if (provider === "groq" && request.tools?.length) throw new LlmSetupError("Groq does not support tools.");
     const client = new OpenAI({
       apiKey,
       organization: null,
@@ -232,7 +236,8 @@ async function openAiCall(
   // OpenAI's reasoning models refuse max_tokens; max_completion_tokens is what every current OpenAI model takes.
   if (provider === "openai") params.max_completion_tokens = maxTokens;
   else params.max_tokens = maxTokens;
-  if (request.tools?.length) {
+  // AutoGPT sends AI/ML API no tools (and gets no tool calls back).
+  if (request.tools?.length && provider !== "aiml_api") {
     params.tools = request.tools;
     // AutoGPT omits the flag for the o-series and when it is not set.
     if (request.parallelToolCalls !== undefined && !request.model.startsWith("o")) {
