@@ -176,13 +176,14 @@ export async function llmCall(
     return r;
   };
   const http = ctx.http.forProvider(provider, PROVIDER_BASE_URLS[provider]);
+  const stream = request.stream ?? STREAMING.has(provider);
   const fetch = sdkFetch(http, {
     retry: RETRY,
     timeoutMs: TIMEOUT_MS,
     signal: ctx.signal,
+    stream,
     onAttempt: () => attempts++,
   });
-  const stream = request.stream ?? STREAMING.has(provider);
   try {
     if (provider === "ollama") {
       return usage(await ollamaCall(ctx, request, maxTokens, () => attempts++));
