@@ -3,6 +3,10 @@
 // back through `last_tool_output` (OpenAI's and Anthropic's formats), the re-ask on a bad tool call, and agent mode
 // running the tools itself.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { standaloneContext } from "../src/blocks/context.js";
+import { getBlock } from "../src/blocks/index.js";
+import { pendingToolCalls, toolFunctions } from "../src/blocks/llm/smart-decision.js";
+import { parseExecutionOutput } from "../src/core/pins.js";
 import { signUp } from "./helpers/client.js";
 import { type LlmReply, type LlmServer, startLlmServer } from "./helpers/llm-server.js";
 import { AGENT_EXECUTOR, create, ended, execute, graph, INPUT, OUTPUT, waitFor } from "./helpers/runs.js";
@@ -359,5 +363,73 @@ describe("SmartDecisionMakerBlock", () => {
       "tool",
       "assistant",
     ]);
+  });
+});
+
+describe("SmartDecisionMaker's tools, without a server", () => {
+  const FILL_TEMPLATE = "db7d8f02-2f44-4c55-ab7a-eae0941f0c30";
+
+  it("describes a dynamic pin to the model and requires it when its base pin is required", async () => {
+    const block = getBlock(FILL_TEMPLATE);
+    if (!block) throw new Error("no FillTextTemplateBlock");
+    const ctx = standaloneContext({
+      linkedNodes: [
+        {
+          id: "fill",
+          block,
+          inputDefault: {},
+          metadata: { customized_name: "Greeting Writer!" },
+          links: [
+            { sourceName: "tools", sinkName: "values_#_name" },
+            { sourceName: "tools", sinkName: "format" },
+            { sourceName: "finished", sinkName: "escape_html" },
+          ],
+        },
+      ],
+    });
+    const [tool] = await toolFunctions(ctx);
+    expect(tool.function.name).toBe("greeting_writer_");
+    expect(tool.function.parameters).toEqual({
+      type: "object",
+      properties: {
+        values___name: {
+          type: "string",
+          description: "Dictionary field 'name' for base field 'values' (values['name'])",
+        },
+        format: expect.objectContaining({ type: "string" }),
+      },
+      additionalProperties: false,
+      required: ["format", "values___name"],
+    });
+    expect(tool.function._field_mapping).toEqual({ values___name: "values_#_name", format: "format" });
+  });
+
+  it("refuses to run with no tool linked", async () => {
+    await expect(toolFunctions(standaloneContext())).rejects.toThrow("There is no next node to execute.");
+  });
+
+  it("counts the calls still waiting for an output, in both providers' formats", () => {
+    const pending = pendingToolCalls([
+      { role: "assistant", tool_calls: [{ id: "call_1" }, { id: "call_2" }] },
+      { role: "tool", tool_call_id: "call_1", content: "5" },
+      { role: "assistant", content: [{ type: "tool_use", id: "toolu_1" }] },
+      { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_2" }] },
+    ]);
+    expect([...pending]).toEqual([
+      ["call_2", 1],
+      ["toolu_1", 1],
+    ]);
+  });
+
+  it("routes a tool argument only to the pin its name says, whatever the link's tool pin is called", () => {
+    const sink = { id: "calc", name: "a" };
+    expect(parseExecutionOutput("tools_^_calc_~_a", 2, "tools", sink)).toBe(2);
+    expect(parseExecutionOutput("tools_^_calc_~_a", 2, "tools_^_calculatorblock_~_a", sink)).toBe(2);
+    expect(parseExecutionOutput("tools_^_calc_~_b", 3, "tools", sink)).toBeUndefined();
+    expect(parseExecutionOutput("tools_^_other_~_a", 3, "tools", sink)).toBeUndefined();
+    // An argument the model left out is not passed on (AutoGPT skips a None it did not ask for by name).
+    expect(parseExecutionOutput("tools_^_calc_~_a", null, "tools", sink)).toBeUndefined();
+    expect(parseExecutionOutput("tools_^_calc_~_a", null, "tools_^_calc_~_a", sink)).toBeNull();
+    expect(parseExecutionOutput("finished", "x", "tools", sink)).toBeUndefined();
   });
 });
