@@ -426,12 +426,7 @@ export class GraphRun {
 
   /** Queues the execution once every linked pin has a value; static pins missing are taken from the node's last run. */
   private tryReady(info: NodeInfo, exec: NodeExec): void {
-    const last = this.lastPins.get(info.node.id);
-    if (last) {
-      for (const link of info.staticInbound) {
-        if (!(link.sink_name in exec.pins) && link.sink_name in last) exec.pins[link.sink_name] = last[link.sink_name];
-      }
-    }
+    this.fillStatic(info, exec);
     const wait = () => {
       const queue = this.pending.get(info.node.id);
       if (!queue) this.pending.set(info.node.id, [exec]);
@@ -459,19 +454,34 @@ export class GraphRun {
       this.end(exec, "TERMINATED");
       return;
     }
+    if (!this.prepare(info, exec, combined)) return;
+    this.ready.push(exec);
+    this.hooks.onNodeUpdate(exec);
+    this.schedule();
+  }
+
+  /** Static pins the execution lacks, from the node's last run. */
+  private fillStatic(info: NodeInfo, exec: NodeExec): void {
+    const last = this.lastPins.get(info.node.id);
+    if (!last) return;
+    for (const link of info.staticInbound) {
+      if (!(link.sink_name in exec.pins) && link.sink_name in last) exec.pins[link.sink_name] = last[link.sink_name];
+    }
+  }
+
+  /** Makes the execution's input from its merged pins and marks it QUEUED; false if it failed validation. */
+  private prepare(info: NodeInfo, exec: NodeExec, combined: Record<string, unknown>): boolean {
     const merged = this.withCredentials(info, packAgentInputs(info.block, combined));
     const prepared = this.hooks.prepareInput(info.block, merged);
     if (!prepared.ok) {
       exec.input = merged;
       this.fail(exec, prepared.error);
-      return;
+      return false;
     }
     exec.input = prepared.input;
     exec.status = "QUEUED";
     exec.queueTime = new Date();
-    this.ready.push(exec);
-    this.hooks.onNodeUpdate(exec);
-    this.schedule();
+    return true;
   }
 
   private schedule(): void {
@@ -721,25 +731,11 @@ export class GraphRun {
     if (this.halt.signal.aborted) throw new Error("The run has stopped");
     if (!this.admit()) throw new Error(this.limitError ?? "The run has stopped");
     const exec = this.newExec(info, { ...pins });
-    const last = this.lastPins.get(info.node.id);
-    for (const link of info.staticInbound) {
-      if (last && !(link.sink_name in exec.pins) && link.sink_name in last) {
-        exec.pins[link.sink_name] = last[link.sink_name];
-      }
-    }
-    const merged = this.withCredentials(
-      info,
-      packAgentInputs(info.block, mergeExecutionInput({ ...info.node.input_default, ...exec.pins })),
-    );
-    const prepared = this.hooks.prepareInput(info.block, merged);
-    if (!prepared.ok) {
-      exec.input = merged;
-      this.fail(exec, prepared.error);
+    this.fillStatic(info, exec);
+    this.lastPins.set(info.node.id, exec.pins);
+    if (!this.prepare(info, exec, mergeExecutionInput({ ...info.node.input_default, ...exec.pins }))) {
       return exec.output;
     }
-    exec.input = prepared.input;
-    exec.status = "QUEUED";
-    exec.queueTime = new Date();
     this.hooks.onNodeUpdate(exec);
     await this.execute(exec, within);
     return exec.output;
