@@ -11,7 +11,8 @@ import OpenAI from "openai";
 import type { Credentials } from "../credentials.js";
 import { pyRepr } from "../python.js";
 import type { BlockContext } from "../sdk.js";
-import { type LlmProvider, modelInfo } from "./models.js";
+import { compressPrompt, promptTokens } from "./compress.js";
+import { type LlmProvider, MODELS, modelInfo } from "./models.js";
 import { sdkFetch } from "./sdk-fetch.js";
 
 export interface LlmToolCall {
@@ -38,6 +39,8 @@ export interface LlmCallRequest {
   jsonOutput?: boolean;
   /** A user-given Ollama host (AutoGPT's `ollama_host`); it goes through the SSRF guard unless it is the operator's. */
   ollamaHost?: string | null;
+  /** Fit the prompt into half the model's context window by truncation (AutoGPT's compress_prompt_to_fit); default true. */
+  compressToFit?: boolean;
   /** Stream the answer; by default OpenAI and Anthropic models are streamed, the others answered in one body. */
   stream?: boolean;
 }
@@ -99,22 +102,12 @@ const RETRY = { attempts: 3, baseDelayMs: 1_000, maxDelayMs: 30_000 };
 /** Per attempt, as AutoGPT gives Anthropic (600 s); the node timeout still bounds the whole call. */
 const TIMEOUT_MS = 600_000;
 
-/** A rough count of the prompt's tokens (about four characters each), for AutoGPT's max_tokens arithmetic. */
-function estimateTokens(messages: LlmMessage[]): number {
-  let chars = 0;
-  for (const m of messages) {
-    chars += (m.content ?? "").length + 4;
-    for (const call of m.tool_calls ?? []) chars += call.function.name.length + call.function.arguments.length;
-  }
-  return Math.ceil(chars / 4);
-}
-
 /** AutoGPT's budget: the user's max_tokens, capped by the model's output limit and what the context window leaves. */
 function outputBudget(model: string, messages: LlmMessage[], asked: number | null | undefined): number {
   const info = modelInfo(model);
   const modelMax = info?.maxOutputTokens ?? 2 ** 15;
   const userMax = asked || modelMax;
-  const available = Math.max((info?.contextWindow ?? 128_000) - estimateTokens(messages), 0);
+  const available = Math.max((info?.contextWindow ?? 128_000) - promptTokens(messages), 0);
   return Math.max(Math.min(available, modelMax, userMax), 1);
 }
 
@@ -161,6 +154,11 @@ export async function llmCall(
   const info = modelInfo(request.model);
   if (!info) throw new LlmSetupError(`Unknown LLM model ${JSON.stringify(request.model)}`);
   const provider = info.provider;
+  // A provider-prefixed name ("anthropic/claude-sonnet-4-6") is sent as the model it names, as AutoGPT resolves it.
+  if (!MODELS[request.model]) request = { ...request, model: request.model.slice(request.model.indexOf("/") + 1) };
+  if (request.compressToFit !== false) {
+    request = { ...request, messages: compressPrompt(request.messages, Math.floor(info.contextWindow / 2)) };
+  }
   const maxTokens = outputBudget(request.model, request.messages, request.maxTokens);
   let attempts = 0;
   const usage = (r: LlmCallResponse) => {
