@@ -189,6 +189,20 @@ describe("SmartDecisionMakerBlock", () => {
     expect(answers.map((m: any) => m.content).sort()).toEqual(["12", "5"]);
   });
 
+  it("compacts a prompt over half the model's context window unless conversation_compaction is off", async () => {
+    const question = "x".repeat(300_000); // about 75,000 tokens: gpt-4o's budget is 64,000
+    const sent: number[] = [];
+    for (const conversation_compaction of [true, false]) {
+      const g = calculatorLoop("tools");
+      (g.nodes[1].input_default as Record<string, unknown>).conversation_compaction = conversation_compaction;
+      const { run: done } = await run(g, { question }, [{ text: "ok" }]);
+      expect(done.status, JSON.stringify(done.stats)).toBe("COMPLETED");
+      sent.push(chats()[0].body.messages.at(-1).content.length);
+    }
+    expect(sent[0]).toBeLessThan(100_000);
+    expect(sent[1]).toBe("[Main Objective Prompt]: ".length + question.length);
+  });
+
   it("keeps a Claude conversation in Anthropic's format: tool_use turns, tool_result answers", async () => {
     const { run: done, of } = await run(calculatorLoop("tools", "claude-sonnet-4-6"), { question: "What is 7 - 2?" }, [
       { toolCalls: [{ name: "calculatorblock", arguments: '{"operation": "Subtract", "a": 7, "b": 2}' }] },

@@ -383,6 +383,7 @@ interface TurnOptions {
   max_tokens: number | null;
   ollama_host: string;
   multiple_tool_calls: boolean;
+  conversation_compaction: boolean;
 }
 
 /** One call of the model; a reply whose tool calls do not fit the tools is an error the caller may re-ask about. */
@@ -394,6 +395,7 @@ async function callModel(ctx: BlockContext, options: TurnOptions, conversation: 
     tools: options.tools.map(asLlmTool),
     parallelToolCalls: options.multiple_tool_calls,
     ollamaHost: options.ollama_host,
+    compressToFit: options.conversation_compaction,
   });
   const errors = toolCallErrors(response.toolCalls, options.tools);
   return { response, error: errors.length > 0 ? errors.join("; ") : undefined };
