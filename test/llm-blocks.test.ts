@@ -339,9 +339,7 @@ describe("LLM blocks", () => {
     expect(done.outputs).toEqual({ gpt: ["Echo: About owls"], claude: ["Echo: Also about owls"] });
     const byApi = Object.fromEntries(llm.requests.map((r) => [r.api, r]));
     expect(byApi.openai?.headers.authorization).toBe(`Bearer ${OPERATOR_OPENAI}`);
-    expect(byApi.anthropic?.headers["x-api-key"]).toContain(
-      OPERATOR_ANTHROPIC,
-    );
+    expect(byApi.anthropic?.headers["x-api-key"]).toContain(OPERATOR_ANTHROPIC);
     await expectNoSecrets(res.body.id, done);
   });
 

@@ -38,6 +38,8 @@ export function standaloneContext(options: StandaloneContextOptions = {}): Block
     nodeExecId: randomUUID(),
     credentials: credentialsByField.credentials,
     runSubgraph: noSubgraphs,
+    linkedNodes: [],
+    graphInfo: async () => undefined,
     reportUsage: (u) => void usage?.push(u),
     ...rest,
     signal,

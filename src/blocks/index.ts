@@ -9,6 +9,7 @@ import { httpBlocks } from "./http.js";
 import { ioBlocks } from "./io.js";
 import { listBlocks } from "./lists.js";
 import { llmBlocks } from "./llm/index.js";
+import { smartDecisionBlocks } from "./llm/smart-decision.js";
 import { logicBlocks } from "./logic.js";
 import { mathsBlocks } from "./maths.js";
 import { mediaBlocks } from "./media/index.js";
@@ -37,6 +38,7 @@ export const allBlocks: Block[] = [
   ...googleBlocks,
   ...discordBlocks,
   ...llmBlocks,
+  ...smartDecisionBlocks,
 ];
 
 const byId = new Map(allBlocks.map((block) => [block.id, block]));

@@ -83,6 +83,25 @@ export interface UserStorage {
   set(userId: string, key: string, value: unknown, nodeExecId: string): Promise<void>;
 }
 
+/**
+ * A node the running node's output links feed, as the block may see it (SmartDecisionMaker's tools): its block's
+ * spec, its constant inputs and metadata, and the links from the running node into it.
+ */
+export interface LinkedNode {
+  id: string;
+  block: Pick<Block, "id" | "name" | "description" | "input" | "blockType">;
+  inputDefault: Readonly<Record<string, unknown>>;
+  metadata: Readonly<Record<string, unknown>>;
+  /** The links from the running node into this one, in the graph's order. */
+  links: ReadonlyArray<{ sourceName: string; sinkName: string }>;
+}
+
+/** A graph version's name and description (AutoGPT's get_graph_metadata). */
+export interface GraphInfo {
+  name: string;
+  description: string;
+}
+
 /** The engine's services and the identity of the node execution, handed to every block run. */
 export interface BlockContext {
   userId: string;
@@ -119,6 +138,16 @@ export interface BlockContext {
   runSubgraph(request: SubgraphRequest): AsyncIterable<BlockOutput>;
   /** The running user's stored values; absent outside a graph run (a direct block run, unless given one). */
   storage?: BlockStorage;
+  /** The nodes this node's output links feed, grouped by node in link order; empty outside a graph run. */
+  linkedNodes: readonly LinkedNode[];
+  /**
+   * Runs one of `linkedNodes` now with `pins` as its input (over its constant inputs), as a node execution of the
+   * run whose outputs also feed its links; resolves with what it yielded (an `error` pin if it failed). Absent
+   * outside a graph run. SmartDecisionMaker's agent mode runs its tools this way.
+   */
+  runNode?(nodeId: string, pins: Record<string, unknown>): Promise<Record<string, unknown[]>>;
+  /** A graph of the running user by id and version (a sub-agent's name); undefined if there is none. */
+  graphInfo(graphId: string, graphVersion: number): Promise<GraphInfo | undefined>;
 }
 
 export interface BlockTestCase {
@@ -144,6 +173,16 @@ export interface BlockDefinition<I extends TObject = TObject, O extends TObject 
    * does not apply to them; the run's own limits (wall time, stop) still do.
    */
   nodeTimeout?: boolean;
+  /**
+   * Linked input pins the node may run without (AutoGPT's get_missing_links override): the engine does not wait
+   * for values on links into them, and asks `waitingFor` instead.
+   */
+  optionalLinkedPins?: string[];
+  /**
+   * The pins a node whose linked pins are all filled still waits for, given its merged input (AutoGPT's
+   * get_missing_input override); empty when it may run. Pure and fast: called on every value that reaches it.
+   */
+  waitingFor?(input: Record<string, unknown>): string[];
   /** Per-run cost in credits, as AutoGPT's BlockCost list. */
   costs?: Array<{ cost_amount: number; cost_filter: Record<string, unknown>; cost_type: "run" | "byte" | "second" }>;
   run(input: Static<I>, context: BlockContext): AsyncGenerator<BlockOutput, void, unknown>;

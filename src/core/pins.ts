@@ -3,6 +3,18 @@ const LIST = "_$_";
 const DICT = "_#_";
 const ATTR = "_@_";
 const TOOLS = "tools_^_";
+/** Separates the target node id from its pin in a tool pin's output name: `tools_^_{node_id}_~_{pin}`. */
+const TOOL_TARGET = "_~_";
+
+/** Whether a pin is SmartDecisionMaker's `tools` output (`tools`, or the older `tools_^_…` link names). */
+export function isToolPin(name: string): boolean {
+  return name === "tools" || name.startsWith(TOOLS);
+}
+
+/** The output name a tool call's argument is yielded on: it routes the value to one pin of one linked node. */
+export function toolPinName(nodeId: string, pin: string): string {
+  return `${TOOLS}${nodeId}${TOOL_TARGET}${pin}`;
+}
 
 /** The base pin a (possibly dynamic) pin name belongs to: `values_#_a` → `values`. */
 export function sanitizePinName(name: string): string {
@@ -101,8 +113,22 @@ export function mergeExecutionInput(data: Record<string, unknown>): Record<strin
 /**
  * The part of a yielded output `(name, value)` a link reads from `sourceName`: the whole value when the
  * names match, a nested piece for `name_#_k` / `name_$_i` / `name_@_a`, and undefined when the link does not read it.
+ * A tool call's argument, yielded on `tools_^_{node_id}_~_{pin}`, goes only to the tool link into that `sink`.
  */
-export function parseExecutionOutput(name: string, value: unknown, sourceName: string): unknown {
+export function parseExecutionOutput(
+  name: string,
+  value: unknown,
+  sourceName: string,
+  sink?: { id: string; name: string },
+): unknown {
+  // A tool pin is the other way around: the yielded name says which node and pin it is for (AutoGPT's routing).
+  if (isToolPin(sourceName) && name.startsWith(TOOLS) && name.includes(TOOL_TARGET)) {
+    const target = name.slice(TOOLS.length);
+    const cut = target.indexOf(TOOL_TARGET);
+    const forSink = sink && target.slice(0, cut) === sink.id && target.slice(cut + TOOL_TARGET.length) === sink.name;
+    // A missing argument (null) is not passed on, unless the link reads exactly this name, as AutoGPT's executor.
+    return forSink && (value !== null || sourceName === name) ? value : undefined;
+  }
   if (sourceName === name) return value;
   const parsed = parsePath(sourceName);
   if (!parsed || parsed.base !== name || parsed.steps.length === 0) return undefined;

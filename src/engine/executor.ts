@@ -239,6 +239,10 @@ export class Executor {
           onNodeUpdate: (exec) => this.publishNode(exec, runInfo),
           onNodeFinished: (exec) => this.writes.add(nodeRow(exec, row.id)),
           onGraphOutput: onOutput,
+          graphInfo: async (graphId, graphVersion) => {
+            const found = await this.graphVersion(row.userId, graphId, graphVersion);
+            return found && { name: found.name, description: found.description };
+          },
           runSubgraph: (request, signal, report) =>
             this.runSubgraph(row, request, signal, depth + 1, report, credentials),
         },

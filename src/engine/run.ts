@@ -2,7 +2,16 @@
 import { randomUUID } from "node:crypto";
 import { setMaxListeners } from "node:events";
 import { type Credentials, credentialsFields, metaOf, secretsOf } from "../blocks/credentials.js";
-import type { Block, BlockContext, BlockOutput, SubgraphRequest, Usage, UserStorage } from "../blocks/sdk.js";
+import type {
+  Block,
+  BlockContext,
+  BlockOutput,
+  GraphInfo,
+  LinkedNode,
+  SubgraphRequest,
+  Usage,
+  UserStorage,
+} from "../blocks/sdk.js";
 import { blockUsageCost } from "../core/block-cost.js";
 import type { GraphModel, Link, Node } from "../core/graph-types.js";
 import { mergeExecutionInput, parseExecutionOutput } from "../core/pins.js";
@@ -15,6 +24,10 @@ interface NodeInfo {
   node: Node;
   block: Block;
   inboundPins: string[];
+  /** The linked pins the node waits for before it runs: all of them, but those its block may run without. */
+  requiredPins: string[];
+  /** The nodes its output links feed, as its block sees them (built on first use). */
+  linked?: LinkedNode[];
   staticInbound: Link[];
   /** Whether a link reads the node's `error` output: if so, a failure there is handled by the graph. */
   handlesErrors: boolean;
@@ -107,6 +120,8 @@ export interface RunHooks {
   onNodeFinished(exec: NodeExec): void;
   /** An AgentOutput node produced a graph output. */
   onGraphOutput?(name: string, value: unknown): void;
+  /** A graph version of the run's user, for a block that names a sub-agent (SmartDecisionMaker's tools). */
+  graphInfo?(graphId: string, graphVersion: number): Promise<GraphInfo | undefined>;
   /** Runs a sub-graph; `report` receives its cost and node count once it has ended. */
   runSubgraph(
     request: SubgraphRequest,
@@ -285,7 +300,14 @@ export class GraphRun {
     for (const node of graph.nodes) {
       const block = hooks.getBlock(node.block_id);
       if (!block) throw new Error(`Node ${node.id} uses unknown block ${node.block_id}`);
-      this.nodes.set(node.id, { node, block, inboundPins: [], staticInbound: [], handlesErrors: false });
+      this.nodes.set(node.id, {
+        node,
+        block,
+        inboundPins: [],
+        requiredPins: [],
+        staticInbound: [],
+        handlesErrors: false,
+      });
     }
     for (const link of graph.links) {
       const sink = this.nodes.get(link.sink_id);
@@ -296,7 +318,11 @@ export class GraphRun {
       if (link.source_name === "error") source.handlesErrors = true;
     }
     // Links are read from the graph's link list, so node.output_links need not be filled in by the caller.
-    for (const info of this.nodes.values()) info.node = { ...info.node, output_links: [] };
+    for (const info of this.nodes.values()) {
+      info.node = { ...info.node, output_links: [] };
+      const optional = info.block.optionalLinkedPins ?? [];
+      info.requiredPins = info.inboundPins.filter((pin) => !optional.includes(pin));
+    }
     for (const link of graph.links) this.nodes.get(link.source_id)?.node.output_links.push(link);
   }
 
@@ -401,17 +427,21 @@ export class GraphRun {
 
   /** Queues the execution once every linked pin has a value; static pins missing are taken from the node's last run. */
   private tryReady(info: NodeInfo, exec: NodeExec): void {
-    const last = this.lastPins.get(info.node.id);
-    if (last) {
-      for (const link of info.staticInbound) {
-        if (!(link.sink_name in exec.pins) && link.sink_name in last) exec.pins[link.sink_name] = last[link.sink_name];
-      }
+    this.fillStatic(info, exec);
+    const wait = () => {
+      const queue = this.pending.get(info.node.id);
+      if (!queue) this.pending.set(info.node.id, [exec]);
+      else if (!queue.includes(exec)) queue.push(exec);
+    };
+    if (info.requiredPins.some((pin) => !(pin in exec.pins))) {
+      wait();
+      return;
     }
-    for (const pin of info.inboundPins) {
-      if (!(pin in exec.pins)) {
-        const queue = this.pending.get(info.node.id);
-        if (!queue) this.pending.set(info.node.id, [exec]);
-        else if (!queue.includes(exec)) queue.push(exec);
+    const combined = mergeExecutionInput({ ...info.node.input_default, ...exec.pins });
+    // A block may wait on more than its links (SmartDecisionMaker: a tool's output before its next turn).
+    if (info.block.waitingFor && !this.halt.signal.aborted) {
+      if (info.block.waitingFor(withDefaults(info.block, combined)).length > 0) {
+        wait();
         return;
       }
     }
@@ -425,22 +455,34 @@ export class GraphRun {
       this.end(exec, "TERMINATED");
       return;
     }
-    const merged = this.withCredentials(
-      info,
-      packAgentInputs(info.block, mergeExecutionInput({ ...info.node.input_default, ...exec.pins })),
-    );
+    if (!this.prepare(info, exec, combined)) return;
+    this.ready.push(exec);
+    this.hooks.onNodeUpdate(exec);
+    this.schedule();
+  }
+
+  /** Static pins the execution lacks, from the node's last run. */
+  private fillStatic(info: NodeInfo, exec: NodeExec): void {
+    const last = this.lastPins.get(info.node.id);
+    if (!last) return;
+    for (const link of info.staticInbound) {
+      if (!(link.sink_name in exec.pins) && link.sink_name in last) exec.pins[link.sink_name] = last[link.sink_name];
+    }
+  }
+
+  /** Makes the execution's input from its merged pins and marks it QUEUED; false if it failed validation. */
+  private prepare(info: NodeInfo, exec: NodeExec, combined: Record<string, unknown>): boolean {
+    const merged = this.withCredentials(info, packAgentInputs(info.block, combined));
     const prepared = this.hooks.prepareInput(info.block, merged);
     if (!prepared.ok) {
       exec.input = merged;
       this.fail(exec, prepared.error);
-      return;
+      return false;
     }
     exec.input = prepared.input;
     exec.status = "QUEUED";
     exec.queueTime = new Date();
-    this.ready.push(exec);
-    this.hooks.onNodeUpdate(exec);
-    this.schedule();
+    return true;
   }
 
   private schedule(): void {
@@ -459,7 +501,8 @@ export class GraphRun {
     if (this.running.size === 0 && this.ready.length === 0) this.finish?.();
   }
 
-  private async execute(exec: NodeExec): Promise<void> {
+  /** Runs a queued execution; `within` is the node execution it runs inside of (an agent-mode tool), if any. */
+  private async execute(exec: NodeExec, within?: AbortSignal): Promise<void> {
     if (sliceUsed()) {
       await sharedTurn();
       if (this.halt.signal.aborted) {
@@ -475,6 +518,9 @@ export class GraphRun {
     const controller = new AbortController();
     const onStop = () => controller.abort(STOPPED);
     this.halt.signal.addEventListener("abort", onStop, { once: true });
+    // A tool run inside another node ends with it (stopped, timed out).
+    within?.addEventListener("abort", onStop, { once: true });
+    if (within?.aborted) onStop();
     // Timers and sub-agent runs wait by design: the run's wall-time limit and stop bound them, not the node timeout.
     const timer =
       block.nodeTimeout === false
@@ -534,6 +580,7 @@ export class GraphRun {
     } finally {
       clearTimeout(timer);
       this.halt.signal.removeEventListener("abort", onStop);
+      within?.removeEventListener("abort", onStop);
       if (!controller.signal.aborted) controller.abort(STOPPED);
       generator?.return(undefined).catch(() => {});
     }
@@ -572,7 +619,7 @@ export class GraphRun {
     exec.output[name] = values;
     values.push(value);
     for (const link of exec.info.node.output_links) {
-      const v = parseExecutionOutput(name, value, link.source_name);
+      const v = parseExecutionOutput(name, value, link.source_name, { id: link.sink_id, name: link.sink_name });
       if (v === undefined) continue;
       const sink = this.nodes.get(link.sink_id);
       if (!sink) continue;
@@ -654,6 +701,53 @@ export class GraphRun {
     return out;
   }
 
+  /** The nodes a node's output links feed, each with the links into it, in the order the links come. */
+  private linkedNodes(info: NodeInfo): LinkedNode[] {
+    if (info.linked) return info.linked;
+    const byId = new Map<string, LinkedNode & { links: Array<{ sourceName: string; sinkName: string }> }>();
+    for (const link of info.node.output_links) {
+      const sink = this.nodes.get(link.sink_id);
+      if (!sink) continue;
+      let linked = byId.get(sink.node.id);
+      if (!linked) {
+        const { node, block } = sink;
+        linked = { id: node.id, block, inputDefault: node.input_default, metadata: node.metadata, links: [] };
+        byId.set(node.id, linked);
+      }
+      linked.links.push({ sourceName: link.source_name, sinkName: link.sink_name });
+    }
+    info.linked = [...byId.values()];
+    return info.linked;
+  }
+
+  /**
+   * Runs a node `from` links to at once, outside the queue and within `from`'s slot (SmartDecisionMaker's agent
+   * mode runs its tools so): `pins` over its constant inputs and the last values of its static links. Its outputs
+   * feed its links as any node's do.
+   */
+  private async runLinkedNode(
+    from: NodeInfo,
+    nodeId: string,
+    pins: Record<string, unknown>,
+    within: AbortSignal,
+  ): Promise<Record<string, unknown[]>> {
+    const info = this.nodes.get(nodeId);
+    if (!info || !from.node.output_links.some((l) => l.sink_id === nodeId)) {
+      throw new Error(`Node ${nodeId} is not linked from node ${from.node.id}`);
+    }
+    if (this.halt.signal.aborted) throw new Error("The run has stopped");
+    if (!this.admit()) throw new Error(this.limitError ?? "The run has stopped");
+    const exec = this.newExec(info, { ...pins });
+    this.fillStatic(info, exec);
+    this.lastPins.set(info.node.id, exec.pins);
+    if (!this.prepare(info, exec, mergeExecutionInput({ ...info.node.input_default, ...exec.pins }))) {
+      return exec.output;
+    }
+    this.hooks.onNodeUpdate(exec);
+    await this.execute(exec, within);
+    return exec.output;
+  }
+
   private context(exec: NodeExec, signal: AbortSignal, credentials: Record<string, Credentials>): BlockContext {
     const report = (usage: Usage) => addUsage(exec.stats, usage);
     const fields = Object.keys(credentials);
@@ -672,12 +766,24 @@ export class GraphRun {
       reportUsage: report,
       maxOutputBytes: this.options.limits.maxBlockOutputBytes,
       runSubgraph: (request) => this.hooks.runSubgraph(request, signal, report),
+      linkedNodes: this.linkedNodes(exec.info),
+      runNode: (nodeId, pins) => this.runLinkedNode(exec.info, nodeId, pins, signal),
+      graphInfo: async (graphId, graphVersion) => this.hooks.graphInfo?.(graphId, graphVersion),
       storage: storage && {
         get: (key) => storage.get(this.options.userId, key),
         set: (key, value) => storage.set(this.options.userId, key, value, exec.id),
       },
     };
   }
+}
+
+/** The block's schema defaults under the given input, as a block's readiness check reads it. */
+function withDefaults(block: Block, input: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, pin] of Object.entries(block.input.properties)) {
+    if ("default" in pin) out[name] = pin.default;
+  }
+  return Object.assign(out, input);
 }
 
 /** `text` with every secret replaced. */
