@@ -238,8 +238,6 @@ describe("Discord blocks against a loopback Discord", () => {
       for await (const _ of sendDiscordMessage.run(input as never, standaloneContext())) {
       }
     };
-    await expect(run()).rejects.toThrow(
-      "Missing Discord credentials: add a Discord bot token (provider `discord`, api_key) for `credentials`",
-    );
+    await expect(run()).rejects.toThrow("Missing Discord bot API key credentials for `credentials`");
   });
 });

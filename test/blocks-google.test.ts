@@ -613,10 +613,10 @@ describe("Google blocks against a loopback Google", () => {
       return out;
     };
     await expect(collect(gmailRead, { query: "", max_results: 1 })).rejects.toThrow(
-      "Missing Google credentials: connect a Google account (provider `google`, OAuth2) for `credentials`",
+      "Missing Google OAuth2 credentials for `credentials`",
     );
     expect(await collect(googleCalendarReadEvents, { calendar_id: "primary", time_range_days: 1 })).toEqual([
-      ["error", "Missing Google credentials: connect a Google account (provider `google`, OAuth2) for `credentials`"],
+      ["error", "Missing Google OAuth2 credentials for `credentials`"],
     ]);
   });
 });

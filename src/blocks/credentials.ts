@@ -203,3 +203,33 @@ export function authHeader(credentials: Credentials): string {
       throw new Error("Host-scoped credentials are headers for their host, not one Authorization header");
   }
 }
+
+const KIND_LABELS: Record<CredentialsType, string> = {
+  api_key: "API key",
+  oauth2: "OAuth2",
+  user_password: "username and password",
+  host_scoped: "host-scoped",
+};
+
+/**
+ * The node's credentials for `field` (the block's `credentials` pin unless named), checked to be one of `types`;
+ * otherwise a clear error naming what the block needs (`Missing Jina API key credentials for \`credentials\``),
+ * never a crash. `label` is the provider as users know it ("DataForSEO").
+ */
+export function requireCredentials<T extends CredentialsType>(
+  ctx: { credentials?: Credentials; credentialsFor(field: string): Credentials | undefined },
+  label: string,
+  types: readonly T[],
+  field = "credentials",
+): Extract<Credentials, { type: T }> {
+  const credentials =
+    field === "credentials" ? (ctx.credentials ?? ctx.credentialsFor(field)) : ctx.credentialsFor(field);
+  const kinds = types.map((t) => KIND_LABELS[t]).join(" or ");
+  if (!credentials) throw new Error(`Missing ${label} ${kinds} credentials for \`${field}\``);
+  if (!(types as readonly string[]).includes(credentials.type)) {
+    throw new Error(
+      `The \`${field}\` credentials are ${credentials.provider} ${KIND_LABELS[credentials.type]}; this block needs ${label} ${kinds} credentials`,
+    );
+  }
+  return credentials as Extract<Credentials, { type: T }>;
+}

@@ -2,7 +2,7 @@
 // bot token (`discord` api_key credentials), where AutoGPT logs a discord.py client into the gateway.
 import { Type } from "@sinclair/typebox";
 import type { HttpResponse } from "../infra/http/client.js";
-import { CredentialsField } from "./credentials.js";
+import { CredentialsField, requireCredentials } from "./credentials.js";
 import { inputs, outputs } from "./fields.js";
 import { type Block, type BlockContext, defineBlock } from "./sdk.js";
 import { scriptedHttp, testCredentials } from "./test-http.js";
@@ -53,18 +53,7 @@ const NO_MESSAGES = new Set([4, 14, 15, 16]);
 class DiscordError extends Error {}
 
 function discordApi(ctx: BlockContext) {
-  const credentials = ctx.credentials;
-  if (!credentials) {
-    throw new Error(
-      "Missing Discord credentials: add a Discord bot token (provider `discord`, api_key) for `credentials`",
-    );
-  }
-  if (credentials.type !== "api_key") {
-    throw new Error(
-      `The \`credentials\` input needs a Discord bot token, not ${credentials.provider} ${credentials.type}`,
-    );
-  }
-  const token = credentials.api_key;
+  const token = requireCredentials(ctx, "Discord bot", ["api_key"]).api_key;
   const http = ctx.http.forProvider("discord", DISCORD_BASE_URL);
   return async function call<T>(
     path: string,

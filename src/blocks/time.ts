@@ -1,5 +1,6 @@
 // Clock blocks: current time/date/date-time in a chosen timezone (strftime or ISO 8601) and the countdown timer.
 import { type TSchema, Type } from "@sinclair/typebox";
+import { sleep } from "../core/sleep.js";
 import { AnyValue, inputs, outputs, StringEnum } from "./fields.js";
 import { type Block, defineBlock } from "./sdk.js";
 
@@ -370,22 +371,6 @@ export const getCurrentDateAndTime = defineBlock({
     },
   ],
 });
-
-/** Resolves after `ms`, or rejects as soon as the signal aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-}
 
 const duration = (unit: string) =>
   Type.Union([Type.Integer(), Type.String()], { advanced: false, description: `Duration in ${unit}`, default: 0 });

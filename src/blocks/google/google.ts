@@ -2,7 +2,7 @@
 // for Google's REST APIs that checks each answer and reports Google's own error message (never the token).
 import type { TSchema } from "@sinclair/typebox";
 import type { Http, HttpResponse } from "../../infra/http/client.js";
-import { CredentialsField, type OAuth2Credentials } from "../credentials.js";
+import { CredentialsField, type OAuth2Credentials, requireCredentials } from "../credentials.js";
 import type { BlockContext } from "../sdk.js";
 
 /**
@@ -36,18 +36,7 @@ export const GMAIL_METADATA_SCOPE = "https://www.googleapis.com/auth/gmail.metad
 
 /** The node's Google OAuth2 credential, or an error naming what is missing. */
 export function googleCredentials(ctx: BlockContext): OAuth2Credentials {
-  const credentials = ctx.credentials;
-  if (!credentials) {
-    throw new Error(
-      "Missing Google credentials: connect a Google account (provider `google`, OAuth2) for `credentials`",
-    );
-  }
-  if (credentials.type !== "oauth2" || credentials.provider !== GOOGLE_PROVIDER) {
-    throw new Error(
-      `The \`credentials\` input needs Google OAuth2 credentials, not ${credentials.provider} ${credentials.type}`,
-    );
-  }
-  return credentials;
+  return requireCredentials(ctx, "Google", ["oauth2"]);
 }
 
 export interface GoogleRequest {

@@ -2,11 +2,11 @@
 // AirtableCreateRecordsBlock (create up to 10 records, normalized against the table's schema), on Airtable's Web API.
 import { Type } from "@sinclair/typebox";
 import type { Http } from "../../infra/http/client.js";
-import { authHeader, type Credentials, CredentialsField } from "../credentials.js";
+import { authHeader, type Credentials, CredentialsField, requireCredentials } from "../credentials.js";
 import { Dict, inputs, Nullable, outputs } from "../fields.js";
 import { type Block, type BlockContext, defineBlock } from "../sdk.js";
 import { scriptedHttp, testCredentials } from "../test-http.js";
-import { bodyText, exampleCredentialsInput, jsonOf, requireCredentials } from "./shared.js";
+import { bodyText, exampleCredentialsInput, jsonOf } from "./shared.js";
 
 export const AIRTABLE_BASE_URL = "https://api.airtable.com";
 const TYPES = ["api_key", "oauth2"] as const;

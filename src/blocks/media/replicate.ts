@@ -2,11 +2,12 @@
 // run_replicate_with_retry does) and the two blocks on it, AIImageGeneratorBlock and ReplicateFluxAdvancedModelBlock.
 import { randomBytes } from "node:crypto";
 import { Type } from "@sinclair/typebox";
-import { authHeader, CredentialsField } from "../credentials.js";
+import { sleep } from "../../core/sleep.js";
+import { authHeader, CredentialsField, requireCredentials } from "../credentials.js";
 import { inputs, Nullable, outputs, StringEnum } from "../fields.js";
 import { type Block, type BlockContext, defineBlock } from "../sdk.js";
 import { scriptedHttp, testCredentials } from "../test-http.js";
-import { bodyText, exampleCredentialsInput, jsonOf, requireCredentials, sleep } from "./shared.js";
+import { bodyText, exampleCredentialsInput, jsonOf } from "./shared.js";
 
 export const REPLICATE_BASE_URL = "https://api.replicate.com/v1";
 /** AutoGPT's system credential for Replicate: its costs apply when a run uses the operator's key. */

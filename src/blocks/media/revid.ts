@@ -1,11 +1,12 @@
 // AIShortformVideoCreatorBlock: a short-form video rendered by revid.ai (create a render, then poll its status
 // until the video is ready), with the user's Revid API key.
 import { Type } from "@sinclair/typebox";
+import { sleep } from "../../core/sleep.js";
 import { CredentialsField } from "../credentials.js";
 import { inputs, outputs, StringEnum } from "../fields.js";
 import { type Block, type BlockContext, defineBlock } from "../sdk.js";
 import { scriptedHttp, testCredentials } from "../test-http.js";
-import { apiKeyOf, bodyText, exampleCredentialsInput, jsonOf, sleep } from "./shared.js";
+import { apiKeyOf, bodyText, exampleCredentialsInput, jsonOf } from "./shared.js";
 
 export const REVID_BASE_URL = "https://www.revid.ai";
 const REVID_SYSTEM_CREDENTIALS = { id: "fdb7f412-f519-48d1-9b5f-d2f73d0e01fe", provider: "revid", type: "api_key" };

@@ -1,42 +1,12 @@
 // What the media and publishing blocks share: the credentials they need (named when missing), a wait that honours
 // cancellation, and provider error messages that never carry a secret.
 import type { HttpResponse } from "../../infra/http/client.js";
-import type { APIKeyCredentials, Credentials } from "../credentials.js";
+import { requireCredentials } from "../credentials.js";
 import type { BlockContext } from "../sdk.js";
-
-/** The node's credentials, or an error naming the provider and kinds the block needs. */
-export function requireCredentials(ctx: BlockContext, provider: string, types: readonly string[]): Credentials {
-  const credentials = ctx.credentials;
-  if (!credentials) {
-    throw new Error(`Missing ${provider} credentials (${types.join(" or ")}) for \`credentials\``);
-  }
-  if (credentials.provider !== provider || !types.includes(credentials.type)) {
-    throw new Error(
-      `The credentials for \`credentials\` are ${credentials.provider} ${credentials.type}; this block needs ${provider} ${types.join(" or ")}`,
-    );
-  }
-  return credentials;
-}
 
 /** The API key of an `api_key` credential (requireCredentials has checked the kind). */
 export function apiKeyOf(ctx: BlockContext, provider: string): string {
-  return (requireCredentials(ctx, provider, ["api_key"]) as APIKeyCredentials).api_key;
-}
-
-/** Waits `ms`, or rejects with the signal's reason as soon as the node is stopped. */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
+  return requireCredentials(ctx, provider, ["api_key"]).api_key;
 }
 
 /** The body of an answer, shortened for a message. */

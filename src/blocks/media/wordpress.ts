@@ -1,11 +1,11 @@
 // WordPressCreatePostBlock: a published post on a WordPress.com or Jetpack site (REST v1.1 posts/new) with the
 // user's WordPress OAuth2 token.
 import { Type } from "@sinclair/typebox";
-import { authHeader, CredentialsField } from "../credentials.js";
+import { authHeader, CredentialsField, requireCredentials } from "../credentials.js";
 import { Dict, inputs, Nullable, outputs } from "../fields.js";
 import { type Block, defineBlock } from "../sdk.js";
 import { scriptedHttp, testCredentials } from "../test-http.js";
-import { bodyText, exampleCredentialsInput, jsonOf, requireCredentials } from "./shared.js";
+import { bodyText, exampleCredentialsInput, jsonOf } from "./shared.js";
 
 export const WORDPRESS_BASE_URL = "https://public-api.wordpress.com";
 

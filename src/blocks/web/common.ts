@@ -1,34 +1,7 @@
-// What the web provider blocks share: reading the credentials they need, a provider's error as a clear message,
+// What the web provider blocks share: a provider's error as a clear message,
 // waits that honour cancellation, and AutoGPT's cost entries for operator ("system") credentials.
 import type { Http, HttpResponse } from "../../infra/http/client.js";
-import type { APIKeyCredentials, UserPasswordCredentials } from "../credentials.js";
 import type { BlockContext } from "../sdk.js";
-
-/** The node's API key, or a clear error naming the credentials it lacks (a direct block run may have none). */
-export function apiKeyCredentials(ctx: BlockContext, provider: string): APIKeyCredentials {
-  const credentials = ctx.credentials;
-  if (!credentials) {
-    throw new Error(`Missing credentials: this block needs ${provider} API key credentials (\`credentials\`)`);
-  }
-  if (credentials.type !== "api_key") {
-    throw new Error(`The ${provider} credentials must be an API key, not ${credentials.type}`);
-  }
-  return credentials;
-}
-
-/** The node's username and password, or a clear error naming the credentials it lacks. */
-export function userPasswordCredentials(ctx: BlockContext, provider: string): UserPasswordCredentials {
-  const credentials = ctx.credentials;
-  if (!credentials) {
-    throw new Error(
-      `Missing credentials: this block needs ${provider} username and password credentials (\`credentials\`)`,
-    );
-  }
-  if (credentials.type !== "user_password") {
-    throw new Error(`The ${provider} credentials must be a username and password, not ${credentials.type}`);
-  }
-  return credentials;
-}
 
 /**
  * `ctx.http.forProvider(provider, defaultBaseUrl)` (so PROVIDER_BASE_URL_<NAME> applies), counting each request the
@@ -73,22 +46,6 @@ export function providerDetail(response: HttpResponse): string {
 export function checkAnswer(response: HttpResponse, provider: string, what: string): void {
   if (response.ok) return;
   throw new Error(`${what} failed: ${provider} answered HTTP ${response.status}: ${providerDetail(response)}`);
-}
-
-/** Resolves after `ms`, or rejects with the signal's reason as soon as it aborts (stop, node timeout). */
-export function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
 }
 
 /**

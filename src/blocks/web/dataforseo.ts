@@ -1,11 +1,11 @@
 // DataForSEO Labs blocks (AutoGPT's blocks/dataforseo/): keyword suggestions and related keywords from the live
 // Google endpoints, with the account's login and password as HTTP Basic auth.
 import { type TSchema, Type } from "@sinclair/typebox";
-import { authHeader, CredentialsField } from "../credentials.js";
+import { authHeader, CredentialsField, requireCredentials } from "../credentials.js";
 import { Dict, inputs, Nullable, outputs } from "../fields.js";
 import { type Block, type BlockContext, defineBlock } from "../sdk.js";
 import { scriptedHttp, testCredentials } from "../test-http.js";
-import { providerClient, userPasswordCredentials } from "./common.js";
+import { providerClient } from "./common.js";
 
 const DATAFORSEO_API = "https://api.dataforseo.com";
 /** DataForSEO's status_code for a task that succeeded. */
@@ -84,7 +84,7 @@ type Task = Record<string, unknown>;
 
 /** One live Labs task, as AutoGPT's DataForSeoClient posts it; the task's `result` list. */
 async function liveTask(ctx: BlockContext, endpoint: string, task: Task): Promise<Array<Record<string, unknown>>> {
-  const credentials = userPasswordCredentials(ctx, "DataForSEO");
+  const credentials = requireCredentials(ctx, "DataForSEO", ["user_password"]);
   const api = providerClient(ctx, "dataforseo", DATAFORSEO_API);
   // Only the fields that have a value, so no null goes to the API.
   const payload = [Object.fromEntries(Object.entries(task).filter(([, v]) => v !== null && v !== undefined))];

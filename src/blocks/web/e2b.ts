@@ -5,11 +5,11 @@
 // PROVIDER_BASE_URL_E2B overrides the API; PROVIDER_BASE_URL_E2B_SANDBOX the sandboxes' per-port hosts.
 import { Type } from "@sinclair/typebox";
 import type { HttpResponse } from "../../infra/http/client.js";
-import { CredentialsField } from "../credentials.js";
+import { CredentialsField, requireCredentials } from "../credentials.js";
 import { Dict, inputs, outputs, StringEnum } from "../fields.js";
 import { type Block, type BlockContext, defineBlock } from "../sdk.js";
 import { scriptedHttp, testCredentials } from "../test-http.js";
-import { apiKeyCredentials, providerClient, providerDetail } from "./common.js";
+import { providerClient, providerDetail } from "./common.js";
 
 const E2B_API = "https://api.e2b.app";
 const E2B_DOMAIN = "e2b.app";
@@ -281,7 +281,7 @@ export const executeCode = defineBlock({
     stderr_logs: Type.String({ description: "Standard error logs from execution" }),
   }),
   async *run({ code, language, setup_commands, timeout, dispose_sandbox, template_id }, ctx) {
-    const { api_key } = apiKeyCredentials(ctx, "E2B");
+    const { api_key } = requireCredentials(ctx, "E2B", ["api_key"]);
     const session = new E2bSession(ctx, api_key);
     const requestTimeout = timeout * 1000 + REQUEST_SLACK_MS;
     let execution: Awaited<ReturnType<E2bSession["runCode"]>> | undefined;

@@ -1,11 +1,12 @@
 // Firecrawl blocks (AutoGPT's blocks/firecrawl/): crawl a site, extract structured data, map a site's links, over
 // Firecrawl's v2 REST API as the firecrawl-py SDK calls it. Crawl and extract are jobs: started, then polled.
 import { Type } from "@sinclair/typebox";
-import { CredentialsField } from "../credentials.js";
+import { sleep } from "../../core/sleep.js";
+import { CredentialsField, requireCredentials } from "../credentials.js";
 import { Dict, inputs, Nullable, outputs, StringEnum } from "../fields.js";
 import { type Block, type BlockContext, defineBlock } from "../sdk.js";
 import { scriptedHttp, testCredentials } from "../test-http.js";
-import { apiKeyCredentials, checkAnswer, pause, providerClient, under } from "./common.js";
+import { checkAnswer, providerClient, under } from "./common.js";
 
 const FIRECRAWL_API = "https://api.firecrawl.dev";
 /** firecrawl-py's default poll interval for crawl and extract jobs. */
@@ -49,7 +50,7 @@ function documentOf(raw: Record<string, unknown>): Record<string, unknown> {
 }
 
 function firecrawl(ctx: BlockContext) {
-  const { api_key } = apiKeyCredentials(ctx, "Firecrawl");
+  const { api_key } = requireCredentials(ctx, "Firecrawl", ["api_key"]);
   const api = providerClient(ctx, "firecrawl", FIRECRAWL_API);
   const headers = { authorization: `Bearer ${api_key}`, "content-type": "application/json" };
   return {
@@ -88,7 +89,7 @@ async function waitForJob(
     const status = await client.get<JobStatus>(path, what);
     if (status.success === false) throw new Error(`${what} failed: ${status.error ?? "Unknown error occurred"}`);
     if (status.status === "completed" || status.status === "failed" || status.status === "cancelled") return status;
-    await pause(POLL_INTERVAL_MS, signal);
+    await sleep(POLL_INTERVAL_MS, signal);
   }
 }
 

@@ -2,11 +2,11 @@
 // 20 places at a time, with a Maps API key.
 import { Type } from "@sinclair/typebox";
 import type { HttpResponse } from "../../infra/http/client.js";
-import { CredentialsField } from "../credentials.js";
+import { CredentialsField, requireCredentials } from "../credentials.js";
 import { inputs, Nullable, outputs } from "../fields.js";
 import { type Block, defineBlock } from "../sdk.js";
 import { scriptedHttp, testCredentials } from "../test-http.js";
-import { apiKeyCredentials, providerClient } from "./common.js";
+import { providerClient } from "./common.js";
 
 const PLACES_API = "https://places.googleapis.com";
 const PAGE_SIZE = 20;
@@ -149,7 +149,7 @@ export const googleMapsSearch = defineBlock({
   }),
   output: outputs({ place: { ...Place, description: "Place found" } }),
   async *run({ query, max_results }, ctx) {
-    const { api_key } = apiKeyCredentials(ctx, "Google Maps");
+    const { api_key } = requireCredentials(ctx, "Google Maps", ["api_key"]);
     const api = providerClient(ctx, "google_maps", PLACES_API);
     const places: ReturnType<typeof toPlace>[] = [];
     let pageToken = "";

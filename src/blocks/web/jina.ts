@@ -2,18 +2,11 @@
 // or a raw fetch of the page itself through the guarded client. Two hosts, so two base URLs the operator may
 // override: PROVIDER_BASE_URL_JINA (search) and PROVIDER_BASE_URL_JINA_READER (reader).
 import { Type } from "@sinclair/typebox";
-import { CredentialsField } from "../credentials.js";
+import { CredentialsField, requireCredentials } from "../credentials.js";
 import { inputs, outputs } from "../fields.js";
 import { type Block, defineBlock } from "../sdk.js";
 import { scriptedHttp, testCredentials } from "../test-http.js";
-import {
-  apiKeyCredentials,
-  providerClient,
-  providerDetail,
-  pyQuote,
-  systemCredentialsFilter,
-  under,
-} from "./common.js";
+import { providerClient, providerDetail, pyQuote, systemCredentialsFilter, under } from "./common.js";
 
 /** AutoGPT's JinaCredentialsField(). */
 const JinaCredentials = () =>
@@ -50,7 +43,7 @@ export const searchTheWeb = defineBlock({
   }),
   costs: [{ cost_amount: 1, cost_filter: systemCredentialsFilter("jina"), cost_type: "run" }],
   async *run({ query }, ctx) {
-    const { api_key } = apiKeyCredentials(ctx, "Jina");
+    const { api_key } = requireCredentials(ctx, "Jina", ["api_key"]);
     const jina = providerClient(ctx, "jina", JINA_SEARCH);
     const response = await jina.request({
       url: under(jina.baseUrl, pyQuote(query)),
@@ -110,7 +103,7 @@ export const extractWebsiteContent = defineBlock({
       yield ["content", response.text()];
       return;
     }
-    const { api_key } = apiKeyCredentials(ctx, "Jina");
+    const { api_key } = requireCredentials(ctx, "Jina", ["api_key"]);
     const reader = providerClient(ctx, "jina_reader", JINA_READER);
     const response = await reader.request({
       url: under(reader.baseUrl, url),

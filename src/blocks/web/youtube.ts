@@ -3,11 +3,11 @@
 // tracks, then the chosen track's timed text (English first, else the first track, manual before generated).
 import { Type } from "@sinclair/typebox";
 import type { Http } from "../../infra/http/client.js";
-import { CredentialsField } from "../credentials.js";
+import { CredentialsField, requireCredentials } from "../credentials.js";
 import { inputs, outputs } from "../fields.js";
 import { type Block, type BlockContext, defineBlock } from "../sdk.js";
 import { scriptedHttp, testCredentials } from "../test-http.js";
-import { checkAnswer, providerClient, systemCredentialsFilter, userPasswordCredentials } from "./common.js";
+import { checkAnswer, providerClient, systemCredentialsFilter } from "./common.js";
 
 const YOUTUBE = "https://www.youtube.com";
 /** youtube-transcript-api's Innertube client (its _settings.py). */
@@ -171,7 +171,7 @@ export const transcribeYoutubeVideo = defineBlock({
   async *run({ youtube_url }, ctx) {
     // AutoGPT requires Webshare proxy credentials; this server's outgoing client has no proxy support, so the
     // credentials are checked but the requests go to YouTube directly (the operator may point "youtube" elsewhere).
-    userPasswordCredentials(ctx, "Webshare proxy");
+    requireCredentials(ctx, "Webshare proxy", ["user_password"]);
     const videoId = extractVideoId(youtube_url);
     yield ["video_id", videoId];
     const lines = await fetchTranscript(ctx, videoId);

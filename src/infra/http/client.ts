@@ -8,6 +8,7 @@ import http from "node:http";
 import https from "node:https";
 import { PassThrough, type Readable } from "node:stream";
 import zlib from "node:zlib";
+import { sleep } from "../../core/sleep.js";
 import { BlockedRequestError, checkUrl, guardedLookup } from "./guard.js";
 
 export { BlockedRequestError } from "./guard.js";
@@ -92,20 +93,6 @@ export const HTTP_CLIENT_DEFAULTS = { timeoutMs: 60_000, maxResponseBytes: 50 * 
 const RETRY_STATUSES = new Set([429, 500, 502, 503, 504]);
 /** Connection failures worth another attempt (nothing was answered). */
 const RETRY_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "EAI_AGAIN", "UND_ERR_SOCKET"]);
-
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 
 /** Retry-After as milliseconds (delta-seconds or an HTTP date), or undefined. */
 export function retryAfterMs(value: string | string[] | undefined, now = Date.now()): number | undefined {

@@ -1,0 +1,17 @@
+// The one abortable wait: polling blocks, timers and HTTP retries all wait through it.
+
+/** Resolves after `ms`, or rejects with the signal's reason as soon as it aborts (stop, node timeout). */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
