@@ -106,14 +106,23 @@ describe("agentry CLI", () => {
     expect(ok.stdout).toContain("COMPLETED");
     expect(JSON.parse(ok.stdout.slice(ok.stdout.indexOf("{")))).toEqual({ Output: [42] });
 
-    const invalid = await run([
+    // A graph naming a block this server does not have is refused, saying so.
+    const unknownBlock = path.join(dataDir, "unknown-block.json");
+    const calculator = JSON.parse(fs.readFileSync("test/fixtures/calculator-agent.json", "utf8"));
+    calculator.nodes[0].block_id = "00000000-0000-4000-8000-0000000000ff";
+    fs.writeFileSync(unknownBlock, JSON.stringify(calculator));
+    const invalid = await run(["run", unknownBlock, "--data-dir", dataDir]);
+    expect(invalid.code).toBe(1);
+    expect(invalid.stderr).toContain("Invalid block");
+    // AutoGPT's shipped agent imports, and names the credentials it needs when the operator has no keys.
+    const needsKeys = await run([
       "run",
       "test/fixtures/agent_d85882b8-633f-44ce-a315-c20a8c123d19.json",
       "--data-dir",
       dataDir,
     ]);
-    expect(invalid.code).toBe(1);
-    expect(invalid.stderr).toContain("Invalid block");
+    expect(needsKeys.code).toBe(1);
+    expect(needsKeys.stderr).toContain("credentials_inputs.openai_api_key_credentials");
     const badInput = await run([
       "run",
       "test/fixtures/calculator-agent.json",
