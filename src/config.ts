@@ -235,6 +235,29 @@ function systemCredentials(env: Env): Record<string, SystemCredentialConfig> {
   add("open_router", env.OPEN_ROUTER_API_KEY, undefined);
   add("groq", env.GROQ_API_KEY, undefined);
   add("ollama", undefined, env.OLLAMA_HOST);
+  // AutoGPT's other system credentials (backend/integrations/credentials_store.py), under its settings' names.
+  add("revid", env.REVID_API_KEY, undefined);
+  add("ideogram", env.IDEOGRAM_API_KEY, undefined);
+  add("replicate", env.REPLICATE_API_KEY, undefined);
+  add("aiml_api", env.AIML_API_KEY, undefined);
+  add("d_id", env.DID_API_KEY, undefined);
+  add("jina", env.JINA_API_KEY, undefined);
+  add("unreal_speech", env.UNREAL_SPEECH_API_KEY, undefined);
+  add("enrichlayer", env.ENRICHLAYER_API_KEY, undefined);
+  add("fal", env.FAL_API_KEY, undefined);
+  add("exa", env.EXA_API_KEY, undefined);
+  add("e2b", env.E2B_API_KEY, undefined);
+  add("mem0", env.MEM0_API_KEY, undefined);
+  add("nvidia", env.NVIDIA_API_KEY, undefined);
+  add("screenshotone", env.SCREENSHOTONE_API_KEY, undefined);
+  add("apollo", env.APOLLO_API_KEY, undefined);
+  add("smartlead", env.SMARTLEAD_API_KEY, undefined);
+  add("zerobounce", env.ZEROBOUNCE_API_KEY, undefined);
+  add("google_maps", env.GOOGLE_MAPS_API_KEY, undefined);
+  add("llama_api", env.LLAMA_API_KEY, undefined);
+  add("v0", env.V0_API_KEY, undefined);
+  add("openweathermap", env.OPENWEATHERMAP_API_KEY, undefined);
+  add("elevenlabs", env.ELEVENLABS_API_KEY, undefined);
   return out;
 }
 

@@ -163,19 +163,42 @@ export class IntegrationsService {
     return systemCredentialsMeta(this.system).map((m) => m.provider);
   }
 
-  /** The user's credentials, optionally of one provider (case-insensitive). */
+  /**
+   * The user's credentials, optionally of one provider (case-insensitive), followed by the operator's system
+   * credentials the operator configured (as AutoGPT's get_all_creds appends them; metadata only, `isManaged`).
+   */
   async listCredentials(userId: string, provider?: string): Promise<CredentialMeta[]> {
-    const all = (await listCredentials(this.db, userId)).map(metaOfRow);
+    const all = [...(await listCredentials(this.db, userId)).map(metaOfRow), ...this.systemMetas()];
     return provider ? all.filter((c) => sameProvider(c.provider, provider)) : all;
   }
 
-  /** One of the user's credentials (metadata), of `provider` when given; 404 for another user's or an unknown id. */
+  /** The configured system credentials as stored-credential metadata. */
+  private systemMetas(): CredentialMeta[] {
+    return systemCredentialsMeta(this.system).map((m) => ({
+      id: m.id,
+      provider: m.provider,
+      type: "api_key" as const,
+      title: m.title ?? null,
+      username: null,
+      scopes: [],
+      host: null,
+      expiresAt: null,
+      isManaged: true,
+      createdAt: new Date(0),
+    }));
+  }
+
+  /**
+   * One of the user's credentials (metadata), or a configured system credential, of `provider` when given; 404
+   * for another user's or an unknown id.
+   */
   async getCredential(userId: string, credentialId: string, provider?: string): Promise<CredentialMeta> {
     const row = await findCredential(this.db, userId, credentialId);
-    if (!row || (provider !== undefined && !sameProvider(row.provider, provider))) {
+    const found = row ? metaOfRow(row) : this.systemMetas().find((m) => m.id === credentialId);
+    if (!found || (provider !== undefined && !sameProvider(found.provider, provider))) {
       throw ApiError.notFound("Credentials", { credentials_id: credentialId });
     }
-    return metaOfRow(row);
+    return found;
   }
 
   /** The header names (not values) of a host-scoped credential, for the masked view; none for other types. */
