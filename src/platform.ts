@@ -151,12 +151,19 @@ export async function createPlatform(
     const events: EventBus = new MemoryEventBus();
     const loadGraph: GraphLoader = (userId, graphId, version) => getGraphForRun(database.db, userId, graphId, version);
     const store = new SqlExecutionStore(database.db);
-    const http = new HttpClient({ allowList: config.httpAllowList, ...config.outgoingHttp });
+    const http = new HttpClient({
+      allowList: config.httpAllowList,
+      ...config.outgoingHttp,
+      providerBaseUrls: { ...oauthEndpoints(config), ...config.outgoingHttp.providerBaseUrls },
+    });
     cleanups.push(async () => http.close());
     const integrations = new IntegrationsService({
       db: database.db,
       encryptionKey: secrets.encryptionKey,
       system: config.systemCredentials,
+      http,
+      oauthClients: config.oauth.providers,
+      frontendBaseUrl: config.oauth.frontendBaseUrl ?? config.publicUrl ?? `http://localhost:${config.port}`,
     });
     const executor = config.executor.enabled
       ? new Executor({
@@ -298,6 +305,15 @@ export async function createPlatform(
     await database.close();
     throw err;
   }
+}
+
+/** The operator's OAuth2 endpoint overrides (OAUTH_<PROVIDER>_TOKEN_URL…), trusted as operator-set endpoints are. */
+function oauthEndpoints(config: Config): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, client] of Object.entries(config.oauth.providers)) {
+    if (client.tokenUrl) out[`oauth2:${name}:token`] = client.tokenUrl;
+  }
+  return out;
 }
 
 /** Imported only when configured: the Redis client is a large module tree that a single process does not need. */

@@ -333,6 +333,70 @@ export const integrationRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   app.get(
+    "/:provider/login",
+    {
+      schema: {
+        ...common,
+        summary: "Initiate OAuth flow",
+        description:
+          "Starts the provider's OAuth2 flow: a state token (single use, valid 10 minutes) and the provider's login " +
+          "URL (with an S256 PKCE challenge where the provider supports it). The provider redirects to the " +
+          "frontend's `/auth/integrations/oauth_callback`, which posts the code to `/{provider}/callback`. 404 for a " +
+          "provider without OAuth, 501 for one whose client id and secret the operator has not set.",
+        params: Type.Object({ provider: ProviderParam }),
+        querystring: Type.Object({
+          scopes: Type.String({
+            default: "",
+            maxLength: 10_000,
+            title: "Comma-separated list of authorization scopes",
+          }),
+        }),
+        response: {
+          200: Type.Object({ login_url: Type.String(), state_token: Type.String() }, { title: "LoginResponse" }),
+          ...errors(401, 403, 404, 422, 501),
+        },
+      },
+      preValidation: manage,
+    },
+    async (request) => {
+      const scopes = request.query.scopes ? request.query.scopes.split(",") : [];
+      const flow = await integrations.initiateOAuth(userOf(request), request.params.provider, scopes);
+      return { login_url: flow.loginUrl, state_token: flow.stateToken };
+    },
+  );
+
+  app.post(
+    "/:provider/callback",
+    {
+      schema: {
+        ...common,
+        summary: "Exchange OAuth code for tokens",
+        description:
+          "Completes a flow the caller started: 400 for an unknown, expired, already used or another provider's " +
+          "state token, or when the provider refuses the code. The tokens are stored encrypted; the answer is " +
+          "the new credentials' metadata.",
+        params: Type.Object({ provider: ProviderParam }),
+        body: Type.Object(
+          {
+            code: Type.String({ minLength: 1, maxLength: 10_000, title: "Authorization code acquired by user login" }),
+            state_token: Type.String({ minLength: 1, maxLength: 500, title: "Anti-CSRF nonce" }),
+          },
+          { title: "Body_postV1Exchange oauth code for tokens" },
+        ),
+        response: { 200: CredentialsMetaResponse, ...errors(400, 401, 403, 404, 422, 501) },
+      },
+      preValidation: manage,
+    },
+    async (request) =>
+      metaJSON(
+        await integrations.completeOAuth(userOf(request), request.params.provider, {
+          code: request.body.code,
+          stateToken: request.body.state_token,
+        }),
+      ),
+  );
+
+  app.get(
     "/:provider/credentials/:cred_id",
     {
       schema: {

@@ -1,0 +1,150 @@
+// The OAuth2 providers users can connect integrations with, as data: AutoGPT's handlers
+// (backend/integrations/oauth/*.py) reduced to their endpoints, default scopes, PKCE and how they authenticate the
+// client. Adding a provider is one entry here and its client id/secret in config.ts.
+
+export interface OAuthProviderSpec {
+  /** AutoGPT's ProviderName value. */
+  name: string;
+  authorizeUrl: string;
+  tokenUrl: string;
+  /** Scopes asked for when the caller asks for none (AutoGPT's DEFAULT_SCOPES). */
+  defaultScopes: string[];
+  /** The login URL always asks for the default scopes, whatever the caller asked (Twitter, Todoist); or adds them (Google). */
+  scopesInLogin: "requested" | "defaults" | "requested+defaults" | "none";
+  /** How scopes are joined in the login URL. */
+  scopeSeparator: " " | ",";
+  /** Sends an S256 code_challenge and the code_verifier (RFC 7636). */
+  pkce: boolean;
+  /** Client credentials in the token request's body, or as HTTP Basic. */
+  clientAuth: "body" | "basic";
+  /** The token request's body: a form (RFC 6749) or JSON (Notion). */
+  tokenBody: "form" | "json";
+  /** Extra parameters of the login URL. */
+  authorizeParams?: Record<string, string>;
+  /** Whether the provider issues refresh tokens (Notion and Todoist tokens never expire). */
+  refreshes: boolean;
+}
+
+export const OAUTH_PROVIDERS: readonly OAuthProviderSpec[] = [
+  {
+    name: "discord",
+    authorizeUrl: "https://discord.com/oauth2/authorize",
+    tokenUrl: "https://discord.com/api/oauth2/token",
+    defaultScopes: ["identify"],
+    scopesInLogin: "requested",
+    scopeSeparator: " ",
+    pkce: true,
+    clientAuth: "body",
+    tokenBody: "form",
+    authorizeParams: { response_type: "code" },
+    refreshes: true,
+  },
+  {
+    name: "github",
+    authorizeUrl: "https://github.com/login/oauth/authorize",
+    tokenUrl: "https://github.com/login/oauth/access_token",
+    defaultScopes: [],
+    scopesInLogin: "requested",
+    scopeSeparator: " ",
+    pkce: false,
+    clientAuth: "body",
+    tokenBody: "form",
+    refreshes: true,
+  },
+  {
+    name: "google",
+    authorizeUrl: "https://accounts.google.com/o/oauth2/auth",
+    tokenUrl: "https://oauth2.googleapis.com/token",
+    defaultScopes: [
+      "https://www.googleapis.com/auth/userinfo.email",
+      "https://www.googleapis.com/auth/userinfo.profile",
+      "openid",
+    ],
+    scopesInLogin: "requested+defaults",
+    scopeSeparator: " ",
+    pkce: true,
+    clientAuth: "body",
+    tokenBody: "form",
+    authorizeParams: {
+      response_type: "code",
+      access_type: "offline",
+      include_granted_scopes: "true",
+      prompt: "consent",
+    },
+    refreshes: true,
+  },
+  {
+    name: "linear",
+    authorizeUrl: "https://linear.app/oauth/authorize",
+    tokenUrl: "https://api.linear.app/oauth/token",
+    defaultScopes: [],
+    scopesInLogin: "requested",
+    scopeSeparator: ",",
+    pkce: false,
+    clientAuth: "body",
+    tokenBody: "form",
+    authorizeParams: { response_type: "code" },
+    refreshes: true,
+  },
+  {
+    name: "notion",
+    authorizeUrl: "https://api.notion.com/v1/oauth/authorize",
+    tokenUrl: "https://api.notion.com/v1/oauth/token",
+    defaultScopes: [],
+    scopesInLogin: "none",
+    scopeSeparator: " ",
+    pkce: false,
+    clientAuth: "basic",
+    tokenBody: "json",
+    authorizeParams: { response_type: "code", owner: "user" },
+    refreshes: false,
+  },
+  {
+    name: "todoist",
+    authorizeUrl: "https://todoist.com/oauth/authorize",
+    tokenUrl: "https://todoist.com/oauth/access_token",
+    defaultScopes: ["task:add", "data:read", "data:read_write", "data:delete", "project:delete"],
+    scopesInLogin: "defaults",
+    scopeSeparator: ",",
+    pkce: false,
+    clientAuth: "body",
+    tokenBody: "form",
+    refreshes: false,
+  },
+  {
+    name: "twitter",
+    authorizeUrl: "https://twitter.com/i/oauth2/authorize",
+    tokenUrl: "https://api.x.com/2/oauth2/token",
+    defaultScopes: [
+      "tweet.read",
+      "tweet.write",
+      "tweet.moderate.write",
+      "users.read",
+      "follows.read",
+      "follows.write",
+      "offline.access",
+      "space.read",
+      "mute.read",
+      "mute.write",
+      "like.read",
+      "like.write",
+      "list.read",
+      "list.write",
+      "block.read",
+      "block.write",
+      "bookmark.read",
+      "bookmark.write",
+    ],
+    scopesInLogin: "defaults",
+    scopeSeparator: " ",
+    pkce: true,
+    clientAuth: "basic",
+    tokenBody: "form",
+    authorizeParams: { response_type: "code" },
+    refreshes: true,
+  },
+];
+
+export function oauthProvider(name: string): OAuthProviderSpec | undefined {
+  return OAUTH_PROVIDERS.find((p) => p.name === name.toLowerCase());
+}
