@@ -57,6 +57,11 @@ export interface Config {
   };
   /** AES-256-GCM key (hex or base64, 32 bytes) for secrets at rest; generated into the data dir if unset. */
   encryptionKey: string | undefined;
+  /**
+   * Earlier encryption keys, still used to read what they sealed (ENCRYPTION_KEYS_RETIRED, comma-separated):
+   * set the old key here and the new one as ENCRYPTION_KEY, then `agentry secrets rotate` re-seals everything.
+   */
+  encryptionKeysRetired: string[];
   rateLimit: RateLimitConfig;
   executor: {
     enabled: boolean;
@@ -452,6 +457,7 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
       signupEnabled: bool(env.SIGNUP_ENABLED, true),
     },
     encryptionKey: env.ENCRYPTION_KEY || undefined,
+    encryptionKeysRetired: list(env.ENCRYPTION_KEYS_RETIRED),
     rateLimit: {
       enabled: bool(env.RATE_LIMIT_ENABLED, true),
       perUserPerMinute: int(env.RATE_LIMIT_USER_PER_MINUTE, 100),

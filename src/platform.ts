@@ -7,7 +7,7 @@ import type pino from "pino";
 import { type Clock, MemoryRateLimitStore, type RateLimitStore } from "./api/rate-limit.js";
 import { OAuthProvider } from "./auth/oauth-provider.js";
 import { OidcLogin } from "./auth/oidc-login.js";
-import { loadInstanceSecrets } from "./auth/secrets.js";
+import { decodeKey, loadInstanceSecrets } from "./auth/secrets.js";
 import { AuthService } from "./auth/service.js";
 import { closeSandbox, configureSandbox } from "./blocks/sandbox/index.js";
 import type { Config } from "./config.js";
@@ -136,6 +136,8 @@ export async function createPlatform(
       jwtSecret: config.auth.jwtSecret,
       encryptionKey: config.encryptionKey,
     });
+    // Keys of an earlier ENCRYPTION_KEY still open what they sealed until `agentry secrets rotate` re-seals it.
+    const retiredKeys = config.encryptionKeysRetired.map(decodeKey);
     const auth = new AuthService({
       db: database.db,
       jwtSecret: secrets.jwtSecret,
@@ -160,6 +162,7 @@ export async function createPlatform(
     const integrations = new IntegrationsService({
       db: database.db,
       encryptionKey: secrets.encryptionKey,
+      retiredKeys,
       system: config.systemCredentials,
       http,
       oauthClients: config.oauth.providers,
@@ -177,11 +180,10 @@ export async function createPlatform(
           workerConcurrency: config.executor.workerConcurrency,
           nodeTimeoutSeconds: config.executor.nodeTimeoutSeconds,
           http,
-          credentials: new CredentialsResolver(secrets.encryptionKey, [
-            runInputsSource,
-            storedSource(integrations),
-            systemSource(config.systemCredentials),
-          ]),
+          credentials: new CredentialsResolver(
+            [secrets.encryptionKey, ...retiredKeys],
+            [runInputsSource, storedSource(integrations), systemSource(config.systemCredentials)],
+          ),
           storage: new SqlUserStorage(database.db),
           heartbeatMs: config.runLifecycle.heartbeatSeconds * 1000,
           now: options.now,
@@ -219,7 +221,7 @@ export async function createPlatform(
       log: logger,
       systemProviders: integrations.systemProviders(),
     });
-    const presets = new PresetService({ db: database.db, runs, encryptionKey: secrets.encryptionKey });
+    const presets = new PresetService({ db: database.db, runs, encryptionKey: secrets.encryptionKey, retiredKeys });
     const schedules = new ScheduleService({ db: database.db, runs, encryptionKey: secrets.encryptionKey });
     const redisStore = config.redisUrl ? await connectRedisStore(config.redisUrl, logger, options) : undefined;
     const redis = redisStore?.redis;
@@ -234,6 +236,7 @@ export async function createPlatform(
           runs,
           log: logger,
           encryptionKey: secrets.encryptionKey,
+          retiredKeys,
         })
       : undefined;
     const interfaces = new GraphInterfaces(database.db);
