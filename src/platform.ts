@@ -42,6 +42,7 @@ import { ScheduleService } from "./services/schedules.js";
 import { SearchService } from "./services/search.js";
 import { StoreService } from "./services/store.js";
 import { UsersService } from "./services/users.js";
+import { WebhooksService } from "./services/webhooks.js";
 
 /**
  * What the HTTP adapters (and the CLI) may use. Feature services are added here as fields, each built in
@@ -82,6 +83,8 @@ export interface Platform {
   files: FilesService;
   store: StoreService;
   integrations: IntegrationsService;
+  /** Webhooks that trigger graphs (set up on graph activation, posted to at their ingress URL). */
+  webhooks: WebhooksService;
   search: SearchService;
   idempotency: IdempotencyService;
 }
@@ -241,7 +244,19 @@ export async function createPlatform(
       : undefined;
     const interfaces = new GraphInterfaces(database.db);
     const library = new LibraryService({ db: database.db, interfaces });
-    const graphs = new GraphService({ db: database.db, library, interfaces });
+    const webhooks = new WebhooksService({
+      db: database.db,
+      runs,
+      encryptionKey: secrets.encryptionKey,
+      log: logger,
+      publicUrl: config.publicUrl ?? `http://localhost:${config.port}`,
+    });
+    const graphs = new GraphService({
+      db: database.db,
+      library,
+      interfaces,
+      onActivated: (userId, graph) => webhooks.activateGraph(userId, graph),
+    });
     const files = new FilesService({
       db: database.db,
       store: new LocalFileStore(path.join(config.dataDir, "files")),
@@ -274,6 +289,7 @@ export async function createPlatform(
       files,
       store: new StoreService(),
       integrations,
+      webhooks,
       search: new SearchService({ db: database.db, files }),
       idempotency: new IdempotencyService({ db: database.db }),
     };

@@ -12,6 +12,7 @@ import { persistenceBlocks } from "./persistence.js";
 import { BLOCK_CATEGORIES, type Block } from "./sdk.js";
 import { textBlocks } from "./text.js";
 import { timeBlocks } from "./time.js";
+import { webhookBlocks } from "./webhook.js";
 import { xmlBlocks } from "./xml.js";
 
 export const allBlocks: Block[] = [
@@ -27,6 +28,7 @@ export const allBlocks: Block[] = [
   ...timeBlocks,
   ...httpBlocks,
   ...agentBlocks,
+  ...webhookBlocks,
 ];
 
 const byId = new Map(allBlocks.map((block) => [block.id, block]));

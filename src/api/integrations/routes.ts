@@ -151,7 +151,7 @@ function maskedJSON(c: CredentialMeta, headerNames: string[] = []): typeof Maske
 }
 
 export const integrationRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { integrations } = app.platform;
+  const { integrations, webhooks } = app.platform;
   const common = { tags: ["integrations"], security: anyCredentials };
   // Scopes are checked before the body is validated: a caller without them learns nothing from a 422.
   const read = requireScope("READ_INTEGRATIONS");
@@ -394,6 +394,52 @@ export const integrationRoutes: FastifyPluginAsyncTypebox = async (app) => {
           stateToken: request.body.state_token,
         }),
       ),
+  );
+
+  // No caller authentication: the webhook's URL (and its X-Webhook-Secret, when the trigger sets one) is the
+  // credential, as in AutoGPT, where the provider's webhook manager validates the request.
+  app.post(
+    "/:provider/webhooks/:webhook_id/ingress",
+    {
+      schema: {
+        tags: ["integrations"],
+        summary: "Webhook Ingress Generic",
+        description:
+          "Receives a webhook's event: a JSON object, handed as `payload` to every trigger node attached to the " +
+          "webhook, each starting a run of its graph. 404 for an unknown webhook, 403 for a wrong or missing " +
+          "`X-Webhook-Secret` when the trigger sets a secret token, 400 for a payload that is not a JSON object.",
+        params: Type.Object({
+          provider: Type.String({ minLength: 1, maxLength: 100, title: "Provider where the webhook was registered" }),
+          webhook_id: Type.String({ minLength: 1, maxLength: 200, title: "Our ID for the webhook" }),
+        }),
+        body: Type.Unknown(),
+        response: { 200: Type.Null(), ...errors(400, 403, 404, 415, 422) },
+      },
+    },
+    async (request) => {
+      const { provider, webhook_id } = request.params;
+      await webhooks.ingress(provider, webhook_id, request.body, request.headers);
+      return null;
+    },
+  );
+
+  app.post(
+    "/webhooks/:webhook_id/ping",
+    {
+      schema: {
+        ...common,
+        summary: "Webhook Ping",
+        description:
+          "Asks the webhook's provider to send a ping event and waits for it. The generic provider has no way to be " +
+          "asked, so the answer is `false`, as AutoGPT answers for webhooks whose manager cannot ping.",
+        params: Type.Object({
+          webhook_id: Type.String({ minLength: 1, maxLength: 200, title: "Our ID for the webhook" }),
+        }),
+        response: { 200: Type.Boolean(), ...errors(401, 403, 404, 422) },
+      },
+      preValidation: read,
+    },
+    async (request) => webhooks.ping(userOf(request), request.params.webhook_id),
   );
 
   app.get(
