@@ -85,6 +85,10 @@ describe("OAuth2 integrations", () => {
         const login = { "at-1": "octocat-stale", "at-2": "octocat-fresh" }[token];
         return login ? { json: { login } } : { status: 401, json: { message: "Bad credentials" } };
       }
+      if (req.path === "/2/users/me") {
+        const ok = req.headers.authorization === "Bearer at-1" && req.query.get("user.fields") === "username";
+        return ok ? { json: { data: { username: "tw-user" } } } : { status: 401, json: {} };
+      }
       if (req.path === "/token") {
         const body = form(req);
         const basic = req.headers.authorization?.startsWith("Basic ")
@@ -133,7 +137,7 @@ describe("OAuth2 integrations", () => {
           },
         },
       },
-      outgoingHttp: { providerBaseUrls: { github: provider.url } },
+      outgoingHttp: { providerBaseUrls: { github: provider.url, twitter: provider.url } },
       systemCredentials: { replicate: { apiKey: REPLICATE_KEY } },
     });
     alice = await signUp(t.url);
@@ -184,7 +188,13 @@ describe("OAuth2 integrations", () => {
 
     expect(callback.status, JSON.stringify(callback.body)).toBe(200);
     expectFits(callback.body, "/api/integrations/{provider}/callback", "post");
-    expect(callback.body).toMatchObject({ provider: "github", type: "oauth2", scopes: ["repo", "read:user"] });
+    // The account's name comes from GitHub's /user, read with the new token (AutoGPT's _request_username).
+    expect(callback.body).toMatchObject({
+      provider: "github",
+      type: "oauth2",
+      scopes: ["repo", "read:user"],
+      username: "octocat-stale",
+    });
     const exchange = provider.received.filter((r) => r.path === "/token").at(-1) as ReceivedRequest;
     expect(exchange.method).toBe("POST");
     expect(exchange.headers["content-type"]).toContain("application/x-www-form-urlencoded");
@@ -268,6 +278,7 @@ describe("OAuth2 integrations", () => {
     expect(challenge).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(url.searchParams.get("scope")?.split(" ")).toContain("offline.access"); // AutoGPT's default scopes
     expect(callback.status, JSON.stringify(callback.body)).toBe(200);
+    expect(callback.body.username).toBe("tw-user");
     const exchange = provider.received.filter((r) => r.path === "/token").at(-1) as ReceivedRequest;
     expect(s256(form(exchange).get("code_verifier") as string)).toBe(challenge);
     expect(exchange.headers.authorization).toBe(

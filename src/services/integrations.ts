@@ -447,6 +447,7 @@ export class IntegrationsService {
       });
     }
     const issued = this.issued(spec, tokens, scopes);
+    issued.username ??= await this.accountName(spec, tokens.access_token as string);
     const key = this.keys[0] as Buffer;
     const row = await insertCredential(this.db, {
       id: randomUUID(),
@@ -500,6 +501,23 @@ export class IntegrationsService {
     });
     const fresh = await findCredential(this.db, row.userId, row.id);
     return this.decrypt(fresh ?? row);
+  }
+
+  /** The account's name from the provider's user API, or null when it does not answer (as AutoGPT's handlers). */
+  private async accountName(spec: OAuthProviderSpec, accessToken: string): Promise<string | null> {
+    if (!spec.userInfo || !this.http) return null;
+    try {
+      const res = await this.http.forProvider(spec.name, spec.userInfo.baseUrl).request({
+        url: spec.userInfo.path,
+        headers: { authorization: `Bearer ${accessToken}`, accept: "application/json" },
+        timeoutMs: 10_000,
+      });
+      if (!res.ok) return null;
+      const name = spec.userInfo.pick(res.json());
+      return typeof name === "string" && name !== "" ? name : null;
+    } catch {
+      return null;
+    }
   }
 
   /** Calls the provider's token endpoint; throws with the provider's error (never the secrets sent). */

@@ -23,6 +23,11 @@ export interface OAuthProviderSpec {
   authorizeParams?: Record<string, string>;
   /** Whether the provider issues refresh tokens (Notion and Todoist tokens never expire). */
   refreshes: boolean;
+  /**
+   * Where the account's name is read after the code exchange (AutoGPT's `_request_username`), through the provider's
+   * API base URL (PROVIDER_BASE_URL_<NAME> overrides it); Notion and Linear name it in the token response.
+   */
+  userInfo?: { baseUrl: string; path: string; pick: (body: any) => unknown };
 }
 
 export const OAUTH_PROVIDERS: readonly OAuthProviderSpec[] = [
@@ -38,6 +43,7 @@ export const OAUTH_PROVIDERS: readonly OAuthProviderSpec[] = [
     tokenBody: "form",
     authorizeParams: { response_type: "code" },
     refreshes: true,
+    userInfo: { baseUrl: "https://discord.com", path: "/api/oauth2/@me", pick: (b) => b?.user?.username },
   },
   {
     name: "github",
@@ -50,6 +56,7 @@ export const OAUTH_PROVIDERS: readonly OAuthProviderSpec[] = [
     clientAuth: "body",
     tokenBody: "form",
     refreshes: true,
+    userInfo: { baseUrl: "https://api.github.com", path: "/user", pick: (b) => b?.login },
   },
   {
     name: "google",
@@ -72,6 +79,7 @@ export const OAUTH_PROVIDERS: readonly OAuthProviderSpec[] = [
       prompt: "consent",
     },
     refreshes: true,
+    userInfo: { baseUrl: "https://www.googleapis.com", path: "/oauth2/v2/userinfo", pick: (b) => b?.email },
   },
   {
     name: "linear",
@@ -142,6 +150,11 @@ export const OAUTH_PROVIDERS: readonly OAuthProviderSpec[] = [
     tokenBody: "form",
     authorizeParams: { response_type: "code" },
     refreshes: true,
+    userInfo: {
+      baseUrl: "https://api.x.com",
+      path: "/2/users/me?user.fields=username",
+      pick: (b) => b?.data?.username,
+    },
   },
 ];
 
