@@ -169,4 +169,61 @@ describe("agentry secrets rotate", () => {
     },
     budget(2) + 120_000,
   );
+
+  it(
+    "without ENCRYPTION_KEY: generates a new key into the data dir once everything is re-sealed under it",
+    async () => {
+      const dir = freshDataDir();
+      try {
+        const boot2 = async () => {
+          const t = await startTestServer({
+            dataDir: dir,
+            outgoingHttp: { providerBaseUrls: { example: provider.url } },
+          });
+          servers.push(t);
+          return t;
+        };
+        const first = await boot2();
+        const bobby = await signUp(first.url);
+        const stored = await bobby.api.post("/api/integrations/example/credentials", {
+          type: "api_key",
+          api_key: SECRET,
+        });
+        expect(stored.status).toBe(201);
+        const meta = { id: stored.body.id, provider: "example", type: "api_key", title: null };
+        const g = await create(
+          bobby.api,
+          graph(
+            "ask",
+            [
+              { id: "in", block_id: INPUT, input_default: { name: "question" } },
+              { id: "ask", block_id: askExample.id },
+              { id: "out", block_id: OUTPUT, input_default: { name: "answer" } },
+            ],
+            [
+              ["in", "result", "ask", "question"],
+              ["ask", "answer", "out", "value"],
+            ],
+          ),
+        );
+        await stop(first);
+        const file = `${dir}/secrets.json`;
+        const before = JSON.parse(fs.readFileSync(file, "utf8"));
+        const rotated = await run(["secrets", "rotate", "--data-dir", dir], { ENCRYPTION_KEY: "" });
+        expect(rotated.code, rotated.stderr).toBe(0);
+        expect(rotated.stdout).toMatch(/integration credentials: 1\b/);
+        const after = JSON.parse(fs.readFileSync(file, "utf8"));
+        expect(after.encryptionKey).not.toBe(before.encryptionKey);
+        expect(after.jwtSecret).toBe(before.jwtSecret);
+        expect(rotated.stdout + rotated.stderr).not.toContain(after.encryptionKey);
+        expect(rotated.stdout + rotated.stderr).not.toContain(before.encryptionKey);
+        const second = await boot2();
+        await ask(second, bobby.tokens.access_token, g, meta);
+        await stop(second);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    budget(1) + 60_000,
+  );
 });
