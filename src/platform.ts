@@ -256,6 +256,7 @@ export async function createPlatform(
       library,
       interfaces,
       onActivated: (userId, graph) => webhooks.activateGraph(userId, graph),
+      onDeleted: (userId) => webhooks.pruneUnused(userId),
     });
     const files = new FilesService({
       db: database.db,

@@ -145,5 +145,9 @@ describe("webhook triggers", () => {
     expect(run?.graph_version).toBe(2);
     const done = await waitFor(alice.api, run?.id as string, ended);
     expect(done.outputs.payload).toEqual([{ n: 2 }]);
+
+    // Deleting the graph deletes its webhook: the URL answers 404 from then on.
+    expect((await alice.api.delete(`/api/graphs/${g.id}`)).status).toBe(200);
+    expect((await ingress(webhookId, { n: 3 }, { "X-Webhook-Secret": "s3cret-token" })).status).toBe(404);
   });
 });

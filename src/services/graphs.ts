@@ -39,6 +39,8 @@ export interface GraphServiceDeps {
   interfaces: GraphInterfaces;
   /** Told when a version becomes active (AutoGPT's on_graph_activate: webhook triggers are set up); may update it. */
   onActivated?: (userId: string, graph: GraphModel) => Promise<GraphModel>;
+  /** Told when a graph was deleted (its webhooks, now unused, are deleted). */
+  onDeleted?: (userId: string, graphId: string) => Promise<void>;
 }
 
 export class GraphService {
@@ -46,12 +48,14 @@ export class GraphService {
   private readonly library: LibraryService;
   private readonly interfaces: GraphInterfaces;
   private readonly onActivated: GraphServiceDeps["onActivated"];
+  private readonly onDeleted: GraphServiceDeps["onDeleted"];
 
   constructor(deps: GraphServiceDeps) {
     this.db = deps.db;
     this.library = deps.library;
     this.interfaces = deps.interfaces;
     this.onActivated = deps.onActivated;
+    this.onDeleted = deps.onDeleted;
   }
 
   private async activated(userId: string, graph: GraphModel): Promise<GraphModel> {
@@ -140,6 +144,7 @@ export class GraphService {
   async delete(userId: string, graphId: string): Promise<number> {
     const deleted = await repo.deleteGraph(this.db, userId, graphId, (tx) => this.library.graphDeleted(tx, graphId));
     if (deleted === 0) throw graphNotFound(graphId);
+    await this.onDeleted?.(userId, graphId);
     return deleted;
   }
 

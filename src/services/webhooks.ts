@@ -121,6 +121,12 @@ export class WebhooksService {
     return { ...graph, nodes };
   }
 
+  /** Deletes the user's webhooks no node uses any more (after a graph was deleted). */
+  async pruneUnused(userId: string): Promise<void> {
+    const { db } = this.deps;
+    await repo.pruneDangling(db, await repo.danglingOfUser(db, userId));
+  }
+
   /**
    * A post to a webhook (no user: the URL, and the secret token when a trigger sets one, are the credential): 404
    * for an unknown webhook or another provider's, 403 for a wrong or missing X-Webhook-Secret, 400 for a payload

@@ -62,6 +62,16 @@ export async function detachOtherVersions(db: Db, graphId: string, version: numb
     .where(and(eq(agentNodes.graphId, graphId), ne(agentNodes.graphVersion, version), isNotNull(agentNodes.webhookId)));
 }
 
+/** The ids of the user's webhooks no node points at. */
+export async function danglingOfUser(db: Db, userId: string): Promise<string[]> {
+  const used = db.selectDistinct({ id: agentNodes.webhookId }).from(agentNodes).where(isNotNull(agentNodes.webhookId));
+  const rows = await db
+    .select({ id: integrationWebhooks.id })
+    .from(integrationWebhooks)
+    .where(and(eq(integrationWebhooks.userId, userId), sql`${integrationWebhooks.id} not in (${used})`));
+  return rows.map((r) => r.id);
+}
+
 /** Deletes the webhooks among `ids` no node points at any more. */
 export async function pruneDangling(db: Db, ids: string[]): Promise<void> {
   if (ids.length === 0) return;
