@@ -79,6 +79,10 @@ describe("OAuth2 integrations", () => {
 
   beforeAll(async () => {
     provider = await startProviderServer((req) => {
+      // Token revocation: GitHub's DELETE /applications/{client_id}/token, Twitter's RFC 7009 endpoint.
+      if (req.path === `/applications/${GITHUB_ID}/token` || req.path === "/2/oauth2/revoke") {
+        return { status: 204 };
+      }
       if (req.path === "/user") {
         const token = (req.headers.authorization ?? "").replace(/^Bearer /, "");
         // Which token the block sent, by name (the engine redacts secrets a block would output).
@@ -285,6 +289,27 @@ describe("OAuth2 integrations", () => {
       `Basic ${Buffer.from(`${TWITTER_ID}:${TWITTER_SECRET}`).toString("base64")}`,
     );
     expect(form(exchange).has("client_secret")).toBe(false);
+  });
+
+  it("deleting OAuth2 credentials revokes the token at the provider, as AutoGPT does", async () => {
+    const github = await connect(alice, "github");
+    const gone = await alice.api.delete(`/api/integrations/github/credentials/${github.callback.body.id}`);
+    expect(gone.status).toBe(200);
+    expectFits(gone.body, "/api/integrations/{provider}/credentials/{cred_id}", "delete");
+    expect(gone.body).toEqual({ deleted: true, revoked: true });
+    const revoke = provider.received.filter((r) => r.path === `/applications/${GITHUB_ID}/token`).at(-1);
+    expect(revoke?.method).toBe("DELETE");
+    expect(revoke?.headers.authorization).toBe(
+      `Basic ${Buffer.from(`${GITHUB_ID}:${GITHUB_SECRET}`).toString("base64")}`,
+    );
+    expect(revoke?.json).toEqual({ access_token: "at-1" });
+
+    const twitter = await connect(alice, "twitter", "");
+    const removed = await alice.api.delete(`/api/integrations/twitter/credentials/${twitter.callback.body.id}`);
+    expect(removed.body).toEqual({ deleted: true, revoked: true });
+    const rfc7009 = provider.received.filter((r) => r.path === "/2/oauth2/revoke").at(-1) as ReceivedRequest;
+    expect(Object.fromEntries(form(rfc7009))).toEqual({ token: "at-1", token_type_hint: "access_token" });
+    expect((await alice.api.get(`/api/integrations/twitter/credentials/${twitter.callback.body.id}`)).status).toBe(404);
   });
 
   /** Two nodes using the same credentials at once, each output under its own name. */

@@ -338,12 +338,48 @@ export class IntegrationsService {
    * Deletes one of the user's credentials (of `provider` when given); 404 for another user's or an unknown id, 403
    * for a system credential's id (as AutoGPT answers).
    */
-  async deleteCredential(userId: string, provider: string | undefined, credentialId: string): Promise<void> {
+  async deleteCredential(userId: string, provider: string | undefined, credentialId: string): Promise<boolean | null> {
     if (isSystemCredentialId(credentialId)) {
       throw ApiError.forbidden("System-managed credentials cannot be deleted", { credentials_id: credentialId });
     }
     await this.getCredential(userId, credentialId, provider);
+    const row = await findCredential(this.db, userId, credentialId);
     await deleteCredential(this.db, userId, credentialId);
+    // OAuth2 tokens are revoked at their provider afterwards, as AutoGPT does; the answer says whether that worked.
+    return row?.type === "oauth2" ? this.revoke(row) : null;
+  }
+
+  /** Revokes deleted OAuth2 credentials' access token at the provider; false when it cannot or refused. */
+  private async revoke(row: CredentialRow): Promise<boolean | null> {
+    const spec = oauthProvider(row.provider);
+    if (!spec) return null;
+    const how = spec.revoke;
+    const client = this.oauthClients[spec.name];
+    if (!how || !this.http || !client?.clientId || !client.clientSecret) return false;
+    try {
+      const credentials = this.decrypt(row);
+      if (credentials.type !== "oauth2") return null;
+      const token = credentials.access_token;
+      const headers: Record<string, string> = { accept: "application/json" };
+      if (how.auth === "basic") {
+        headers.authorization = `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString("base64")}`;
+      } else if (how.auth === "bearer") {
+        headers.authorization = `Bearer ${token}`;
+      }
+      const res = await this.http.forProvider(spec.name, how.baseUrl).request({
+        url: how.path(client.clientId),
+        method: how.method,
+        headers: how.body === "form" ? { ...headers, "content-type": "application/x-www-form-urlencoded" } : headers,
+        ...(how.body === "json" ? { json: { access_token: token } } : {}),
+        ...(how.body === "form"
+          ? { body: new URLSearchParams({ token, token_type_hint: "access_token" }).toString() }
+          : {}),
+        timeoutMs: 10_000,
+      });
+      return res.ok;
+    } catch {
+      return false;
+    }
   }
 
   /**

@@ -28,6 +28,19 @@ export interface OAuthProviderSpec {
    * API base URL (PROVIDER_BASE_URL_<NAME> overrides it); Notion and Linear name it in the token response.
    */
   userInfo?: { baseUrl: string; path: string; pick: (body: any) => unknown };
+  /**
+   * How the provider revokes a token when its credentials are deleted (AutoGPT's revoke_tokens), through its API
+   * base URL; absent for providers that cannot (Notion, Todoist: `revoked` is false).
+   */
+  revoke?: {
+    baseUrl: string;
+    path: (clientId: string) => string;
+    method: "POST" | "DELETE";
+    /** HTTP Basic with the client's credentials, the token itself as Bearer, or none. */
+    auth: "basic" | "bearer" | "none";
+    /** The token in a JSON body as `access_token` (GitHub), or a form `token` (RFC 7009), or nothing. */
+    body: "json" | "form" | "none";
+  };
 }
 
 export const OAUTH_PROVIDERS: readonly OAuthProviderSpec[] = [
@@ -44,6 +57,13 @@ export const OAUTH_PROVIDERS: readonly OAuthProviderSpec[] = [
     authorizeParams: { response_type: "code" },
     refreshes: true,
     userInfo: { baseUrl: "https://discord.com", path: "/api/oauth2/@me", pick: (b) => b?.user?.username },
+    revoke: {
+      baseUrl: "https://discord.com",
+      path: () => "/api/oauth2/token/revoke",
+      method: "POST",
+      auth: "basic",
+      body: "form",
+    },
   },
   {
     name: "github",
@@ -57,6 +77,13 @@ export const OAUTH_PROVIDERS: readonly OAuthProviderSpec[] = [
     tokenBody: "form",
     refreshes: true,
     userInfo: { baseUrl: "https://api.github.com", path: "/user", pick: (b) => b?.login },
+    revoke: {
+      baseUrl: "https://api.github.com",
+      path: (clientId) => `/applications/${encodeURIComponent(clientId)}/token`,
+      method: "DELETE",
+      auth: "basic",
+      body: "json",
+    },
   },
   {
     name: "google",
@@ -80,6 +107,13 @@ export const OAUTH_PROVIDERS: readonly OAuthProviderSpec[] = [
     },
     refreshes: true,
     userInfo: { baseUrl: "https://www.googleapis.com", path: "/oauth2/v2/userinfo", pick: (b) => b?.email },
+    revoke: {
+      baseUrl: "https://oauth2.googleapis.com",
+      path: () => "/revoke",
+      method: "POST",
+      auth: "none",
+      body: "form",
+    },
   },
   {
     name: "linear",
@@ -93,6 +127,13 @@ export const OAUTH_PROVIDERS: readonly OAuthProviderSpec[] = [
     tokenBody: "form",
     authorizeParams: { response_type: "code" },
     refreshes: true,
+    revoke: {
+      baseUrl: "https://api.linear.app",
+      path: () => "/oauth/revoke",
+      method: "POST",
+      auth: "bearer",
+      body: "none",
+    },
   },
   {
     name: "notion",
@@ -154,6 +195,13 @@ export const OAUTH_PROVIDERS: readonly OAuthProviderSpec[] = [
       baseUrl: "https://api.x.com",
       path: "/2/users/me?user.fields=username",
       pick: (b) => b?.data?.username,
+    },
+    revoke: {
+      baseUrl: "https://api.x.com",
+      path: () => "/2/oauth2/revoke",
+      method: "POST",
+      auth: "basic",
+      body: "form",
     },
   },
 ];

@@ -214,8 +214,8 @@ export const integrationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: remove,
     },
     async (request) => {
-      await integrations.deleteCredential(userOf(request), undefined, request.params.cred_id);
-      return { deleted: true as const, revoked: null };
+      const revoked = await integrations.deleteCredential(userOf(request), undefined, request.params.cred_id);
+      return { deleted: true as const, revoked };
     },
   );
 
@@ -466,7 +466,9 @@ export const integrationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         ...common,
         summary: "Delete one of the caller's credentials",
-        description: "`revoked` is null: stored API keys, passwords and headers are not revocable by their provider.",
+        description:
+          "OAuth2 tokens are revoked at their provider (`revoked` says whether that worked); `revoked` is null for " +
+          "API keys, passwords and headers, which their provider cannot revoke.",
         params: Type.Object({ provider: ProviderParam, cred_id: CredIdParam }),
         querystring: Type.Object({ force: Type.Boolean({ default: false }) }),
         response: {
@@ -478,8 +480,8 @@ export const integrationRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const { provider, cred_id } = request.params;
-      await integrations.deleteCredential(userOf(request), provider, cred_id);
-      return { deleted: true as const, revoked: null };
+      const revoked = await integrations.deleteCredential(userOf(request), provider, cred_id);
+      return { deleted: true as const, revoked };
     },
   );
 };
