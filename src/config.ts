@@ -57,6 +57,11 @@ export interface Config {
   };
   /** AES-256-GCM key (hex or base64, 32 bytes) for secrets at rest; generated into the data dir if unset. */
   encryptionKey: string | undefined;
+  /**
+   * Earlier encryption keys, still used to read what they sealed (ENCRYPTION_KEYS_RETIRED, comma-separated):
+   * set the old key here and the new one as ENCRYPTION_KEY, then `agentry secrets rotate` re-seals everything.
+   */
+  encryptionKeysRetired: string[];
   rateLimit: RateLimitConfig;
   executor: {
     enabled: boolean;
@@ -110,6 +115,16 @@ export interface Config {
    * OLLAMA_HOST; OPENAI_BASE_URL, ANTHROPIC_BASE_URL and OLLAMA_HOST also feed outgoingHttp.providerBaseUrls.
    */
   systemCredentials: Record<string, SystemCredentialConfig>;
+  /** OAuth2 integrations users connect (`/api/integrations/{provider}/login` and `/callback`). */
+  oauth: {
+    /**
+     * Where providers send users back: FRONTEND_BASE_URL + AutoGPT's `/auth/integrations/oauth_callback`; the
+     * public URL when unset.
+     */
+    frontendBaseUrl: string | undefined;
+    /** Provider → its client id and secret (GOOGLE_CLIENT_ID…) and endpoint overrides (OAUTH_<PROVIDER>_…_URL). */
+    providers: Record<string, OAuthClientConfig>;
+  };
   websocket: {
     /** How often an open connection re-checks its credential (revocations made by other processes). */
     revalidateSeconds: number;
@@ -150,6 +165,16 @@ export const SANDBOX_DEFAULTS: SandboxConfig = {
 export interface SystemCredentialConfig {
   apiKey?: string;
   baseUrl?: string;
+}
+
+/** One OAuth2 integration's client, as the operator registered it with the provider; unset fields are absent. */
+export interface OAuthClientConfig {
+  clientId?: string;
+  clientSecret?: string;
+  /** Overrides the provider's authorization endpoint (trusted). */
+  authorizeUrl?: string;
+  /** Overrides the provider's token endpoint (trusted: it may be loopback or private). */
+  tokenUrl?: string;
 }
 
 /** An external OpenID Connect identity provider users may sign in with (`/api/oauth/{name}/login`). */
@@ -235,6 +260,116 @@ function systemCredentials(env: Env): Record<string, SystemCredentialConfig> {
   add("open_router", env.OPEN_ROUTER_API_KEY, undefined);
   add("groq", env.GROQ_API_KEY, undefined);
   add("ollama", undefined, env.OLLAMA_HOST);
+  // AutoGPT's other system credentials (backend/integrations/credentials_store.py), under its settings' names.
+  add("revid", env.REVID_API_KEY, undefined);
+  add("ideogram", env.IDEOGRAM_API_KEY, undefined);
+  add("replicate", env.REPLICATE_API_KEY, undefined);
+  add("aiml_api", env.AIML_API_KEY, undefined);
+  add("d_id", env.DID_API_KEY, undefined);
+  add("jina", env.JINA_API_KEY, undefined);
+  add("unreal_speech", env.UNREAL_SPEECH_API_KEY, undefined);
+  add("enrichlayer", env.ENRICHLAYER_API_KEY, undefined);
+  add("fal", env.FAL_API_KEY, undefined);
+  add("exa", env.EXA_API_KEY, undefined);
+  add("e2b", env.E2B_API_KEY, undefined);
+  add("mem0", env.MEM0_API_KEY, undefined);
+  add("nvidia", env.NVIDIA_API_KEY, undefined);
+  add("screenshotone", env.SCREENSHOTONE_API_KEY, undefined);
+  add("apollo", env.APOLLO_API_KEY, undefined);
+  add("smartlead", env.SMARTLEAD_API_KEY, undefined);
+  add("zerobounce", env.ZEROBOUNCE_API_KEY, undefined);
+  add("google_maps", env.GOOGLE_MAPS_API_KEY, undefined);
+  add("llama_api", env.LLAMA_API_KEY, undefined);
+  add("v0", env.V0_API_KEY, undefined);
+  add("openweathermap", env.OPENWEATHERMAP_API_KEY, undefined);
+  add("elevenlabs", env.ELEVENLABS_API_KEY, undefined);
+  return out;
+}
+
+/** One OAuth2 client from its environment variables; a provider none of them is set for is left out. */
+function oauthClient(
+  provider: string,
+  clientId: string | undefined,
+  clientSecret: string | undefined,
+  authorizeUrl: string | undefined,
+  tokenUrl: string | undefined,
+  out: Record<string, OAuthClientConfig>,
+): void {
+  const entry: OAuthClientConfig = {};
+  if (clientId) entry.clientId = clientId;
+  if (clientSecret) entry.clientSecret = clientSecret;
+  for (const [key, url] of [
+    ["authorizeUrl", authorizeUrl],
+    ["tokenUrl", tokenUrl],
+  ] as const) {
+    if (!url) continue;
+    if (!/^https?:\/\//i.test(url))
+      throw new Error(`The ${provider} OAuth ${key} must be an http(s) URL, got "${url}"`);
+    new URL(url);
+    entry[key] = url;
+  }
+  if (Object.keys(entry).length > 0) out[provider] = entry;
+}
+
+/** The OAuth2 integrations' clients, under AutoGPT's variable names (`<PROVIDER>_CLIENT_ID`, `_CLIENT_SECRET`). */
+function oauthClients(env: Env): Record<string, OAuthClientConfig> {
+  const out: Record<string, OAuthClientConfig> = {};
+  oauthClient(
+    "discord",
+    env.DISCORD_CLIENT_ID,
+    env.DISCORD_CLIENT_SECRET,
+    env.OAUTH_DISCORD_AUTHORIZE_URL,
+    env.OAUTH_DISCORD_TOKEN_URL,
+    out,
+  );
+  oauthClient(
+    "github",
+    env.GITHUB_CLIENT_ID,
+    env.GITHUB_CLIENT_SECRET,
+    env.OAUTH_GITHUB_AUTHORIZE_URL,
+    env.OAUTH_GITHUB_TOKEN_URL,
+    out,
+  );
+  oauthClient(
+    "google",
+    env.GOOGLE_CLIENT_ID,
+    env.GOOGLE_CLIENT_SECRET,
+    env.OAUTH_GOOGLE_AUTHORIZE_URL,
+    env.OAUTH_GOOGLE_TOKEN_URL,
+    out,
+  );
+  oauthClient(
+    "linear",
+    env.LINEAR_CLIENT_ID,
+    env.LINEAR_CLIENT_SECRET,
+    env.OAUTH_LINEAR_AUTHORIZE_URL,
+    env.OAUTH_LINEAR_TOKEN_URL,
+    out,
+  );
+  oauthClient(
+    "notion",
+    env.NOTION_CLIENT_ID,
+    env.NOTION_CLIENT_SECRET,
+    env.OAUTH_NOTION_AUTHORIZE_URL,
+    env.OAUTH_NOTION_TOKEN_URL,
+    out,
+  );
+  oauthClient(
+    "todoist",
+    env.TODOIST_CLIENT_ID,
+    env.TODOIST_CLIENT_SECRET,
+    env.OAUTH_TODOIST_AUTHORIZE_URL,
+    env.OAUTH_TODOIST_TOKEN_URL,
+    out,
+  );
+  oauthClient(
+    "twitter",
+    env.TWITTER_CLIENT_ID,
+    env.TWITTER_CLIENT_SECRET,
+    env.OAUTH_TWITTER_AUTHORIZE_URL,
+    env.OAUTH_TWITTER_TOKEN_URL,
+    out,
+  );
   return out;
 }
 
@@ -322,6 +457,7 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
       signupEnabled: bool(env.SIGNUP_ENABLED, true),
     },
     encryptionKey: env.ENCRYPTION_KEY || undefined,
+    encryptionKeysRetired: list(env.ENCRYPTION_KEYS_RETIRED),
     rateLimit: {
       enabled: bool(env.RATE_LIMIT_ENABLED, true),
       perUserPerMinute: int(env.RATE_LIMIT_USER_PER_MINUTE, 100),
@@ -353,6 +489,10 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
       providerBaseUrls: providerBaseUrls(env),
     },
     systemCredentials: systemCredentials(env),
+    oauth: {
+      frontendBaseUrl: env.FRONTEND_BASE_URL || undefined,
+      providers: oauthClients(env),
+    },
     websocket: {
       revalidateSeconds: int(env.WS_REVALIDATE_SECONDS, 60),
     },

@@ -7,7 +7,7 @@ import type pino from "pino";
 import { type Clock, MemoryRateLimitStore, type RateLimitStore } from "./api/rate-limit.js";
 import { OAuthProvider } from "./auth/oauth-provider.js";
 import { OidcLogin } from "./auth/oidc-login.js";
-import { loadInstanceSecrets } from "./auth/secrets.js";
+import { decodeKey, loadInstanceSecrets } from "./auth/secrets.js";
 import { AuthService } from "./auth/service.js";
 import { closeSandbox, configureSandbox } from "./blocks/sandbox/index.js";
 import type { Config } from "./config.js";
@@ -42,6 +42,7 @@ import { ScheduleService } from "./services/schedules.js";
 import { SearchService } from "./services/search.js";
 import { StoreService } from "./services/store.js";
 import { UsersService } from "./services/users.js";
+import { WebhooksService } from "./services/webhooks.js";
 
 /**
  * What the HTTP adapters (and the CLI) may use. Feature services are added here as fields, each built in
@@ -82,6 +83,8 @@ export interface Platform {
   files: FilesService;
   store: StoreService;
   integrations: IntegrationsService;
+  /** Webhooks that trigger graphs (set up on graph activation, posted to at their ingress URL). */
+  webhooks: WebhooksService;
   search: SearchService;
   idempotency: IdempotencyService;
 }
@@ -136,6 +139,8 @@ export async function createPlatform(
       jwtSecret: config.auth.jwtSecret,
       encryptionKey: config.encryptionKey,
     });
+    // Keys of an earlier ENCRYPTION_KEY still open what they sealed until `agentry secrets rotate` re-seals it.
+    const retiredKeys = config.encryptionKeysRetired.map(decodeKey);
     const auth = new AuthService({
       db: database.db,
       jwtSecret: secrets.jwtSecret,
@@ -151,12 +156,20 @@ export async function createPlatform(
     const events: EventBus = new MemoryEventBus();
     const loadGraph: GraphLoader = (userId, graphId, version) => getGraphForRun(database.db, userId, graphId, version);
     const store = new SqlExecutionStore(database.db);
-    const http = new HttpClient({ allowList: config.httpAllowList, ...config.outgoingHttp });
+    const http = new HttpClient({
+      allowList: config.httpAllowList,
+      ...config.outgoingHttp,
+      providerBaseUrls: { ...oauthEndpoints(config), ...config.outgoingHttp.providerBaseUrls },
+    });
     cleanups.push(async () => http.close());
     const integrations = new IntegrationsService({
       db: database.db,
       encryptionKey: secrets.encryptionKey,
+      retiredKeys,
       system: config.systemCredentials,
+      http,
+      oauthClients: config.oauth.providers,
+      frontendBaseUrl: config.oauth.frontendBaseUrl ?? config.publicUrl ?? `http://localhost:${config.port}`,
     });
     const executor = config.executor.enabled
       ? new Executor({
@@ -170,11 +183,10 @@ export async function createPlatform(
           workerConcurrency: config.executor.workerConcurrency,
           nodeTimeoutSeconds: config.executor.nodeTimeoutSeconds,
           http,
-          credentials: new CredentialsResolver(secrets.encryptionKey, [
-            runInputsSource,
-            storedSource(integrations),
-            systemSource(config.systemCredentials),
-          ]),
+          credentials: new CredentialsResolver(
+            [secrets.encryptionKey, ...retiredKeys],
+            [runInputsSource, storedSource(integrations), systemSource(config.systemCredentials)],
+          ),
           storage: new SqlUserStorage(database.db),
           heartbeatMs: config.runLifecycle.heartbeatSeconds * 1000,
           now: options.now,
@@ -212,7 +224,7 @@ export async function createPlatform(
       log: logger,
       systemProviders: integrations.systemProviders(),
     });
-    const presets = new PresetService({ db: database.db, runs, encryptionKey: secrets.encryptionKey });
+    const presets = new PresetService({ db: database.db, runs, encryptionKey: secrets.encryptionKey, retiredKeys });
     const schedules = new ScheduleService({ db: database.db, runs, encryptionKey: secrets.encryptionKey });
     const redisStore = config.redisUrl ? await connectRedisStore(config.redisUrl, logger, options) : undefined;
     const redis = redisStore?.redis;
@@ -227,11 +239,25 @@ export async function createPlatform(
           runs,
           log: logger,
           encryptionKey: secrets.encryptionKey,
+          retiredKeys,
         })
       : undefined;
     const interfaces = new GraphInterfaces(database.db);
     const library = new LibraryService({ db: database.db, interfaces });
-    const graphs = new GraphService({ db: database.db, library, interfaces });
+    const webhooks = new WebhooksService({
+      db: database.db,
+      runs,
+      encryptionKey: secrets.encryptionKey,
+      log: logger,
+      publicUrl: config.publicUrl ?? `http://localhost:${config.port}`,
+    });
+    const graphs = new GraphService({
+      db: database.db,
+      library,
+      interfaces,
+      onActivated: (userId, graph) => webhooks.activateGraph(userId, graph),
+      onDeleted: (userId) => webhooks.pruneUnused(userId),
+    });
     const files = new FilesService({
       db: database.db,
       store: new LocalFileStore(path.join(config.dataDir, "files")),
@@ -264,6 +290,7 @@ export async function createPlatform(
       files,
       store: new StoreService(),
       integrations,
+      webhooks,
       search: new SearchService({ db: database.db, files }),
       idempotency: new IdempotencyService({ db: database.db }),
     };
@@ -298,6 +325,15 @@ export async function createPlatform(
     await database.close();
     throw err;
   }
+}
+
+/** The operator's OAuth2 endpoint overrides (OAUTH_<PROVIDER>_TOKEN_URL…), trusted as operator-set endpoints are. */
+function oauthEndpoints(config: Config): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, client] of Object.entries(config.oauth.providers)) {
+    if (client.tokenUrl) out[`oauth2:${name}:token`] = client.tokenUrl;
+  }
+  return out;
 }
 
 /** Imported only when configured: the Redis client is a large module tree that a single process does not need. */

@@ -8,7 +8,7 @@ export interface InstanceSecrets {
   encryptionKey: Buffer;
 }
 
-function decodeKey(value: string): Buffer {
+export function decodeKey(value: string): Buffer {
   const buf = /^[0-9a-fA-F]{64}$/.test(value) ? Buffer.from(value, "hex") : Buffer.from(value, "base64");
   if (buf.length !== 32) throw new Error("ENCRYPTION_KEY must be 32 bytes, as 64 hex characters or base64");
   return buf;

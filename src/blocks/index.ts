@@ -18,6 +18,7 @@ import { BLOCK_CATEGORIES, type Block } from "./sdk.js";
 import { textBlocks } from "./text.js";
 import { timeBlocks } from "./time.js";
 import { webBlocks } from "./web/index.js";
+import { webhookBlocks } from "./webhook.js";
 import { xmlBlocks } from "./xml.js";
 
 export const allBlocks: Block[] = [
@@ -39,6 +40,7 @@ export const allBlocks: Block[] = [
   ...discordBlocks,
   ...llmBlocks,
   ...smartDecisionBlocks,
+  ...webhookBlocks,
 ];
 
 const byId = new Map(allBlocks.map((block) => [block.id, block]));

@@ -24,6 +24,8 @@ Commands:
                                                     register an OAuth application and print its client secret once
   run FILE.json [--input name=value ...] [--data-dir DIR]
                                                     import an agent JSON, run it, show progress, print its outputs
+  secrets rotate [--data-dir DIR]                   re-encrypt every secret at rest under ENCRYPTION_KEY (a new
+                                                    generated key if unset), reading with ENCRYPTION_KEYS_RETIRED
 Options: --help (this text), --version
 Environment: PORT, DATA_DIR, DATABASE_URL, REDIS_URL, JWT_SECRET, ENCRYPTION_KEY, LOG_LEVEL (see README).`;
 
@@ -240,6 +242,13 @@ async function run(argv: string[]) {
   process.exitCode = await runAgentFile(config, positionals[0] as string, inputs, process.stdout);
 }
 
+async function rotate(argv: string[]) {
+  const { values } = parseArgs({ args: argv, options: common });
+  const config = configFrom(values);
+  const { rotateSecrets } = await import("./secrets.js");
+  await withDatabase(config, (database) => rotateSecrets(config, database, process.stdout));
+}
+
 class UsageError extends Error {}
 
 const commands: Record<string, (argv: string[]) => Promise<void>> = {
@@ -249,6 +258,7 @@ const commands: Record<string, (argv: string[]) => Promise<void>> = {
   "keys create": createKey,
   "oauth create-app": async (argv) => (await import("./oauth.js")).createOauthApp(argv),
   run,
+  "secrets rotate": rotate,
 };
 
 async function main(argv: string[]) {

@@ -106,11 +106,33 @@ export function storedSource(store: StoredCredentials): CredentialsSource {
  * graphs built against AutoGPT select the same operator key here.
  */
 export const SYSTEM_CREDENTIALS: readonly { id: string; provider: string; title: string }[] = [
-  { id: "53c25cb8-e3ee-465c-a4d1-e75a4c899c2a", provider: "openai", title: "Use Credits for OpenAI" },
-  { id: "24e5d942-d9e3-4798-8151-90143ee55629", provider: "anthropic", title: "Use Credits for Anthropic" },
-  { id: "b5a0e27d-0c98-4df3-a4b9-10193e1f3c40", provider: "open_router", title: "Use Credits for Open Router" },
-  { id: "4ec22295-8f97-4dd1-b42b-2c6957a02545", provider: "groq", title: "Use Credits for Groq" },
   { id: "744fdc56-071a-4761-b5a5-0af0ce10a2b5", provider: "ollama", title: "Use Credits for Ollama" },
+  { id: "fdb7f412-f519-48d1-9b5f-d2f73d0e01fe", provider: "revid", title: "Use Credits for Revid" },
+  { id: "760f84fc-b270-42de-91f6-08efe1b512d0", provider: "ideogram", title: "Use Credits for Ideogram" },
+  { id: "6b9fc200-4726-4973-86c9-cd526f5ce5db", provider: "replicate", title: "Use Credits for Replicate" },
+  { id: "53c25cb8-e3ee-465c-a4d1-e75a4c899c2a", provider: "openai", title: "Use Credits for OpenAI" },
+  { id: "aad82a89-9794-4ebb-977f-d736aa5260a3", provider: "aiml_api", title: "Use Credits for AI/ML API" },
+  { id: "24e5d942-d9e3-4798-8151-90143ee55629", provider: "anthropic", title: "Use Credits for Anthropic" },
+  { id: "4ec22295-8f97-4dd1-b42b-2c6957a02545", provider: "groq", title: "Use Credits for Groq" },
+  { id: "7f7b0654-c36b-4565-8fa7-9a52575dfae2", provider: "d_id", title: "Use Credits for D-ID" },
+  { id: "7f26de70-ba0d-494e-ba76-238e65e7b45f", provider: "jina", title: "Use Credits for Jina" },
+  { id: "66f20754-1b81-48e4-91d0-f4f0dd82145f", provider: "unreal_speech", title: "Use Credits for Unreal Speech" },
+  { id: "b5a0e27d-0c98-4df3-a4b9-10193e1f3c40", provider: "open_router", title: "Use Credits for Open Router" },
+  { id: "d9fce73a-6c1d-4e8b-ba2e-12a456789def", provider: "enrichlayer", title: "Use Credits for Enrichlayer" },
+  { id: "6c0f5bd0-9008-4638-9d79-4b40b631803e", provider: "fal", title: "Use Credits for FAL" },
+  { id: "96153e04-9c6c-4486-895f-5bb683b1ecec", provider: "exa", title: "Use Credits for Exa search" },
+  { id: "78d19fd7-4d59-4a16-8277-3ce310acf2b7", provider: "e2b", title: "Use Credits for E2B" },
+  { id: "ed55ac19-356e-4243-a6cb-bc599e9b716f", provider: "mem0", title: "Use Credits for Mem0" },
+  { id: "96b83908-2789-4dec-9968-18f0ece4ceb3", provider: "nvidia", title: "Use Credits for Nvidia" },
+  { id: "3b1bdd16-8818-4bc2-8cbb-b23f9a3439ed", provider: "screenshotone", title: "Use Credits for ScreenshotOne" },
+  { id: "544c62b5-1d0f-4156-8fb4-9525f11656eb", provider: "apollo", title: "Use Credits for Apollo" },
+  { id: "3bcdbda3-84a3-46af-8fdb-bfd2472298b8", provider: "smartlead", title: "Use Credits for SmartLead" },
+  { id: "63a6e279-2dc2-448e-bf57-85776f7176dc", provider: "zerobounce", title: "Use Credits for ZeroBounce" },
+  { id: "9aa1bde0-4947-4a70-a20c-84daa3850d52", provider: "google_maps", title: "Use Credits for Google Maps" },
+  { id: "d44045af-1c33-4833-9e19-752313214de2", provider: "llama_api", title: "Use Credits for Llama API" },
+  { id: "c4e6d1a0-3b5f-4789-a8e2-9b123456789f", provider: "v0", title: "Use Credits for v0 by Vercel" },
+  { id: "8b3d4e5f-6a7b-8c9d-0e1f-2a3b4c5d6e7f", provider: "openweathermap", title: "Use Credits for OpenWeatherMap" },
+  { id: "f4a8b6c2-3d1e-4f5a-9b8c-7d6e5f4a3b2c", provider: "elevenlabs", title: "Use Credits for ElevenLabs" },
 ];
 
 /** Whether `id` is one of the system credentials' ids (whether or not the operator configured it). */

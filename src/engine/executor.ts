@@ -247,7 +247,10 @@ export class Executor {
             this.runSubgraph(row, request, signal, depth + 1, report, credentials),
         },
       );
-      result = await run.run(row.inputs as Record<string, unknown>);
+      result = await run.run(
+        row.inputs as Record<string, unknown>,
+        (row.nodesInputMasks as Record<string, Record<string, unknown>> | null) ?? {},
+      );
     } catch (err) {
       failure = err instanceof Error ? err.message : String(err);
       this.options.log.warn({ err, graphExecId: row.id }, "graph execution failed");

@@ -42,6 +42,8 @@ export interface NewRun {
   parentGraphExecutionId?: string | null;
   /** Sealed credential inputs (credentials.ts `sealCredentials`). */
   credentialInputs?: unknown;
+  /** Inputs given to particular nodes by id (AutoGPT's nodes_input_masks: a webhook's payload for its trigger). */
+  nodesInputMasks?: Record<string, Record<string, unknown>> | null;
   startedAt?: Date | null;
   workerId?: string | null;
   heartbeatAt?: Date | null;

@@ -327,7 +327,10 @@ export class GraphRun {
   }
 
   /** Runs to the end: every ready node executed, or the run stopped. */
-  async run(inputs: Record<string, unknown>): Promise<RunResult> {
+  async run(
+    inputs: Record<string, unknown>,
+    nodesInputMasks: Record<string, Record<string, unknown>> = {},
+  ): Promise<RunResult> {
     const started = performance.now();
     const cpuStart = process.cpuUsage();
     const done = new Promise<void>((resolve) => {
@@ -356,7 +359,9 @@ export class GraphRun {
         if (type === "Note") continue;
         if (info.inboundPins.length > 0 && type !== "Input") continue;
         const name = info.node.input_default.name;
-        const pins = type === "Input" && typeof name === "string" && name in inputs ? { value: inputs[name] } : {};
+        const given = type === "Input" && typeof name === "string" && name in inputs ? { value: inputs[name] } : {};
+        // A node's masked inputs (a webhook trigger's payload) arrive as if on its pins.
+        const pins = { ...given, ...nodesInputMasks[info.node.id] };
         if (!this.admit()) break;
         this.tryReady(info, this.newExec(info, pins));
       }

@@ -49,6 +49,8 @@ export interface SchedulerOptions {
   log: Pick<FastifyBaseLogger, "info" | "warn" | "error">;
   /** ENCRYPTION_KEY, to open the schedules' sealed credential inputs. */
   encryptionKey: Buffer;
+  /** Retired keys that still open older credentials (ENCRYPTION_KEYS_RETIRED). */
+  retiredKeys?: readonly Buffer[];
   /** The clock (tests inject one). */
   now?: () => Date;
   /** How often `start()` looks for due schedules. */
@@ -131,7 +133,10 @@ export class Scheduler {
         schedule.graphVersion,
         {
           inputs: schedule.inputs as Record<string, unknown>,
-          credentials_inputs: openCredentials(this.options.encryptionKey, schedule.credentials),
+          credentials_inputs: openCredentials(
+            [this.options.encryptionKey, ...(this.options.retiredKeys ?? [])],
+            schedule.credentials,
+          ),
         },
         "schedule",
       );

@@ -29,6 +29,8 @@ export interface StartRequest {
   inputs?: Record<string, unknown>;
   credentials_inputs?: Record<string, unknown>;
   presetId?: string | null;
+  /** Inputs of particular nodes by id (a webhook trigger's payload). */
+  nodesInputMasks?: Record<string, Record<string, unknown>> | null;
 }
 
 export class ExecutionService {
@@ -50,6 +52,7 @@ export class ExecutionService {
       status: "QUEUED",
       inputs,
       credentialInputs: sealCredentials(this.options.encryptionKey, request.credentials_inputs),
+      nodesInputMasks: request.nodesInputMasks ?? null,
     });
     this.options.events.publish({
       type: "graph_execution_event",

@@ -37,17 +37,29 @@ export interface GraphServiceDeps {
   db: Db;
   library: LibraryService;
   interfaces: GraphInterfaces;
+  /** Told when a version becomes active (AutoGPT's on_graph_activate: webhook triggers are set up); may update it. */
+  onActivated?: (userId: string, graph: GraphModel) => Promise<GraphModel>;
+  /** Told when a graph was deleted (its webhooks, now unused, are deleted). */
+  onDeleted?: (userId: string, graphId: string) => Promise<void>;
 }
 
 export class GraphService {
   private readonly db: Db;
   private readonly library: LibraryService;
   private readonly interfaces: GraphInterfaces;
+  private readonly onActivated: GraphServiceDeps["onActivated"];
+  private readonly onDeleted: GraphServiceDeps["onDeleted"];
 
   constructor(deps: GraphServiceDeps) {
     this.db = deps.db;
     this.library = deps.library;
     this.interfaces = deps.interfaces;
+    this.onActivated = deps.onActivated;
+    this.onDeleted = deps.onDeleted;
+  }
+
+  private async activated(userId: string, graph: GraphModel): Promise<GraphModel> {
+    return graph.is_active && this.onActivated ? this.onActivated(userId, graph) : graph;
   }
 
   /**
@@ -56,7 +68,7 @@ export class GraphService {
    * that stores it with its sub-graphs and adds it to the user's library.
    */
   async create(userId: string, input: GraphInput): Promise<GraphModel> {
-    return this.store(userId, await this.prepareValid(input, userId, false));
+    return this.activated(userId, await this.store(userId, await this.prepareValid(input, userId, false)));
   }
 
   /**
@@ -76,10 +88,10 @@ export class GraphService {
     this.interfaces.remember(created);
     // Sub-graphs stored before belong to the graph's credentials_input_schema: read it back when it has any.
     if (created.nodes.some((n) => n.block_id === AGENT_EXECUTOR_BLOCK_ID)) {
-      return (await repo.getGraph(this.db, userId, graphId, created.version)) ?? created;
+      return this.activated(userId, (await repo.getGraph(this.db, userId, graphId, created.version)) ?? created);
     }
     if (created.nodes.length > LARGE_GRAPH_NODES) await nextTurn();
-    return created;
+    return this.activated(userId, created);
   }
 
   /**
@@ -124,12 +136,15 @@ export class GraphService {
       this.library.graphVersioned(tx, userId, graphId),
     );
     if (!done) throw graphNotFound(graphId, version);
+    const graph = this.onActivated && (await repo.getGraph(this.db, userId, graphId, version, { subGraphs: false }));
+    if (graph) await this.activated(userId, graph);
   }
 
   /** Deletes every version of the user's graph and its library agents; returns how many versions there were. */
   async delete(userId: string, graphId: string): Promise<number> {
     const deleted = await repo.deleteGraph(this.db, userId, graphId, (tx) => this.library.graphDeleted(tx, graphId));
     if (deleted === 0) throw graphNotFound(graphId);
+    await this.onDeleted?.(userId, graphId);
     return deleted;
   }
 

@@ -33,6 +33,8 @@ export interface PresetServiceOptions {
   runs: RunService;
   /** ENCRYPTION_KEY: presets' credential inputs are stored sealed with it. */
   encryptionKey: Buffer;
+  /** Retired keys that still open older credentials (ENCRYPTION_KEYS_RETIRED). */
+  retiredKeys?: readonly Buffer[];
 }
 
 const notFound = (presetId: string) => ApiError.notFound(`Preset #${presetId}`);
@@ -102,7 +104,7 @@ export class PresetService {
       {
         inputs: { ...(preset.inputs as Record<string, unknown>), ...(request.inputs ?? {}) },
         credentials_inputs: {
-          ...openCredentials(this.options.encryptionKey, preset.credentials),
+          ...openCredentials([this.options.encryptionKey, ...(this.options.retiredKeys ?? [])], preset.credentials),
           ...(request.credentials_inputs ?? {}),
         },
         presetId: preset.id,

@@ -11,11 +11,13 @@ import type { Db } from "../infra/db/index.js";
 import * as repo from "../infra/db/repos/executions.js";
 
 /** Who asked for a run (logged with it). */
-export type RunSource = "api" | "external-v1" | "external-v2" | "preset" | "schedule" | "tool";
+export type RunSource = "api" | "external-v1" | "external-v2" | "preset" | "schedule" | "tool" | "webhook";
 
 export interface RunRequest extends RunInputs {
   /** The preset the run was started from. */
   presetId?: string | null;
+  /** Inputs of particular nodes by id (AutoGPT's nodes_input_masks: a webhook's payload for its trigger node). */
+  nodesInputMasks?: Record<string, Record<string, unknown>> | null;
 }
 
 export interface RunServiceOptions {
@@ -74,6 +76,7 @@ export class RunService {
       inputs: request.inputs ?? {},
       credentials_inputs: request.credentials_inputs,
       presetId: request.presetId ?? null,
+      nodesInputMasks: request.nodesInputMasks ?? null,
     });
     this.options.log.debug({ graphExecId: row.id, graphId: graph.id, source }, "run queued");
     return row;

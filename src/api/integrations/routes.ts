@@ -151,7 +151,7 @@ function maskedJSON(c: CredentialMeta, headerNames: string[] = []): typeof Maske
 }
 
 export const integrationRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { integrations } = app.platform;
+  const { integrations, webhooks } = app.platform;
   const common = { tags: ["integrations"], security: anyCredentials };
   // Scopes are checked before the body is validated: a caller without them learns nothing from a 422.
   const read = requireScope("READ_INTEGRATIONS");
@@ -214,8 +214,8 @@ export const integrationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: remove,
     },
     async (request) => {
-      await integrations.deleteCredential(userOf(request), undefined, request.params.cred_id);
-      return { deleted: true as const, revoked: null };
+      const revoked = await integrations.deleteCredential(userOf(request), undefined, request.params.cred_id);
+      return { deleted: true as const, revoked };
     },
   );
 
@@ -333,6 +333,116 @@ export const integrationRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   app.get(
+    "/:provider/login",
+    {
+      schema: {
+        ...common,
+        summary: "Initiate OAuth flow",
+        description:
+          "Starts the provider's OAuth2 flow: a state token (single use, valid 10 minutes) and the provider's login " +
+          "URL (with an S256 PKCE challenge where the provider supports it). The provider redirects to the " +
+          "frontend's `/auth/integrations/oauth_callback`, which posts the code to `/{provider}/callback`. 404 for a " +
+          "provider without OAuth, 501 for one whose client id and secret the operator has not set.",
+        params: Type.Object({ provider: ProviderParam }),
+        querystring: Type.Object({
+          scopes: Type.String({
+            default: "",
+            maxLength: 10_000,
+            title: "Comma-separated list of authorization scopes",
+          }),
+        }),
+        response: {
+          200: Type.Object({ login_url: Type.String(), state_token: Type.String() }, { title: "LoginResponse" }),
+          ...errors(401, 403, 404, 422, 501),
+        },
+      },
+      preValidation: manage,
+    },
+    async (request) => {
+      const scopes = request.query.scopes ? request.query.scopes.split(",") : [];
+      const flow = await integrations.initiateOAuth(userOf(request), request.params.provider, scopes);
+      return { login_url: flow.loginUrl, state_token: flow.stateToken };
+    },
+  );
+
+  app.post(
+    "/:provider/callback",
+    {
+      schema: {
+        ...common,
+        summary: "Exchange OAuth code for tokens",
+        description:
+          "Completes a flow the caller started: 400 for an unknown, expired, already used or another provider's " +
+          "state token, or when the provider refuses the code. The tokens are stored encrypted; the answer is " +
+          "the new credentials' metadata.",
+        params: Type.Object({ provider: ProviderParam }),
+        body: Type.Object(
+          {
+            code: Type.String({ minLength: 1, maxLength: 10_000, title: "Authorization code acquired by user login" }),
+            state_token: Type.String({ minLength: 1, maxLength: 500, title: "Anti-CSRF nonce" }),
+          },
+          { title: "Body_postV1Exchange oauth code for tokens" },
+        ),
+        response: { 200: CredentialsMetaResponse, ...errors(400, 401, 403, 404, 422, 501) },
+      },
+      preValidation: manage,
+    },
+    async (request) =>
+      metaJSON(
+        await integrations.completeOAuth(userOf(request), request.params.provider, {
+          code: request.body.code,
+          stateToken: request.body.state_token,
+        }),
+      ),
+  );
+
+  // No caller authentication: the webhook's URL (and its X-Webhook-Secret, when the trigger sets one) is the
+  // credential, as in AutoGPT, where the provider's webhook manager validates the request.
+  app.post(
+    "/:provider/webhooks/:webhook_id/ingress",
+    {
+      schema: {
+        tags: ["integrations"],
+        summary: "Webhook Ingress Generic",
+        description:
+          "Receives a webhook's event: a JSON object, handed as `payload` to every trigger node attached to the " +
+          "webhook, each starting a run of its graph. 404 for an unknown webhook, 403 for a wrong or missing " +
+          "`X-Webhook-Secret` when the trigger sets a secret token, 400 for a payload that is not a JSON object.",
+        params: Type.Object({
+          provider: Type.String({ minLength: 1, maxLength: 100, title: "Provider where the webhook was registered" }),
+          webhook_id: Type.String({ minLength: 1, maxLength: 200, title: "Our ID for the webhook" }),
+        }),
+        body: Type.Unknown(),
+        response: { 200: Type.Null(), ...errors(400, 403, 404, 415, 422) },
+      },
+    },
+    async (request) => {
+      const { provider, webhook_id } = request.params;
+      await webhooks.ingress(provider, webhook_id, request.body, request.headers);
+      return null;
+    },
+  );
+
+  app.post(
+    "/webhooks/:webhook_id/ping",
+    {
+      schema: {
+        ...common,
+        summary: "Webhook Ping",
+        description:
+          "Asks the webhook's provider to send a ping event and waits for it. The generic provider has no way to be " +
+          "asked, so the answer is `false`, as AutoGPT answers for webhooks whose manager cannot ping.",
+        params: Type.Object({
+          webhook_id: Type.String({ minLength: 1, maxLength: 200, title: "Our ID for the webhook" }),
+        }),
+        response: { 200: Type.Boolean(), ...errors(401, 403, 404, 422) },
+      },
+      preValidation: read,
+    },
+    async (request) => webhooks.ping(userOf(request), request.params.webhook_id),
+  );
+
+  app.get(
     "/:provider/credentials/:cred_id",
     {
       schema: {
@@ -356,7 +466,9 @@ export const integrationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         ...common,
         summary: "Delete one of the caller's credentials",
-        description: "`revoked` is null: stored API keys, passwords and headers are not revocable by their provider.",
+        description:
+          "OAuth2 tokens are revoked at their provider (`revoked` says whether that worked); `revoked` is null for " +
+          "API keys, passwords and headers, which their provider cannot revoke.",
         params: Type.Object({ provider: ProviderParam, cred_id: CredIdParam }),
         querystring: Type.Object({ force: Type.Boolean({ default: false }) }),
         response: {
@@ -368,8 +480,8 @@ export const integrationRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const { provider, cred_id } = request.params;
-      await integrations.deleteCredential(userOf(request), provider, cred_id);
-      return { deleted: true as const, revoked: null };
+      const revoked = await integrations.deleteCredential(userOf(request), provider, cred_id);
+      return { deleted: true as const, revoked };
     },
   );
 };

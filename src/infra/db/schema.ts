@@ -462,3 +462,48 @@ export const integrationCredentials = pgTable(
   },
   (t) => [index("integration_credentials_user_provider_idx").on(t.userId, t.provider)],
 );
+
+/**
+ * OAuth2 flows of integrations in progress (AutoGPT's OAuthState): the state token's SHA-256, the scopes asked for
+ * and the PKCE verifier; single use, expiring after 10 minutes.
+ */
+export const integrationOAuthStates = pgTable(
+  "integration_oauth_states",
+  {
+    tokenHash: text("token_hash").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    provider: text("provider").notNull(),
+    scopes: text("scopes").array().notNull().default(sql`'{}'::text[]`),
+    codeVerifier: text("code_verifier").notNull(),
+    createdAt: createdAt(),
+    expiresAt: ts("expires_at").notNull(),
+  },
+  (t) => [index("integration_oauth_states_user_idx").on(t.userId)],
+);
+
+/**
+ * Webhooks that trigger graphs (AutoGPT's IntegrationWebhook): where a provider (or anyone, for the generic
+ * provider) posts events; nodes point at one through agent_nodes.webhook_id. `secret` is sealed.
+ */
+export const integrationWebhooks = pgTable(
+  "integration_webhooks",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    provider: text("provider").notNull(),
+    credentialsId: text("credentials_id").notNull().default(""),
+    webhookType: text("webhook_type").notNull(),
+    resource: text("resource").notNull().default(""),
+    events: text("events").array().notNull().default(sql`'{}'::text[]`),
+    config: jsonb("config").notNull().default({}),
+    secret: jsonb("secret").notNull(),
+    providerWebhookId: text("provider_webhook_id").notNull().default(""),
+    createdAt: createdAt(),
+    updatedAt: ts("updated_at").notNull().defaultNow(),
+  },
+  (t) => [index("integration_webhooks_user_idx").on(t.userId)],
+);

@@ -207,7 +207,8 @@ export const integrationsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags,
       summary: "Initiate OAuth flow",
       description:
-        "Starts a provider's OAuth flow with the caller's callback URL. No provider supports OAuth here yet: 404.",
+        "Starts a provider's OAuth2 flow (the state token is valid 10 minutes, once); the provider redirects to the " +
+        "frontend's `/auth/integrations/oauth_callback`. 404 for a provider without OAuth, 501 for one not configured.",
       params: Type.Object({ provider: Provider }),
       body: Type.Object({
         callback_url: Type.String({ description: "The external app's callback URL for OAuth redirect" }),
@@ -219,11 +220,15 @@ export const integrationsRoutes: FastifyPluginAsyncTypebox = async (app) => {
           { login_url: Type.String(), state_token: Type.String(), expires_at: Type.Integer() },
           { title: "OAuthInitiateResponse" },
         ),
-        ...errors(400, 401, 403, 404, 422),
+        ...errors(400, 401, 403, 404, 422, 501),
       },
     }),
     async (request) => {
-      const flow = await integrations.initiateOAuth(principalOf(request).user.id, request.params.provider);
+      const flow = await integrations.initiateOAuth(
+        principalOf(request).user.id,
+        request.params.provider,
+        request.body.scopes ?? [],
+      );
       return { login_url: flow.loginUrl, state_token: flow.stateToken, expires_at: flow.expiresAt };
     },
   );
@@ -234,8 +239,8 @@ export const integrationsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags,
       summary: "Complete OAuth flow",
       description:
-        "Exchanges an authorization code for tokens, given the state token of an initiated flow. No flow can be " +
-        "initiated yet, so every state token is unknown: 400, as AutoGPT answers an invalid state.",
+        "Exchanges an authorization code for tokens, given the state token of an initiated flow (400 for an " +
+        "unknown, expired or used one, as AutoGPT answers).",
       params: Type.Object({ provider: Provider }),
       body: Type.Object({ code: Type.String(), state_token: Type.String() }),
       response: {
@@ -251,13 +256,23 @@ export const integrationsRoutes: FastifyPluginAsyncTypebox = async (app) => {
           },
           { title: "OAuthCompleteResponse" },
         ),
-        ...errors(400, 401, 403, 422),
+        ...errors(400, 401, 403, 404, 422, 501),
       },
     }),
-    async (request) =>
-      integrations.completeOAuth(principalOf(request).user.id, request.params.provider, {
+    async (request) => {
+      const c = await integrations.completeOAuth(principalOf(request).user.id, request.params.provider, {
         code: request.body.code,
         stateToken: request.body.state_token,
-      }),
+      });
+      return {
+        credentials_id: c.id,
+        provider: c.provider,
+        type: c.type,
+        title: c.title,
+        scopes: c.scopes,
+        username: c.username,
+        state_metadata: {},
+      };
+    },
   );
 };

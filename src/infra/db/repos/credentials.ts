@@ -40,3 +40,15 @@ export async function deleteCredential(db: Db, userId: string, id: string): Prom
     .returning({ id: integrationCredentials.id });
   return rows.length > 0;
 }
+
+/** Replaces a credential's sealed secret and clear metadata (a token refresh, a key rotation). */
+export async function updateCredential(
+  db: Db,
+  id: string,
+  values: Partial<Pick<CredentialRow, "secret" | "keyId" | "expiresAt" | "scopes" | "username">>,
+): Promise<void> {
+  await db
+    .update(integrationCredentials)
+    .set({ ...values, updatedAt: new Date() })
+    .where(eq(integrationCredentials.id, id));
+}
