@@ -6,6 +6,7 @@ import { InterfaceErrorPin } from "./fields.js";
 import { httpBlocks } from "./http.js";
 import { ioBlocks } from "./io.js";
 import { listBlocks } from "./lists.js";
+import { llmBlocks } from "./llm/index.js";
 import { logicBlocks } from "./logic.js";
 import { mathsBlocks } from "./maths.js";
 import { persistenceBlocks } from "./persistence.js";
@@ -27,6 +28,7 @@ export const allBlocks: Block[] = [
   ...timeBlocks,
   ...httpBlocks,
   ...agentBlocks,
+  ...llmBlocks,
 ];
 
 const byId = new Map(allBlocks.map((block) => [block.id, block]));

@@ -6,7 +6,7 @@
 // (a check before connecting alone lets a DNS answer that changes in between through).
 import http from "node:http";
 import https from "node:https";
-import type { Readable } from "node:stream";
+import { PassThrough, type Readable } from "node:stream";
 import zlib from "node:zlib";
 import { BlockedRequestError, checkUrl, guardedLookup } from "./guard.js";
 
@@ -37,6 +37,13 @@ export interface HttpRequest {
   maxRedirects?: number;
   /** Retries on 429, 5xx and failed connections; none unless asked. A number is the count of attempts. */
   retry?: RetryPolicy | number;
+  /** Called before each retry with the attempt that failed and its status (none for a failed connection). */
+  onRetry?: (failed: { attempt: number; status?: number }) => void;
+  /**
+   * A 2xx answer is handed back as soon as its headers arrive, its body as `HttpResponse.stream` (server-sent events
+   * of an LLM); the size and time limits still apply while it is read. Other answers are buffered as usual.
+   */
+  stream?: boolean;
   signal?: AbortSignal;
 }
 
@@ -48,6 +55,8 @@ export interface HttpResponse {
   /** The URL that answered, after redirects. */
   url: string;
   body: Buffer;
+  /** The body as it arrives, for a 2xx answer to a `stream: true` request (then `body` is empty). */
+  stream?: Readable;
   text(): string;
   json<T = unknown>(): T;
 }
@@ -127,6 +136,7 @@ interface Attempt {
   guarded: boolean;
   timeoutMs: number;
   maxBytes: number;
+  stream: boolean;
   signal?: AbortSignal;
 }
 
@@ -212,6 +222,7 @@ export class HttpClient implements Http {
         if (asked > maxDelay) return response;
         delay = asked;
       }
+      request.onRetry?.({ attempt, status: response?.status });
       await sleep(delay, request.signal);
     }
   }
@@ -243,6 +254,7 @@ export class HttpClient implements Http {
         guarded,
         timeoutMs: request.timeoutMs ?? this.defaults.timeoutMs,
         maxBytes: request.maxResponseBytes ?? this.defaults.maxResponseBytes,
+        stream: request.stream ?? false,
         signal: request.signal,
       });
       const location = response.headers.location;
@@ -288,6 +300,8 @@ export class HttpClient implements Http {
       // A request cut short (limit, timeout, abort) rejects with why, then drops its socket without an error:
       // an error passed to destroy() once the response has begun is emitted where nobody listens.
       let response: http.IncomingMessage | undefined;
+      // Set once a streamed answer has been handed back: later failures end that stream instead.
+      let streamed: PassThrough | undefined;
       const kill = (err: unknown) => {
         fail(err);
         response?.destroy();
@@ -307,7 +321,9 @@ export class HttpClient implements Http {
         done();
         // The guarded lookup's refusal arrives wrapped by the socket; callers see the refusal itself.
         const cause = (err as { cause?: unknown })?.cause;
-        reject(cause instanceof BlockedRequestError ? cause : err);
+        const reason = cause instanceof BlockedRequestError ? cause : err;
+        if (streamed) streamed.destroy(reason instanceof Error ? reason : new HttpRequestError(String(reason)));
+        else reject(reason);
       };
       request.on("error", fail);
       request.on("response", (res) => {
@@ -317,6 +333,11 @@ export class HttpClient implements Http {
         if (encoding === "gzip" || encoding === "x-gzip") stream = res.pipe(zlib.createGunzip());
         else if (encoding === "deflate") stream = res.pipe(zlib.createInflate());
         else if (encoding === "br") stream = res.pipe(zlib.createBrotliDecompress());
+        const status = res.statusCode ?? 0;
+        if (a.stream && status >= 200 && status < 300) {
+          streamed = new PassThrough();
+          resolve({ ...makeResponse(status, res.headers, a.url.href, Buffer.alloc(0)), stream: streamed });
+        }
         const chunks: Buffer[] = [];
         let size = 0;
         stream.on("data", (chunk: Buffer) => {
@@ -325,11 +346,13 @@ export class HttpClient implements Http {
             kill(new HttpRequestError(`Response body exceeds ${a.maxBytes} bytes`));
             return;
           }
-          chunks.push(chunk);
+          if (streamed) streamed.write(chunk);
+          else chunks.push(chunk);
         });
         stream.on("end", () => {
           done();
-          resolve(makeResponse(res.statusCode ?? 0, res.headers, a.url.href, Buffer.concat(chunks)));
+          if (streamed) streamed.end();
+          else resolve(makeResponse(status, res.headers, a.url.href, Buffer.concat(chunks)));
         });
         stream.on("error", fail);
         res.on("error", fail);
