@@ -2,9 +2,11 @@
 // for each block id (read from autogpt_platform/backend/backend/blocks/), and what a block needs to run.
 import fs from "node:fs";
 import path from "node:path";
+import { getBlock } from "../../src/blocks/index.js";
+import { isCredentialsFieldName } from "../../src/core/graph.js";
 
 /** How a block runs: on its own, through an LLM provider, over the network, or with a provider's credentials. */
-export type BlockKind = "pure" | "llm" | "network" | "provider";
+export type BlockKind = "pure" | "llm" | "network" | "provider" | "unknown";
 
 /** The six LLM blocks: an agent made of these and pure blocks runs on the operator's LLM keys alone. */
 export const LLM_BLOCKS: Record<string, string> = {
@@ -24,6 +26,8 @@ export const PROVIDER_BLOCKS: Record<string, string> = {
   "87840993-2053-44b7-8da4-187ad4ee518c": "SearchTheWebBlock",
   "df06086a-d5ac-4abb-9996-2ad0acb2eff7": "ReadDiscordMessagesBlock",
   "d0822ab5-9f8a-44a3-8971-531dd0178b6b": "SendDiscordMessageBlock",
+  "f3a8f7e1-4b1d-4e5f-9f2a-7c3d5a2e6b4c": "TranscribeYoutubeVideoBlock",
+  "f47ac10b-58cc-4372-a567-0e02b2c3d479": "GoogleMapsSearchBlock",
 };
 
 /** Blocks without credentials that still call out over the network. */
@@ -36,11 +40,15 @@ export function autogptName(blockId: string): string | undefined {
   return LLM_BLOCKS[blockId] ?? PROVIDER_BLOCKS[blockId] ?? NETWORK_BLOCKS[blockId];
 }
 
+/** A block the tables do not name is pure when Agentry registers it without a credentials pin. */
 export function kindOf(blockId: string): BlockKind {
   if (blockId in LLM_BLOCKS) return "llm";
   if (blockId in PROVIDER_BLOCKS) return "provider";
   if (blockId in NETWORK_BLOCKS) return "network";
-  return "pure";
+  const block = getBlock(blockId);
+  if (!block) return "unknown";
+  const pins = Object.keys((block.input as { properties?: Record<string, unknown> }).properties ?? {});
+  return pins.some(isCredentialsFieldName) ? "provider" : "pure";
 }
 
 export const FIXTURE_DIRS = ["autogpt-agents", "autogpt-templates"] as const;
