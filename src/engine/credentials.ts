@@ -12,6 +12,7 @@ import {
   metaOf as metaOfValue,
   toCredentials,
 } from "../blocks/credentials.js";
+import { credentialsField } from "../core/credentials-field.js";
 
 export type { CredentialsMeta } from "../blocks/credentials.js";
 
@@ -188,8 +189,8 @@ export class RunCredentials {
   metaFor(pin: Record<string, unknown>, inputDefault: Record<string, unknown>): CredentialsMeta | undefined {
     const byKey = this.chosen[credentialsInputKey(pin, inputDefault)];
     if (byKey) return byKey;
-    const providers = (pin.credentials_provider as string[] | undefined) ?? [];
-    const types = (pin.credentials_types as string[] | undefined) ?? [];
+    // Narrowed by the pin's discriminator (an LLM block's model picks its provider), as the graph's field is.
+    const { providers, types } = credentialsField(pin, inputDefault);
     const fits = Object.values(this.chosen).filter((m) => providers.includes(m.provider) && types.includes(m.type));
     if (fits.length === 1) return fits[0];
     if (fits.length > 1) return undefined;

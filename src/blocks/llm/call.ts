@@ -141,7 +141,9 @@ function asLlmError(err: unknown, provider: string): unknown {
       const cause = (err as { cause?: unknown }).cause;
       return cause instanceof Error ? cause : err;
     }
-    return new LlmApiError(`${provider} API answered ${status}: ${err.message}`, provider, status);
+    // The SDK's message starts with the status already ("429 Rate limit reached").
+    const detail = err.message.startsWith(`${status} `) ? err.message.slice(`${status} `.length) : err.message;
+    return new LlmApiError(`${provider} API answered ${status}: ${detail}`, provider, status);
   }
   return err;
 }
