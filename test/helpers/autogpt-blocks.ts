@@ -14,7 +14,7 @@ export const LLM_BLOCKS: Record<string, string> = {
   "ed55ac19-356e-4243-a6cb-bc599e9b716f": "AIStructuredResponseGeneratorBlock",
   "32a87eab-381e-4dd4-bdb8-4c47151be35a": "AIConversationBlock",
   "9c0b0450-d199-458b-a731-072189dd6593": "AIListGeneratorBlock",
-  "a0a69be1-4528-491c-a85a-a4ab6873e3be": "AITextSummarizerBlock",
+  "a0a69be1-4528-491c-a85a-a4ab6873e3f0": "AITextSummarizerBlock",
   "3b191d9f-356f-482d-8238-ba04b6d18381": "SmartDecisionMakerBlock",
 };
 
@@ -28,6 +28,7 @@ export const PROVIDER_BLOCKS: Record<string, string> = {
   "d0822ab5-9f8a-44a3-8971-531dd0178b6b": "SendDiscordMessageBlock",
   "f3a8f7e1-4b1d-4e5f-9f2a-7c3d5a2e6b4c": "TranscribeYoutubeVideoBlock",
   "f47ac10b-58cc-4372-a567-0e02b2c3d479": "GoogleMapsSearchBlock",
+  "361697fb-0c4f-4feb-aed3-8320c88c771b": "AIShortformVideoCreatorBlock",
 };
 
 /** Blocks without credentials that still call out over the network. */
