@@ -29,6 +29,7 @@ export const PROVIDER_BLOCKS: Record<string, string> = {
   "f3a8f7e1-4b1d-4e5f-9f2a-7c3d5a2e6b4c": "TranscribeYoutubeVideoBlock",
   "f47ac10b-58cc-4372-a567-0e02b2c3d479": "GoogleMapsSearchBlock",
   "361697fb-0c4f-4feb-aed3-8320c88c771b": "AIShortformVideoCreatorBlock",
+  "0b02b072-abe7-11ef-8372-fb5d162dd712": "ExecuteCodeBlock",
 };
 
 /** Blocks without credentials that still call out over the network. */
