@@ -30,6 +30,7 @@ export const PROVIDER_BLOCKS: Record<string, string> = {
   "f47ac10b-58cc-4372-a567-0e02b2c3d479": "GoogleMapsSearchBlock",
   "361697fb-0c4f-4feb-aed3-8320c88c771b": "AIShortformVideoCreatorBlock",
   "0b02b072-abe7-11ef-8372-fb5d162dd712": "ExecuteCodeBlock",
+  "6c27abc2-e51d-499e-a85f-5a0041ba94f0": "GmailSendBlock",
 };
 
 /** Blocks without credentials that still call out over the network. */
