@@ -31,6 +31,15 @@ export const PROVIDER_BLOCKS: Record<string, string> = {
   "361697fb-0c4f-4feb-aed3-8320c88c771b": "AIShortformVideoCreatorBlock",
   "0b02b072-abe7-11ef-8372-fb5d162dd712": "ExecuteCodeBlock",
   "6c27abc2-e51d-499e-a85f-5a0041ba94f0": "GmailSendBlock",
+  "25310c70-b89b-43ba-b25c-4dfa7e2a481c": "GmailReadBlock",
+  "12bf5a24-9b90-4f40-9090-4e86e6995e60": "GmailReplyBlock",
+  "64d2301c-b3f5-4174-8ac0-111ca1e1a7c0": "GmailForwardBlock",
+  "f884b2fb-04f4-4265-9658-14f433926ac9": "GmailAddLabelBlock",
+  "42527e98-47b6-44ce-ac0e-86b4883721d3": "AirtableCreateRecordsBlock",
+  "f59b88a8-54ce-4676-a508-fd614b4e8dce": "AirtableCreateBaseBlock",
+  "bdbbaba0-03b7-4971-970e-699e2de6015e": "FirecrawlCrawlBlock",
+  "d1774756-4d9e-40e6-bab1-47ec0ccd81b2": "FirecrawlExtractBlock",
+  "f0f43e2b-c943-48a0-a7f1-40136ca4d3b9": "FirecrawlMapWebsiteBlock",
 };
 
 /** Blocks without credentials that still call out over the network. */
