@@ -32,6 +32,7 @@ export const PROVIDER_BLOCKS: Record<string, string> = {
   "0b02b072-abe7-11ef-8372-fb5d162dd712": "ExecuteCodeBlock",
   "6c27abc2-e51d-499e-a85f-5a0041ba94f0": "GmailSendBlock",
   "25310c70-b89b-43ba-b25c-4dfa7e2a481c": "GmailReadBlock",
+  "80bc3ed1-e9a4-449e-8163-a8fc86f74f6a": "GoogleCalendarReadEventsBlock",
   "12bf5a24-9b90-4f40-9090-4e86e6995e60": "GmailReplyBlock",
   "64d2301c-b3f5-4174-8ac0-111ca1e1a7c0": "GmailForwardBlock",
   "f884b2fb-04f4-4265-9658-14f433926ac9": "GmailAddLabelBlock",
