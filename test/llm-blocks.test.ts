@@ -495,6 +495,63 @@ describe("llmCall", () => {
     await expect(pending).rejects.toThrow("stopped by the user");
   });
 
+  it("stops reading a streamed answer that stalls when the signal aborts", async () => {
+    for (const [model, provider] of [
+      ["gpt-4o", "openai"],
+      ["claude-sonnet-4-6", "anthropic"],
+    ] as const) {
+      llm.reply({ text: "never finished", hang: "midway" });
+      const controller = new AbortController();
+      const pending = llmCall(
+        ctx([], controller.signal),
+        testCredentials({ provider, type: "api_key", api_key: "k" }),
+        { model, messages: [{ role: "user", content: "Hi" }] },
+      );
+      const before = llm.requests.length;
+      await expect.poll(() => llm.requests.length).toBe(before + 1);
+      controller.abort(new Error(`stopped ${provider}`));
+      await expect(pending).rejects.toThrow(`stopped ${provider}`);
+    }
+  });
+
+  it("fits a prompt over half the context window by cutting the middle, keeping tool calls whole", async () => {
+    const big = `${"a".repeat(20_000)}MIDDLE${"z".repeat(20_000)}`;
+    const call = { id: "call_1", type: "function" as const, function: { name: "add", arguments: '{"a":1}' } };
+    const messages: LlmMessage[] = [
+      { role: "system", content: "Keep this." },
+      { role: "user", content: big },
+      { role: "assistant", content: null, tool_calls: [call] },
+      { role: "tool", tool_call_id: "call_1", content: "1" },
+      { role: "user", content: "And this." },
+    ];
+    // MythoMax L2 13B (OpenRouter) has a 4,096-token window: the prompt must come down to about 2,048 tokens.
+    const credentials = testCredentials({ provider: "open_router", type: "api_key", api_key: "k" });
+    const local = new HttpClient({ providerBaseUrls: { open_router: llm.openaiBaseUrl } });
+    const context = standaloneContext({ http: local });
+    await llmCall(context, credentials, { model: "gryphe/mythomax-l2-13b", messages });
+    const [sent] = llm.requests;
+    expect(sent.messages[0]).toEqual(messages[0]);
+    expect(sent.messages.at(-1)).toEqual(messages[4]);
+    expect(sent.messages[2]).toEqual({ role: "assistant", content: null, tool_calls: [call] });
+    expect(sent.messages[1].content.length).toBeLessThan(9_000);
+    expect(sent.messages[1].content).toMatch(/^a+ … z+$/);
+    expect(sent.body.max_tokens).toBeLessThanOrEqual(4096);
+
+    await llmCall(context, credentials, { model: "gryphe/mythomax-l2-13b", messages, compressToFit: false });
+    expect(llm.requests[1]?.messages[1].content).toBe(big);
+    local.close();
+  });
+
+  it("resolves a provider-prefixed model name to the model it names", async () => {
+    const credentials = testCredentials({ provider: "anthropic", type: "api_key", api_key: "k" });
+    await llmCall(ctx(), credentials, {
+      model: "anthropic/claude-sonnet-4-6",
+      messages: [{ role: "user", content: "Hi" }],
+    });
+    expect(llm.requests[0]?.api).toBe("anthropic");
+    expect(llm.requests[0]?.model).toBe("claude-sonnet-4-6");
+  });
+
   it("names the missing credentials instead of calling anyone", async () => {
     await expect(
       llmCall(ctx(), undefined, { model: "claude-sonnet-4-6", messages: [{ role: "user", content: "Hi" }] }),

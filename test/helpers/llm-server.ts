@@ -12,7 +12,7 @@
 //   llm.handle((req) => ({ text: `Echo: ${req.lastUserText}` }));  // answers when the queue is empty
 //   llm.reply({ toolCalls: [{ name: "add", arguments: { a: 1 } }] });  // tool calls, in either format
 //   llm.reply((req) => ({ text: structured(req, { key: "value" }) }));  // AIStructuredResponseGenerator's tagged JSON
-//   llm.reply({ hang: true });  // never answers: for cancellation
+//   llm.reply({ hang: true });  // never answers ("midway": stalls after a stream's first event): for cancellation
 //   llm.requests  // every request: api, path, headers, body, model, messages, system, stream, lastUserText
 //   llm.reset()   // forgets requests and queued replies, restores the default handler
 //
@@ -65,8 +65,11 @@ export interface LlmReply {
   /** The error message for `status`. */
   error?: string;
   headers?: Record<string, string>;
-  /** Never answer (the connection stays open until the client gives up), for cancellation and timeouts. */
-  hang?: boolean;
+  /**
+   * Never answer (the connection stays open until the client gives up), for cancellation and timeouts; `"midway"`
+   * sends a streamed answer's first event, then stalls.
+   */
+  hang?: boolean | "midway";
 }
 
 export type LlmReplyScript = LlmReply | ((req: LlmRequest) => LlmReply | Promise<LlmReply>);
@@ -171,6 +174,7 @@ function writeOpenAi(res: http.ServerResponse, req: LlmRequest, reply: LlmReply)
   const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
     res.write(`data: ${JSON.stringify({ ...base, object: "chat.completion.chunk", choices, ...extra })}\n\n`);
   chunk([{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }]);
+  if (reply.hang === "midway") return;
   if (reply.reasoning) chunk([{ index: 0, delta: { reasoning: reply.reasoning }, finish_reason: null }]);
   // The text arrives in two pieces, as a real stream would split it.
   const text = reply.text ?? "";
@@ -232,6 +236,7 @@ function writeAnthropic(res: http.ServerResponse, req: LlmRequest, reply: LlmRep
   event("message_start", {
     message: { ...message, content: [], stop_reason: null, usage: { input_tokens: usage.input, output_tokens: 1 } },
   });
+  if (reply.hang === "midway") return;
   content.forEach((block, index) => {
     if (block.type === "text") {
       event("content_block_start", { index, content_block: { type: "text", text: "" } });
@@ -336,7 +341,7 @@ export async function startLlmServer(): Promise<LlmServer> {
       try {
         const next = queue.shift();
         const reply = next === undefined ? await fallback(req) : typeof next === "function" ? await next(req) : next;
-        if (reply.hang) return;
+        if (reply.hang === true) return;
         if (reply.status && reply.status >= 400) writeError(res, api, reply);
         else if (api === "openai") writeOpenAi(res, req, reply);
         else if (api === "anthropic") writeAnthropic(res, req, reply);

@@ -11,7 +11,8 @@ import OpenAI from "openai";
 import type { Credentials } from "../credentials.js";
 import { pyRepr } from "../python.js";
 import type { BlockContext } from "../sdk.js";
-import { type LlmProvider, modelInfo } from "./models.js";
+import { compressPrompt, promptTokens } from "./compress.js";
+import { type LlmProvider, MODELS, modelInfo } from "./models.js";
 import { sdkFetch } from "./sdk-fetch.js";
 
 export interface LlmToolCall {
@@ -38,7 +39,9 @@ export interface LlmCallRequest {
   jsonOutput?: boolean;
   /** A user-given Ollama host (AutoGPT's `ollama_host`); it goes through the SSRF guard unless it is the operator's. */
   ollamaHost?: string | null;
-  /** Stream the answer; by default the providers that stream (OpenAI, Anthropic, OpenRouter, Groq) do. */
+  /** Fit the prompt into half the model's context window by truncation (AutoGPT's compress_prompt_to_fit); default true. */
+  compressToFit?: boolean;
+  /** Stream the answer; by default OpenAI and Anthropic models are streamed, the others answered in one body. */
   stream?: boolean;
 }
 export interface LlmCallResponse {
@@ -90,27 +93,21 @@ const KEY_VARIABLES: Partial<Record<LlmProvider, string>> = {
 /** AutoGPT's default `ollama_host`, which means "the operator's Ollama" (OLLAMA_HOST) here. */
 export const DEFAULT_OLLAMA_HOST = "localhost:11434";
 
-const STREAMING: ReadonlySet<LlmProvider> = new Set(["openai", "anthropic", "open_router", "groq"]);
+/**
+ * Streamed by default: the two APIs whose streams (with usage) every compatible server speaks alike. The others
+ * answer in one JSON body, as AutoGPT asks them, since not all of them take `stream_options`.
+ */
+const STREAMING: ReadonlySet<LlmProvider> = new Set(["openai", "anthropic"]);
 const RETRY = { attempts: 3, baseDelayMs: 1_000, maxDelayMs: 30_000 };
 /** Per attempt, as AutoGPT gives Anthropic (600 s); the node timeout still bounds the whole call. */
 const TIMEOUT_MS = 600_000;
-
-/** A rough count of the prompt's tokens (about four characters each), for AutoGPT's max_tokens arithmetic. */
-function estimateTokens(messages: LlmMessage[]): number {
-  let chars = 0;
-  for (const m of messages) {
-    chars += (m.content ?? "").length + 4;
-    for (const call of m.tool_calls ?? []) chars += call.function.name.length + call.function.arguments.length;
-  }
-  return Math.ceil(chars / 4);
-}
 
 /** AutoGPT's budget: the user's max_tokens, capped by the model's output limit and what the context window leaves. */
 function outputBudget(model: string, messages: LlmMessage[], asked: number | null | undefined): number {
   const info = modelInfo(model);
   const modelMax = info?.maxOutputTokens ?? 2 ** 15;
   const userMax = asked || modelMax;
-  const available = Math.max((info?.contextWindow ?? 128_000) - estimateTokens(messages), 0);
+  const available = Math.max((info?.contextWindow ?? 128_000) - promptTokens(messages), 0);
   return Math.max(Math.min(available, modelMax, userMax), 1);
 }
 
@@ -157,9 +154,16 @@ export async function llmCall(
   const info = modelInfo(request.model);
   if (!info) throw new LlmSetupError(`Unknown LLM model ${JSON.stringify(request.model)}`);
   const provider = info.provider;
+  // A provider-prefixed name ("anthropic/claude-sonnet-4-6") is sent as the model it names, as AutoGPT resolves it.
+  if (!MODELS[request.model]) request = { ...request, model: request.model.slice(request.model.indexOf("/") + 1) };
+  if (request.compressToFit !== false) {
+    request = { ...request, messages: compressPrompt(request.messages, Math.floor(info.contextWindow / 2)) };
+  }
   const maxTokens = outputBudget(request.model, request.messages, request.maxTokens);
   let attempts = 0;
   const usage = (r: LlmCallResponse) => {
+    // The SDKs end a stream quietly when it is aborted: a cut-short answer is not an answer.
+    if (ctx.signal.aborted) throw ctx.signal.reason;
     ctx.reportUsage({
       tokens_in: r.promptTokens,
       tokens_out: r.completionTokens,
@@ -170,13 +174,14 @@ export async function llmCall(
     return r;
   };
   const http = ctx.http.forProvider(provider, PROVIDER_BASE_URLS[provider]);
+  const stream = request.stream ?? STREAMING.has(provider);
   const fetch = sdkFetch(http, {
     retry: RETRY,
     timeoutMs: TIMEOUT_MS,
     signal: ctx.signal,
+    stream,
     onAttempt: () => attempts++,
   });
-  const stream = request.stream ?? STREAMING.has(provider);
   try {
     if (provider === "ollama") {
       return usage(await ollamaCall(ctx, request, maxTokens, () => attempts++));
@@ -194,9 +199,7 @@ export async function llmCall(
       });
       return usage(await anthropicCall(client, request, maxTokens, stream, ctx.signal));
     }
-    if ((provider === "groq" || provider === "aiml_api") && request.tools?.length) {
-      throw new LlmSetupError(`${info.providerName} does not support tools.`);
-    }
+    if (provider === "groq" && request.tools?.length) throw new LlmSetupError("Groq does not support tools.");
     const client = new OpenAI({
       apiKey,
       organization: null,
@@ -232,7 +235,8 @@ async function openAiCall(
   // OpenAI's reasoning models refuse max_tokens; max_completion_tokens is what every current OpenAI model takes.
   if (provider === "openai") params.max_completion_tokens = maxTokens;
   else params.max_tokens = maxTokens;
-  if (request.tools?.length) {
+  // AutoGPT sends AI/ML API no tools (and gets no tool calls back).
+  if (request.tools?.length && provider !== "aiml_api") {
     params.tools = request.tools;
     // AutoGPT omits the flag for the o-series and when it is not set.
     if (request.parallelToolCalls !== undefined && !request.model.startsWith("o")) {

@@ -9,6 +9,8 @@ export interface SdkFetchOptions {
   timeoutMs: number;
   /** Counts the HTTP attempts the client made (the first and each retry). */
   onAttempt: () => void;
+  /** Whether the one request this client makes asks for a streamed answer. */
+  stream: boolean;
   signal: AbortSignal;
 }
 
@@ -31,7 +33,7 @@ function requestBody(body: unknown): string | Uint8Array | undefined {
   throw new Error("The LLM client only sends string or byte request bodies");
 }
 
-/** A fetch over `http`: `stream` asks the client for a streamed body (the request body says `"stream": true`). */
+/** A fetch over `http`, for one SDK client making one call: `stream` asks the client for a streamed body. */
 export function sdkFetch(http: Http, options: SdkFetchOptions): typeof fetch {
   const adapter = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
     const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
@@ -40,7 +42,6 @@ export function sdkFetch(http: Http, options: SdkFetchOptions): typeof fetch {
       headers[name] = value;
     });
     const body = requestBody(init.body);
-    const wantsStream = typeof body === "string" && /"stream"\s*:\s*true/.test(body);
     const signal = init.signal ? AbortSignal.any([init.signal, options.signal]) : options.signal;
     options.onAttempt();
     const res = await http.request({
@@ -51,7 +52,7 @@ export function sdkFetch(http: Http, options: SdkFetchOptions): typeof fetch {
       retry: options.retry,
       onRetry: () => options.onAttempt(),
       timeoutMs: options.timeoutMs,
-      stream: wantsStream,
+      stream: options.stream,
       signal,
     });
     const nullBody = res.status === 204 || res.status === 304 || init.method === "HEAD";

@@ -23,6 +23,7 @@ export interface StructuredRequest {
   retry?: number;
   prompt_values?: Record<string, string>;
   max_tokens?: number | null;
+  compress_prompt_to_fit?: boolean;
   ollama_host?: string;
 }
 
@@ -206,6 +207,7 @@ export async function structuredResponse(
         messages: sent,
         maxTokens,
         jsonOutput: pureJson && hasFormat,
+        compressToFit: input.compress_prompt_to_fit ?? true,
         ollamaHost: input.ollama_host ?? DEFAULT_OLLAMA_HOST,
       });
       text = answer.text;
