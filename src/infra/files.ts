@@ -1,5 +1,6 @@
 // Where uploaded files' bytes live: a small store interface, and its local-disk implementation under the data dir.
 import { createHash, randomUUID } from "node:crypto";
+import { once } from "node:events";
 import { createReadStream, createWriteStream } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
@@ -62,7 +63,15 @@ export class LocalFileStore implements FileStore {
             callback(null, chunk);
           },
         });
-        await pipeline(data, measure, createWriteStream(partial));
+        const out = createWriteStream(partial);
+        try {
+          await pipeline(data, measure, out);
+        } catch (err) {
+          // A source that fails at once can reject the pipeline before the file is even open: removing it then
+          // would race the open that creates it. Wait until the stream has closed.
+          if (!out.closed) await once(out, "close").catch(() => {});
+          throw err;
+        }
       }
       await fs.rename(partial, target);
     } catch (err) {
