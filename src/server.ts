@@ -38,6 +38,7 @@ import { type Clock, registerRateLimit } from "./api/rate-limit.js";
 import { scheduleRoutes } from "./api/schedules/routes.js";
 import { ErrorEnvelope } from "./api/schemas.js";
 import { securityHeaders } from "./api/security-headers.js";
+import { sharingRoutes } from "./api/sharing/routes.js";
 import { ignoreUnknownFields } from "./api/unknown-fields.js";
 import { wsRoutes } from "./api/ws/routes.js";
 import type { Config } from "./config.js";
@@ -245,6 +246,7 @@ function buildApp(
       api.register(builderRoutes, { prefix: "/builder" });
       api.register(executionRoutes);
       api.register(scheduleRoutes);
+      api.register(sharingRoutes);
       api.register(integrationRoutes, { prefix: "/integrations" });
     },
     { prefix: "/api" },
