@@ -28,6 +28,7 @@ import { registerExternalDocs } from "./api/external/docs.js";
 import { externalV1 } from "./api/external/v1/index.js";
 import { externalV2 } from "./api/external/v2/index.js";
 import { graphRoutes } from "./api/graphs/routes.js";
+import { graphSettingsRoutes } from "./api/graphs/settings.js";
 import { healthRoutes } from "./api/health.js";
 import { httpServerOptions } from "./api/http-limits.js";
 import { registerInputGuards } from "./api/input-guards.js";
@@ -247,6 +248,7 @@ function buildApp(
       api.register(executionRoutes);
       api.register(scheduleRoutes);
       api.register(sharingRoutes);
+      api.register(graphSettingsRoutes);
       api.register(integrationRoutes, { prefix: "/integrations" });
     },
     { prefix: "/api" },

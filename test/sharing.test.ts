@@ -118,4 +118,30 @@ describe("sharing: a run's public link, and graph settings", () => {
     expect((await anonymous().get(`/api/public/shared/${shared.body.share_token}`)).status).toBe(404);
   });
 
+  it("patches graph settings on the caller's library agent, AutoGPT's GraphSettings", async () => {
+    const settingsPath = `/api/graphs/${calc.id}/settings`;
+    const patch = (api: typeof alice.api, body: unknown, p = settingsPath) => api.request("PATCH", p, body);
+
+    const first = await patch(alice.api, { human_in_the_loop_safe_mode: false });
+    expect(first.status, JSON.stringify(first.body)).toBe(200);
+    expectFits(first.body, path("/api/graphs/{graph_id}/settings", "patch"));
+    expect(first.body).toEqual({ human_in_the_loop_safe_mode: false, sensitive_action_safe_mode: false });
+
+    // A setting not sent stays as it is.
+    const second = await patch(alice.api, { sensitive_action_safe_mode: true });
+    expect(second.body).toEqual({ human_in_the_loop_safe_mode: false, sensitive_action_safe_mode: true });
+    expect((await patch(alice.api, {})).body).toEqual(second.body);
+
+    // Kept on the library agent.
+    const agent = await t.server.platform.library.ofGraph(alice.user.id, calc.id);
+    expect(agent?.agent.settings).toMatchObject({
+      human_in_the_loop_safe_mode: false,
+      sensitive_action_safe_mode: true,
+    });
+
+    expect((await patch(alice.api, { human_in_the_loop_safe_mode: "maybe" })).status).toBe(422);
+    expect((await patch(bob.api, { human_in_the_loop_safe_mode: true })).status).toBe(404);
+    expect((await patch(alice.api, {}, "/api/graphs/no-such-graph/settings")).status).toBe(404);
+    expect((await patch(anonymous(), {})).status).toBe(401);
+  });
 });
