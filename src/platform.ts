@@ -40,6 +40,7 @@ import { PresetService } from "./services/presets.js";
 import { RunService } from "./services/runs.js";
 import { ScheduleService } from "./services/schedules.js";
 import { SearchService } from "./services/search.js";
+import { SharingService } from "./services/sharing.js";
 import { StoreService } from "./services/store.js";
 import { UsersService } from "./services/users.js";
 import { WebhooksService } from "./services/webhooks.js";
@@ -66,6 +67,8 @@ export interface Platform {
   runs: RunService;
   presets: PresetService;
   schedules: ScheduleService;
+  /** Public share links of runs (AutoGPT's execution sharing). */
+  sharing: SharingService;
   /** Recovers the runs of processes that went away (one leader at a time across processes). */
   sweeper: Sweeper;
   loadGraph: GraphLoader;
@@ -277,6 +280,10 @@ export async function createPlatform(
       runs,
       presets,
       schedules,
+      sharing: new SharingService({
+        db: database.db,
+        frontendUrl: config.oauth.frontendBaseUrl ?? config.publicUrl ?? "http://localhost:3000",
+      }),
       sweeper,
       loadGraph,
       graphs,

@@ -28,6 +28,7 @@ import { registerExternalDocs } from "./api/external/docs.js";
 import { externalV1 } from "./api/external/v1/index.js";
 import { externalV2 } from "./api/external/v2/index.js";
 import { graphRoutes } from "./api/graphs/routes.js";
+import { graphSettingsRoutes } from "./api/graphs/settings.js";
 import { healthRoutes } from "./api/health.js";
 import { httpServerOptions } from "./api/http-limits.js";
 import { registerInputGuards } from "./api/input-guards.js";
@@ -35,8 +36,10 @@ import { integrationRoutes } from "./api/integrations/routes.js";
 import { lazySchemaController } from "./api/lazy-compilers.js";
 import { oauthMetadataRoutes, oauthRoutes } from "./api/oauth/index.js";
 import { type Clock, registerRateLimit } from "./api/rate-limit.js";
+import { scheduleRoutes } from "./api/schedules/routes.js";
 import { ErrorEnvelope } from "./api/schemas.js";
 import { securityHeaders } from "./api/security-headers.js";
+import { sharingRoutes } from "./api/sharing/routes.js";
 import { ignoreUnknownFields } from "./api/unknown-fields.js";
 import { wsRoutes } from "./api/ws/routes.js";
 import type { Config } from "./config.js";
@@ -243,6 +246,9 @@ function buildApp(
       api.register(blockRoutes);
       api.register(builderRoutes, { prefix: "/builder" });
       api.register(executionRoutes);
+      api.register(scheduleRoutes);
+      api.register(sharingRoutes);
+      api.register(graphSettingsRoutes);
       api.register(integrationRoutes, { prefix: "/integrations" });
     },
     { prefix: "/api" },

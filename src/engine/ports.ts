@@ -28,6 +28,9 @@ export interface RunRecord {
   /** The process that holds the run's lease, and when it last renewed it. */
   workerId: string | null;
   heartbeatAt: Date | null;
+  /** Set while the owner shares the run (AutoGPT's share_token), and since when. */
+  shareToken: string | null;
+  sharedAt: Date | null;
 }
 
 /** A run to record: QUEUED for the queue, or RUNNING already leased to a worker (a sub-graph run). */

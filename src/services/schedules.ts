@@ -42,6 +42,26 @@ export class ScheduleService {
   }
 
   /**
+   * Every schedule of the user (of one graph, with `graphId`), soonest first, each with the name of the graph
+   * version it runs: AutoGPT's plain lists of GraphExecutionJobInfo.
+   */
+  async listAll(userId: string, graphId?: string): Promise<Array<ScheduleRow & { agentName: string | null }>> {
+    const rows: ScheduleRow[] = [];
+    for (;;) {
+      const page = await repo.listSchedules(this.db, userId, { graphId, offset: rows.length, limit: 500 });
+      rows.push(...page.rows);
+      if (page.rows.length < 500) break;
+    }
+    return this.withNames(userId, rows);
+  }
+
+  /** The schedules with the name of the graph version each runs (AutoGPT's agent_name). */
+  async withNames(userId: string, rows: ScheduleRow[]): Promise<Array<ScheduleRow & { agentName: string | null }>> {
+    const names = await repo.graphNamesOf(this.db, userId, rows);
+    return rows.map((row) => ({ ...row, agentName: names.get(`${row.graphId}/${row.graphVersion}`) ?? null }));
+  }
+
+  /**
    * Schedules runs of the user's graph: 404 for a graph the user cannot run, 422 for a cron expression or timezone
    * that cannot be scheduled and for a run request the start-run rules refuse.
    */

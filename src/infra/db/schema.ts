@@ -1,6 +1,17 @@
 // The database, described once: tables follow AutoGPT's schema.prisma, in snake_case, for PGlite and PostgreSQL alike.
 import { sql } from "drizzle-orm";
-import { boolean, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
+import {
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
 import { EXECUTION_STATUSES } from "../../core/execution-status.js";
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
@@ -152,8 +163,12 @@ export const graphExecutions = pgTable(
     /** The process that owns the run while it is RUNNING, and when it last said so (crash recovery). */
     workerId: text("worker_id"),
     heartbeatAt: ts("heartbeat_at"),
+    /** AutoGPT's execution sharing: while set, anyone with the token reads the run's outputs (no sign-in). */
+    shareToken: text("share_token"),
+    sharedAt: ts("shared_at"),
   },
   (t) => [
+    uniqueIndex("graph_executions_share_token_idx").on(t.shareToken),
     index("graph_executions_user_idx").on(t.userId, t.isDeleted, t.createdAt),
     index("graph_executions_graph_idx").on(t.graphId, t.graphVersion),
     index("graph_executions_status_idx").on(t.status),

@@ -1,8 +1,8 @@
 // Cron schedules of graph runs: the user's CRUD, and the scheduler's due-list and per-tick claim.
 import { randomUUID } from "node:crypto";
-import { and, asc, count, eq, isNotNull, lte, type SQL } from "drizzle-orm";
+import { and, asc, count, eq, inArray, isNotNull, lte, type SQL } from "drizzle-orm";
 import type { Db } from "../index.js";
-import { schedules } from "../schema.js";
+import { agentGraphs, schedules } from "../schema.js";
 
 export type ScheduleRow = typeof schedules.$inferSelect;
 
@@ -45,6 +45,17 @@ export async function listSchedules(
     db.select({ n: count() }).from(schedules).where(where),
   ]);
   return { rows, total: Number(total?.n ?? 0) };
+}
+
+/** The names of the graph versions the schedules run (AutoGPT's agent_name), by `${graphId}/${graphVersion}`. */
+export async function graphNamesOf(db: Db, userId: string, rows: ScheduleRow[]): Promise<Map<string, string | null>> {
+  const ids = [...new Set(rows.map((r) => r.graphId))];
+  if (ids.length === 0) return new Map();
+  const graphs = await db
+    .select({ id: agentGraphs.id, version: agentGraphs.version, name: agentGraphs.name })
+    .from(agentGraphs)
+    .where(and(eq(agentGraphs.userId, userId), inArray(agentGraphs.id, ids)));
+  return new Map(graphs.map((g) => [`${g.id}/${g.version}`, g.name]));
 }
 
 /** Deletes one of the user's schedules; false when the user has no such schedule. */
