@@ -33,6 +33,7 @@ import { httpServerOptions } from "./api/http-limits.js";
 import { registerInputGuards } from "./api/input-guards.js";
 import { integrationRoutes } from "./api/integrations/routes.js";
 import { lazySchemaController } from "./api/lazy-compilers.js";
+import { libraryRoutes } from "./api/library/routes.js";
 import { oauthMetadataRoutes, oauthRoutes } from "./api/oauth/index.js";
 import { type Clock, registerRateLimit } from "./api/rate-limit.js";
 import { ErrorEnvelope } from "./api/schemas.js";
@@ -244,6 +245,7 @@ function buildApp(
       api.register(builderRoutes, { prefix: "/builder" });
       api.register(executionRoutes);
       api.register(integrationRoutes, { prefix: "/integrations" });
+      api.register(libraryRoutes, { prefix: "/library" });
     },
     { prefix: "/api" },
   );

@@ -71,6 +71,29 @@ export class PresetService {
     });
   }
 
+  /**
+   * Saves the inputs and credentials of one of the user's runs as a preset of its graph version (AutoGPT's
+   * LibraryAgentPresetCreatableFromGraphExecution); 404 for another's run or an unknown one.
+   */
+  async createFromRun(
+    userId: string,
+    runId: string,
+    preset: { name: string; description: string; isActive: boolean },
+  ): Promise<PresetRow> {
+    const run = await this.options.runs.find(userId, runId);
+    return this.create(userId, {
+      ...preset,
+      graphId: run.graphId,
+      graphVersion: run.graphVersion,
+      inputs: (run.inputs ?? {}) as Record<string, unknown>,
+      credentials_inputs: openCredentials(this.keys, run.credentialInputs),
+    });
+  }
+
+  private get keys(): Buffer[] {
+    return [this.options.encryptionKey, ...(this.options.retiredKeys ?? [])];
+  }
+
   async update(userId: string, presetId: string, update: PresetUpdate): Promise<PresetRow> {
     const changes: repo.PresetChanges = {};
     if (update.name != null) changes.name = update.name;
@@ -104,7 +127,7 @@ export class PresetService {
       {
         inputs: { ...(preset.inputs as Record<string, unknown>), ...(request.inputs ?? {}) },
         credentials_inputs: {
-          ...openCredentials([this.options.encryptionKey, ...(this.options.retiredKeys ?? [])], preset.credentials),
+          ...openCredentials(this.keys, preset.credentials),
           ...(request.credentials_inputs ?? {}),
         },
         presetId: preset.id,

@@ -154,6 +154,10 @@ export interface LibraryFilter {
   favorite?: boolean;
   /** Listed on the marketplace or not: Agentry has no marketplace listings, so nothing is published. */
   published?: boolean;
+  /** Words that the graph's name or description must contain (case-insensitive), as AutoGPT's search_term. */
+  search?: string;
+  /** Newest first by this time (AutoGPT's LibraryAgentSort); updatedAt unless given. */
+  sortBy?: "createdAt" | "updatedAt";
   offset: number;
   limit: number;
 }
@@ -165,15 +169,15 @@ export async function listLibraryAgents(
   filter: LibraryFilter,
 ): Promise<{ entries: LibraryEntry[]; total: number }> {
   if (filter.published === true) return { entries: [], total: 0 };
+  const pattern = filter.search?.trim() ? `%${escapeLike(filter.search.trim())}%` : undefined;
   const where = and(
     visible(userId),
     filter.favorite === undefined ? undefined : eq(libraryAgents.isFavorite, filter.favorite),
+    pattern ? or(ilike(agentGraphs.name, pattern), ilike(agentGraphs.description, pattern)) : undefined,
   );
+  const order = filter.sortBy === "createdAt" ? libraryAgents.createdAt : libraryAgents.updatedAt;
   const [entries, [total]] = await Promise.all([
-    entriesQuery(db, where)
-      .orderBy(desc(libraryAgents.updatedAt), desc(libraryAgents.id))
-      .limit(filter.limit)
-      .offset(filter.offset),
+    entriesQuery(db, where).orderBy(desc(order), desc(libraryAgents.id)).limit(filter.limit).offset(filter.offset),
     db
       .select({ n: count() })
       .from(libraryAgents)
