@@ -5,8 +5,8 @@ import fs from "node:fs";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import formats from "ajv-formats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { signUp } from "./helpers/client.js";
-import { create, ended, graph, INPUT, OUTPUT, waitFor } from "./helpers/runs.js";
+import { client, signUp } from "./helpers/client.js";
+import { create, ended, graph, INPUT, OUTPUT, until, waitFor } from "./helpers/runs.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
 
 const ajv = new Ajv2020({ strict: false, allErrors: true });
@@ -39,6 +39,22 @@ const echoGraph = (name: string, description = `${name} (test)`) => ({
   ),
   description,
 });
+
+const TRIGGER = "8fa8c167-2002-47ce-aba8-97572fc5d387";
+/** GenericWebhookTrigger -> outputs `payload` and `constants`. */
+const triggered = () =>
+  graph(
+    "on webhook",
+    [
+      { id: "hook", block_id: TRIGGER, input_default: {} },
+      { id: "out-payload", block_id: OUTPUT, input_default: { name: "payload" } },
+      { id: "out-constants", block_id: OUTPUT, input_default: { name: "constants" } },
+    ],
+    [
+      ["hook", "payload", "out-payload", "value"],
+      ["hook", "constants", "out-constants", "value"],
+    ],
+  );
 
 type Session = Awaited<ReturnType<typeof signUp>>;
 
@@ -314,6 +330,62 @@ describe("/api/library", () => {
       expect((await alice.api.delete(`/api/library/presets/${presetId}`)).status).toBe(204);
       expect((await alice.api.get(`/api/library/presets/${presetId}`)).status).toBe(404);
       expect((await alice.api.post(`/api/library/presets/${presetId}/execute`, {})).status).toBe(404);
+    });
+
+    it("sets up a trigger: a preset with a webhook of its own, each post to it running the graph with the preset", async () => {
+      const hooked = await create(alice.api, triggered());
+      const res = await alice.api.post("/api/library/presets/setup-trigger", {
+        name: "On deploy",
+        graph_id: hooked.id,
+        graph_version: hooked.version,
+        trigger_config: { constants: { team: "ops" }, secret_token: "s3cret" },
+      });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      expectFits(res.body, "/api/library/presets/setup-trigger", "post");
+      const preset = res.body;
+      expect(preset).toMatchObject({ name: "On deploy", description: "", is_active: true, graph_id: hooked.id });
+      expect(preset.webhook).toMatchObject({
+        id: preset.webhook_id,
+        provider: "generic_webhook",
+        secret: "**********",
+      });
+      // The preset's webhook is its own, not the one the graph's trigger node got when the graph was created.
+      const nodeHook = hooked.nodes.find((n: { block_id: string }) => n.block_id === TRIGGER).webhook_id;
+      expect(preset.webhook_id).not.toBe(nodeHook);
+      const read = await alice.api.get(`/api/library/presets/${preset.id}`);
+      expectFits(read.body, "/api/library/presets/{preset_id}", "get");
+      expect(read.body.webhook.url).toBe(preset.webhook.url);
+
+      const ingress = `/api/integrations/generic_webhook/webhooks/${preset.webhook_id}/ingress`;
+      expect((await client(t.url).post(ingress, { n: 1 })).status).toBe(403);
+      const post = await client(t.url).post(ingress, { event: "deploy" }, { "x-webhook-secret": "s3cret" });
+      expect(post.status, JSON.stringify(post.body)).toBe(200);
+      let runs: Array<{ id: string; preset_id: string | null }> = [];
+      await until(async () => {
+        runs = (await alice.api.get(`/api/graphs/${hooked.id}/executions`)).body.executions;
+        return runs.length > 0;
+      }, "the preset's run");
+      expect(runs.map((r) => r.preset_id)).toEqual([preset.id]);
+      const done = await waitFor(alice.api, runs[0]?.id as string, ended, 60_000);
+      expect(done.status, JSON.stringify(done.node_executions)).toBe("COMPLETED");
+      expect(done.outputs).toEqual({ payload: [{ event: "deploy" }], constants: [{ team: "ops" }] });
+
+      const plain = await create(alice.api, echoGraph("No trigger"));
+      const refused = await alice.api.post("/api/library/presets/setup-trigger", {
+        name: "x",
+        graph_id: plain.id,
+        graph_version: 1,
+        trigger_config: {},
+      });
+      expect(refused.status, JSON.stringify(refused.body)).toBe(400);
+      const bobs = await bob.api.post("/api/library/presets/setup-trigger", {
+        name: "x",
+        graph_id: hooked.id,
+        graph_version: 1,
+        trigger_config: {},
+      });
+      expect(bobs.status).toBe(404);
+      expect((await alice.api.post("/api/library/presets/setup-trigger", { name: "x" })).status).toBe(422);
     });
   });
 });

@@ -5,6 +5,7 @@ import { GraphTriggerInfo } from "../../core/graph-schema.js";
 import { credentialsMeta } from "../../engine/credentials.js";
 import type { LibraryAgentRecord } from "../../services/library.js";
 import type { PresetRow } from "../../services/presets.js";
+import type { Webhook as WebhookRecord } from "../../services/webhooks.js";
 import { DateTime, Nullable, Pagination } from "../schemas.js";
 
 const AnyRecord = Type.Record(Type.String(), Type.Unknown());
@@ -117,6 +118,40 @@ export function toLibraryAgent(record: LibraryAgentRecord, userId: string): type
   };
 }
 
+/** AutoGPT's Webhook; its secret is never shown (masked as AutoGPT masks secrets elsewhere). */
+export const Webhook = Type.Object(
+  {
+    id: Type.String(),
+    user_id: Type.String(),
+    provider: Type.String(),
+    credentials_id: Type.String(),
+    webhook_type: Type.String(),
+    resource: Type.String(),
+    events: Type.Array(Type.String()),
+    config: AnyRecord,
+    secret: Type.String({ description: "Always masked" }),
+    provider_webhook_id: Type.String(),
+    url: Type.String({ description: "Where the webhook takes posts (its ingress URL)" }),
+  },
+  { title: "Webhook" },
+);
+
+function toWebhook(hook: WebhookRecord): typeof Webhook.static {
+  return {
+    id: hook.id,
+    user_id: hook.userId,
+    provider: hook.provider,
+    credentials_id: hook.credentialsId,
+    webhook_type: hook.webhookType,
+    resource: hook.resource,
+    events: hook.events,
+    config: hook.config,
+    secret: "**********",
+    provider_webhook_id: hook.providerWebhookId,
+    url: hook.url,
+  };
+}
+
 export const LibraryAgentPreset = Type.Object(
   {
     id: Type.String(),
@@ -129,7 +164,12 @@ export const LibraryAgentPreset = Type.Object(
     description: Type.String(),
     is_active: Type.Boolean(),
     webhook_id: Nullable(Type.String()),
-    webhook: Type.Null({ description: "Agentry's presets are not attached to webhooks yet" }),
+    webhook: Nullable(
+      Type.Object(Webhook.properties, {
+        title: "Webhook",
+        description: "The webhook that triggers the preset, when one is attached (not filled in in lists)",
+      }),
+    ),
     created_at: DateTime,
     updated_at: DateTime,
   },
@@ -141,7 +181,7 @@ export const LibraryAgentPresetResponse = Type.Object(
   { title: "LibraryAgentPresetResponse" },
 );
 
-export function toPreset(row: PresetRow): typeof LibraryAgentPreset.static {
+export function toPreset(row: PresetRow, webhook?: WebhookRecord): typeof LibraryAgentPreset.static {
   return {
     id: row.id,
     user_id: row.userId,
@@ -152,8 +192,8 @@ export function toPreset(row: PresetRow): typeof LibraryAgentPreset.static {
     name: row.name,
     description: row.description,
     is_active: row.isActive,
-    webhook_id: null,
-    webhook: null,
+    webhook_id: row.webhookId,
+    webhook: webhook ? toWebhook(webhook) : null,
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
   };
@@ -209,6 +249,18 @@ export const LibraryAgentPresetUpdatable = Type.Object(
     is_active: Type.Optional(Nullable(Type.Boolean())),
   },
   { title: "LibraryAgentPresetUpdatable" },
+);
+
+export const TriggeredPresetSetupRequest = Type.Object(
+  {
+    name: Name,
+    description: Type.String({ maxLength: 10_000, default: "" }),
+    graph_id: Type.String({ minLength: 1, maxLength: 200 }),
+    graph_version: Type.Integer({ minimum: 1 }),
+    trigger_config: AnyRecord,
+    agent_credentials: Type.Record(Type.String(), CredentialsMetaInput, { default: {} }),
+  },
+  { title: "TriggeredPresetSetupRequest" },
 );
 
 export const PresetExecuteBody = Nullable(

@@ -1,6 +1,7 @@
 // /api/library: AutoGPT's library of agents (list, search, sort, favorites, get, by graph, by store listing, add
-// from the store, update, delete, fork) and presets (list, create, get, update, delete, execute), at AutoGPT's
-// paths and shapes, on LibraryService and PresetService (External v2 serves the same services in its own shapes).
+// from the store, update, delete, fork) and presets (list, create, get, update, delete, execute, set up with a
+// webhook trigger), at AutoGPT's paths and shapes, on LibraryService and PresetService (External v2 serves the same
+// services in its own shapes).
 //
 // AutoGPT's WRITE_LIBRARY scope is not a core scope: writes to the library ask for WRITE_GRAPH, as on v2.
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
@@ -22,6 +23,7 @@ import {
   LibraryAgentResponse,
   LibraryAgentUpdateRequest,
   PresetExecuteBody,
+  TriggeredPresetSetupRequest,
   toLibraryAgent,
   toPreset,
 } from "./models.js";
@@ -50,7 +52,7 @@ const ListQuery = Type.Object({
 const userOf = (request: FastifyRequest) => principalOf(request).user.id;
 
 export const libraryRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { library, presets, graphs, store } = app.platform;
+  const { library, presets, graphs, store, webhooks } = app.platform;
   const agents = { tags: ["library"], security: anyCredentials };
   const read = requireScope("READ_LIBRARY");
   const write = requireScope("WRITE_GRAPH");
@@ -280,7 +282,7 @@ export const libraryRoutes: FastifyPluginAsyncTypebox = async (app) => {
         offset: (q.page - 1) * q.page_size,
         limit: q.page_size,
       });
-      return { presets: rows.map(toPreset), pagination: pagination(total, q.page, q.page_size) };
+      return { presets: rows.map((row) => toPreset(row)), pagination: pagination(total, q.page, q.page_size) };
     },
   );
 
@@ -295,7 +297,11 @@ export const libraryRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: LibraryAgentPreset, ...errors(401, 403, 404) },
       },
     },
-    async (request) => toPreset(await presets.get(userOf(request), request.params.preset_id)),
+    async (request) => {
+      const userId = userOf(request);
+      const row = await presets.get(userId, request.params.preset_id);
+      return toPreset(row, row.webhookId ? await webhooks.get(userId, row.webhookId) : undefined);
+    },
   );
 
   app.post(
@@ -328,6 +334,40 @@ export const libraryRoutes: FastifyPluginAsyncTypebox = async (app) => {
           credentials_inputs: body.credentials,
         }),
       );
+    },
+  );
+
+  app.post(
+    "/presets/setup-trigger",
+    {
+      preHandler: write,
+      schema: {
+        ...presetTags,
+        summary: "Setup Trigger",
+        description:
+          "Gives the trigger node of one of the caller's graph versions a webhook of its own and saves a preset " +
+          "with `trigger_config` as the trigger's inputs: each post to the webhook's `url` runs the graph with the " +
+          "preset, the post as the trigger's `payload`. 400 for a graph without a webhook trigger.",
+        body: TriggeredPresetSetupRequest,
+        response: { 200: LibraryAgentPreset, ...errors(400, 401, 403, 404, 422) },
+      },
+    },
+    async (request) => {
+      const userId = userOf(request);
+      const body = request.body;
+      const row = await presets.setupTrigger(
+        userId,
+        {
+          name: body.name,
+          description: body.description,
+          graphId: body.graph_id,
+          graphVersion: body.graph_version,
+          triggerConfig: body.trigger_config,
+          agentCredentials: body.agent_credentials,
+        },
+        webhooks,
+      );
+      return toPreset(row, await webhooks.get(userId, row.webhookId as string));
     },
   );
 

@@ -258,6 +258,8 @@ export interface NewPreset {
   inputs: Record<string, unknown>;
   credentials: Record<string, unknown>;
   isActive: boolean;
+  /** The webhook that triggers the preset's runs. */
+  webhookId?: string | null;
 }
 
 export async function createPreset(db: Db, userId: string, preset: NewPreset): Promise<PresetRow> {
@@ -316,6 +318,16 @@ export async function updatePreset(
     .where(and(eq(agentPresets.id, id), eq(agentPresets.userId, userId), eq(agentPresets.isDeleted, false)))
     .returning();
   return row;
+}
+
+/** The active presets a webhook triggers. */
+export async function presetsOfWebhook(db: Db, webhookId: string): Promise<PresetRow[]> {
+  return db
+    .select()
+    .from(agentPresets)
+    .where(
+      and(eq(agentPresets.webhookId, webhookId), eq(agentPresets.isActive, true), eq(agentPresets.isDeleted, false)),
+    );
 }
 
 /** Soft-deletes a preset (its runs keep their preset_id); false when the user has no such preset. */
