@@ -275,6 +275,28 @@ describe("/api/library", () => {
       expect(bobs.status).toBe(404);
     });
 
+    it("keeps a preset's credentials as metadata, never their secret", async () => {
+      const credentials = { openai_credentials: { id: "cred-1", provider: "openai", type: "api_key", title: "Mine" } };
+      const res = await alice.api.post("/api/library/presets", {
+        graph_id: g.beta?.id,
+        graph_version: 1,
+        name: "With credentials",
+        description: "",
+        inputs: {},
+        credentials,
+      });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      expectFits(res.body, "/api/library/presets", "post");
+      expect(res.body.credentials).toEqual(credentials);
+      const cleared = await alice.api.request("PATCH", `/api/library/presets/${res.body.id}`, { credentials: {} });
+      expect(cleared.body.credentials).toEqual({});
+      const badType = await alice.api.request("PATCH", `/api/library/presets/${res.body.id}`, {
+        credentials: { x: { id: "c", provider: "openai", type: "password" } },
+      });
+      expect(badType.status).toBe(422);
+      expect((await alice.api.delete(`/api/library/presets/${res.body.id}`)).status).toBe(204);
+    });
+
     it("refuses bad preset bodies with 422", async () => {
       for (const bad of [
         { graph_id: g.alpha?.id, graph_version: 1, name: "no inputs", description: "" },
