@@ -77,7 +77,10 @@ export class LibraryService {
   // -------------------------------------------------------------------------------------------
   // Reads and the user's own changes
 
-  /** The user's library, most recently updated first: three queries at most, whatever the page size. */
+  /**
+   * The user's library, newest first by `filter.sortBy` (updated, unless created), optionally only the agents whose
+   * name or description contains `filter.search`: three queries at most, whatever the page size.
+   */
   async list(userId: string, filter: repo.LibraryFilter): Promise<{ agents: LibraryAgentRecord[]; total: number }> {
     const { entries, total } = await repo.listLibraryAgents(this.db, userId, filter);
     return { agents: await this.withInterfaces(entries), total };
