@@ -81,6 +81,24 @@ describe("/api/library", () => {
     return res.body;
   };
 
+  it("serves every /api/library operation of AutoGPT's two documents, each listed in the OpenAPI document", async () => {
+    const ours = (await client(t.url).get("/openapi.json")).body.paths;
+    for (const doc of DOCS) {
+      const theirs = JSON.parse(fs.readFileSync(new URL(`./fixtures/autogpt/${doc}`, import.meta.url), "utf8")).paths;
+      const ops = Object.entries(theirs as Record<string, Record<string, unknown>>)
+        .filter(([p]) => p.startsWith("/api/library"))
+        .flatMap(([p, methods]) => Object.keys(methods).map((m) => `${m} ${p}`));
+      expect(ops.length).toBeGreaterThanOrEqual(16);
+      const missing = ops.filter((op) => {
+        const [method, p] = op.split(" ") as [string, string];
+        return !ours[p]?.[method]?.summary;
+      });
+      expect(missing, doc).toEqual([]);
+    }
+    // The seed's path for the update.
+    expect(ours["/api/library/agents/{library_agent_id}"].put).toBeDefined();
+  });
+
   it("lists a graph in its creator's library as soon as it is created", async () => {
     const res = await alice.api.get("/api/library/agents");
     expect(res.status, JSON.stringify(res.body)).toBe(200);
