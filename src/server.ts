@@ -34,6 +34,7 @@ import { httpServerOptions } from "./api/http-limits.js";
 import { registerInputGuards } from "./api/input-guards.js";
 import { integrationRoutes } from "./api/integrations/routes.js";
 import { lazySchemaController } from "./api/lazy-compilers.js";
+import { libraryRoutes } from "./api/library/routes.js";
 import { oauthMetadataRoutes, oauthRoutes } from "./api/oauth/index.js";
 import { type Clock, registerRateLimit } from "./api/rate-limit.js";
 import { scheduleRoutes } from "./api/schedules/routes.js";
@@ -250,6 +251,7 @@ function buildApp(
       api.register(sharingRoutes);
       api.register(graphSettingsRoutes);
       api.register(integrationRoutes, { prefix: "/integrations" });
+      api.register(libraryRoutes, { prefix: "/library" });
     },
     { prefix: "/api" },
   );

@@ -21,6 +21,11 @@ export interface LibraryAgentUpdate {
   isArchived?: boolean;
 }
 
+/** What the library asks the store: the graph version a listing version publishes (404 when there is none). */
+export interface ListingGraphs {
+  graphOfListingVersion(listingVersionId: string): Promise<{ id: string; version: number }>;
+}
+
 export interface LibraryServiceDeps {
   db: Db;
   interfaces: GraphInterfaces;
@@ -72,7 +77,10 @@ export class LibraryService {
   // -------------------------------------------------------------------------------------------
   // Reads and the user's own changes
 
-  /** The user's library, most recently updated first: three queries at most, whatever the page size. */
+  /**
+   * The user's library, newest first by `filter.sortBy` (updated, unless created), optionally only the agents whose
+   * name or description contains `filter.search`: three queries at most, whatever the page size.
+   */
   async list(userId: string, filter: repo.LibraryFilter): Promise<{ agents: LibraryAgentRecord[]; total: number }> {
     const { entries, total } = await repo.listLibraryAgents(this.db, userId, filter);
     return { agents: await this.withInterfaces(entries), total };
@@ -86,10 +94,38 @@ export class LibraryService {
     return agent as LibraryAgentRecord;
   }
 
-  /** The user's library agent of their graph `graphId`, if it is in their library. */
-  async ofGraph(userId: string, graphId: string): Promise<LibraryAgentRecord | undefined> {
+  /**
+   * The user's library agent of graph `graphId`, if it is in their library; with `version`, only if the agent
+   * points at that version (as AutoGPT's by-graph lookup).
+   */
+  async ofGraph(userId: string, graphId: string, version?: number): Promise<LibraryAgentRecord | undefined> {
     const id = await repo.libraryAgentIdOfGraph(this.db, userId, graphId);
-    return id ? this.get(userId, id) : undefined;
+    const agent = id ? await this.get(userId, id) : undefined;
+    return version === undefined || agent?.agent.graphVersion === version ? agent : undefined;
+  }
+
+  /**
+   * The user's library agent of the graph version a store listing version publishes, if they have it; 404 when
+   * the listing version does not exist.
+   */
+  async ofListing(
+    userId: string,
+    listingVersionId: string,
+    listings: ListingGraphs,
+  ): Promise<LibraryAgentRecord | null> {
+    const graph = await listings.graphOfListingVersion(listingVersionId);
+    return (await this.ofGraph(userId, graph.id, graph.version)) ?? null;
+  }
+
+  /**
+   * Adds the graph version a store listing version publishes to the user's library (AutoGPT's "add marketplace
+   * agent"); the agent they already have when it is there. 404 when the listing version does not exist.
+   */
+  async addFromListing(userId: string, listingVersionId: string, listings: ListingGraphs): Promise<LibraryAgentRecord> {
+    const graph = await listings.graphOfListingVersion(listingVersionId);
+    const existing = await this.ofGraph(userId, graph.id);
+    if (existing) return existing;
+    return this.addFromMarketplace(userId, graph);
   }
 
   /** Changes only what is given; a pinned version must exist (404). */

@@ -1,6 +1,7 @@
 // Presets (AutoGPT's AgentPreset): saved inputs and credentials for one of the user's graph versions, and runs
 // started from them, through the one start-run use case (the preset's inputs overridden by the request's).
 import { ApiError } from "../core/errors.js";
+import type { GraphModel } from "../core/graph-types.js";
 import { openCredentials, sealCredentials } from "../engine/credentials.js";
 import type { Db } from "../infra/db/index.js";
 import type { GraphExecutionRow } from "../infra/db/repos/executions.js";
@@ -26,6 +27,22 @@ export interface PresetUpdate {
   inputs?: Record<string, unknown> | null;
   credentials_inputs?: Record<string, unknown> | null;
   isActive?: boolean | null;
+}
+
+/** AutoGPT's TriggeredPresetSetupRequest. */
+export interface TriggeredPresetRequest {
+  name: string;
+  description: string;
+  graphId: string;
+  graphVersion: number;
+  /** The trigger node's inputs (its constants and secret token, for the generic webhook trigger). */
+  triggerConfig: Record<string, unknown>;
+  agentCredentials: Record<string, unknown>;
+}
+
+/** What setting up a triggered preset asks of the webhooks: a webhook of its own for the graph's trigger node. */
+export interface TriggerWebhooks {
+  createForTrigger(userId: string, graph: GraphModel): Promise<{ id: string }>;
 }
 
 export interface PresetServiceOptions {
@@ -71,6 +88,49 @@ export class PresetService {
     });
   }
 
+  /**
+   * Saves the inputs and credentials of one of the user's runs as a preset of its graph version (AutoGPT's
+   * LibraryAgentPresetCreatableFromGraphExecution); 404 for another's run or an unknown one.
+   */
+  async createFromRun(
+    userId: string,
+    runId: string,
+    preset: { name: string; description: string; isActive: boolean },
+  ): Promise<PresetRow> {
+    const run = await this.options.runs.find(userId, runId);
+    return this.create(userId, {
+      ...preset,
+      graphId: run.graphId,
+      graphVersion: run.graphVersion,
+      inputs: (run.inputs ?? {}) as Record<string, unknown>,
+      credentials_inputs: openCredentials(this.keys, run.credentialInputs),
+    });
+  }
+
+  /**
+   * AutoGPT's setup-trigger: a webhook of its own for the trigger node of one of the user's graph versions, and an
+   * active preset holding the trigger's configuration that each post to that webhook runs (404 for another's graph,
+   * 400 for a graph without a webhook trigger).
+   */
+  async setupTrigger(userId: string, request: TriggeredPresetRequest, webhooks: TriggerWebhooks): Promise<PresetRow> {
+    const graph = await this.options.runs.graphToRun(userId, request.graphId, request.graphVersion);
+    const webhook = await webhooks.createForTrigger(userId, graph);
+    return repo.createPreset(this.db, userId, {
+      graphId: graph.id,
+      graphVersion: graph.version,
+      name: request.name,
+      description: request.description,
+      inputs: request.triggerConfig,
+      credentials: sealCredentials(this.options.encryptionKey, request.agentCredentials),
+      isActive: true,
+      webhookId: webhook.id,
+    });
+  }
+
+  private get keys(): Buffer[] {
+    return [this.options.encryptionKey, ...(this.options.retiredKeys ?? [])];
+  }
+
   async update(userId: string, presetId: string, update: PresetUpdate): Promise<PresetRow> {
     const changes: repo.PresetChanges = {};
     if (update.name != null) changes.name = update.name;
@@ -104,7 +164,7 @@ export class PresetService {
       {
         inputs: { ...(preset.inputs as Record<string, unknown>), ...(request.inputs ?? {}) },
         credentials_inputs: {
-          ...openCredentials([this.options.encryptionKey, ...(this.options.retiredKeys ?? [])], preset.credentials),
+          ...openCredentials(this.keys, preset.credentials),
           ...(request.credentials_inputs ?? {}),
         },
         presetId: preset.id,

@@ -1,5 +1,6 @@
 // Webhooks that trigger graphs (AutoGPT's integrations webhooks): set up when a graph with a trigger block becomes
-// active, posted to at /api/integrations/{provider}/webhooks/{id}/ingress, each post starting a run of every node
+// active (or for a preset, by POST /api/library/presets/setup-trigger), posted to at
+// /api/integrations/{provider}/webhooks/{id}/ingress, each post starting a run of every node and active preset
 // attached to the webhook with the payload as the trigger's input.
 //
 // Only manual webhooks exist here (AutoGPT's GenericWebhooksManager: nothing is registered with a provider; the
@@ -11,7 +12,9 @@ import { seal } from "../auth/secret-box.js";
 import { WEBHOOK_TRIGGERS } from "../blocks/webhook.js";
 import { ApiError } from "../core/errors.js";
 import type { GraphModel } from "../core/graph-types.js";
+import { openCredentials } from "../engine/credentials.js";
 import type { Db } from "../infra/db/index.js";
+import { presetsOfWebhook } from "../infra/db/repos/library.js";
 import * as repo from "../infra/db/repos/webhooks.js";
 import type { RunService } from "./runs.js";
 
@@ -100,15 +103,7 @@ export class WebhooksService {
       }
       let hook = known.find((w) => w.provider === config.provider && w.webhookType === config.webhookType);
       if (!hook) {
-        const key = this.deps.encryptionKey;
-        hook = await repo.insertWebhook(db, {
-          id: randomUUID(),
-          userId,
-          provider: config.provider,
-          webhookType: config.webhookType,
-          // Manual webhooks are registered with nobody; the secret is AutoGPT's, kept for providers that sign.
-          secret: seal(key, randomBytes(32).toString("hex")),
-        });
+        hook = await this.insert(userId, config);
         known.push(hook);
       }
       await repo.setNodeWebhook(db, node.id, hook.id);
@@ -119,6 +114,27 @@ export class WebhooksService {
       known.map((w) => w.id),
     );
     return { ...graph, nodes };
+  }
+
+  private insert(userId: string, config: { provider: string; webhookType: string }): Promise<repo.WebhookRow> {
+    return repo.insertWebhook(this.deps.db, {
+      id: randomUUID(),
+      userId,
+      provider: config.provider,
+      webhookType: config.webhookType,
+      // Manual webhooks are registered with nobody; the secret is AutoGPT's, kept for providers that sign.
+      secret: seal(this.deps.encryptionKey, randomBytes(32).toString("hex")),
+    });
+  }
+
+  /**
+   * A new webhook of its own for a trigger node of `graph` (AutoGPT's setup_webhook_for_block, for a preset set up
+   * with a trigger); 400 when the graph has no webhook trigger.
+   */
+  async createForTrigger(userId: string, graph: GraphModel): Promise<Webhook> {
+    const config = graph.nodes.map((n) => WEBHOOK_TRIGGERS.get(n.block_id)).find((c) => c !== undefined);
+    if (!config) throw ApiError.badRequest("Graph does not have a webhook trigger", { graph_id: graph.id });
+    return this.view(await this.insert(userId, config));
   }
 
   /** Deletes the user's webhooks no node uses any more (after a graph was deleted). */
@@ -145,8 +161,10 @@ export class WebhooksService {
       throw ApiError.notFound(`Webhook #${webhookId}`, { webhook_id: webhookId, provider });
     }
     const nodes = await repo.triggeredNodes(db, webhookId);
-    const expected = nodes
-      .map((n) => n.inputDefault[SECRET_TOKEN_INPUT])
+    const presets = await presetsOfWebhook(db, webhookId);
+    // A preset's inputs are its trigger's configuration (AutoGPT's trigger_config), its secret token included.
+    const expected = [...nodes.map((n) => n.inputDefault), ...presets.map((p) => p.inputs as Record<string, unknown>)]
+      .map((inputs) => inputs[SECRET_TOKEN_INPUT])
       .find((v): v is string => typeof v === "string" && v.trim() !== "");
     if (expected) {
       const given = headers[SECRET_HEADER];
@@ -171,6 +189,28 @@ export class WebhooksService {
         started.push(run.id);
       } catch (err) {
         log.warn({ err, webhookId, graphId: node.graphId, nodeId: node.id }, "webhook could not start a run");
+      }
+    }
+    for (const preset of presets) {
+      try {
+        const graph = await runs.graphToRun(row.userId, preset.graphId, preset.graphVersion);
+        const trigger = graph.nodes.find((n) => WEBHOOK_TRIGGERS.has(n.block_id));
+        if (!trigger) throw ApiError.badRequest("Graph does not have a webhook trigger", { graph_id: graph.id });
+        const run = await runs.start(
+          row.userId,
+          preset.graphId,
+          preset.graphVersion,
+          {
+            inputs: {},
+            credentials_inputs: openCredentials(this.deps.encryptionKey, preset.credentials),
+            nodesInputMasks: { [trigger.id]: { ...(preset.inputs as Record<string, unknown>), payload } },
+            presetId: preset.id,
+          },
+          "webhook",
+        );
+        started.push(run.id);
+      } catch (err) {
+        log.warn({ err, webhookId, presetId: preset.id }, "webhook could not start a preset's run");
       }
     }
     log.debug({ webhookId, runs: started.length }, "webhook received");

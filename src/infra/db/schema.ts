@@ -384,11 +384,16 @@ export const agentPresets = pgTable(
     inputs: jsonb("inputs").notNull().default({}),
     credentials: jsonb("credentials").notNull().default({}),
     isActive: boolean("is_active").notNull().default(true),
+    /** The webhook that triggers runs of this preset (one set up by POST /api/library/presets/setup-trigger). */
+    webhookId: text("webhook_id"),
     isDeleted: boolean("is_deleted").notNull().default(false),
     createdAt: createdAt(),
     updatedAt: ts("updated_at").notNull().defaultNow(),
   },
-  (t) => [index("agent_presets_user_idx").on(t.userId, t.isDeleted)],
+  (t) => [
+    index("agent_presets_user_idx").on(t.userId, t.isDeleted),
+    index("agent_presets_webhook_idx").on(t.webhookId),
+  ],
 );
 
 /** Cron schedules that run a graph version with saved inputs. */

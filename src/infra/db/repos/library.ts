@@ -154,6 +154,10 @@ export interface LibraryFilter {
   favorite?: boolean;
   /** Listed on the marketplace or not: Agentry has no marketplace listings, so nothing is published. */
   published?: boolean;
+  /** Words that the graph's name or description must contain (case-insensitive), as AutoGPT's search_term. */
+  search?: string;
+  /** Newest first by this time (AutoGPT's LibraryAgentSort); updatedAt unless given. */
+  sortBy?: "createdAt" | "updatedAt";
   offset: number;
   limit: number;
 }
@@ -165,15 +169,15 @@ export async function listLibraryAgents(
   filter: LibraryFilter,
 ): Promise<{ entries: LibraryEntry[]; total: number }> {
   if (filter.published === true) return { entries: [], total: 0 };
+  const pattern = filter.search?.trim() ? `%${escapeLike(filter.search.trim())}%` : undefined;
   const where = and(
     visible(userId),
     filter.favorite === undefined ? undefined : eq(libraryAgents.isFavorite, filter.favorite),
+    pattern ? or(ilike(agentGraphs.name, pattern), ilike(agentGraphs.description, pattern)) : undefined,
   );
+  const order = filter.sortBy === "createdAt" ? libraryAgents.createdAt : libraryAgents.updatedAt;
   const [entries, [total]] = await Promise.all([
-    entriesQuery(db, where)
-      .orderBy(desc(libraryAgents.updatedAt), desc(libraryAgents.id))
-      .limit(filter.limit)
-      .offset(filter.offset),
+    entriesQuery(db, where).orderBy(desc(order), desc(libraryAgents.id)).limit(filter.limit).offset(filter.offset),
     db
       .select({ n: count() })
       .from(libraryAgents)
@@ -254,6 +258,8 @@ export interface NewPreset {
   inputs: Record<string, unknown>;
   credentials: Record<string, unknown>;
   isActive: boolean;
+  /** The webhook that triggers the preset's runs. */
+  webhookId?: string | null;
 }
 
 export async function createPreset(db: Db, userId: string, preset: NewPreset): Promise<PresetRow> {
@@ -312,6 +318,16 @@ export async function updatePreset(
     .where(and(eq(agentPresets.id, id), eq(agentPresets.userId, userId), eq(agentPresets.isDeleted, false)))
     .returning();
   return row;
+}
+
+/** The active presets a webhook triggers. */
+export async function presetsOfWebhook(db: Db, webhookId: string): Promise<PresetRow[]> {
+  return db
+    .select()
+    .from(agentPresets)
+    .where(
+      and(eq(agentPresets.webhookId, webhookId), eq(agentPresets.isActive, true), eq(agentPresets.isDeleted, false)),
+    );
 }
 
 /** Soft-deletes a preset (its runs keep their preset_id); false when the user has no such preset. */

@@ -1,7 +1,7 @@
 // Webhooks and the graph nodes they trigger (agent_nodes.webhook_id).
 import { and, eq, inArray, isNotNull, ne, sql } from "drizzle-orm";
 import type { Db } from "../index.js";
-import { agentNodes, integrationWebhooks } from "../schema.js";
+import { agentNodes, agentPresets, integrationWebhooks } from "../schema.js";
 
 export type WebhookRow = typeof integrationWebhooks.$inferSelect;
 
@@ -62,21 +62,30 @@ export async function detachOtherVersions(db: Db, graphId: string, version: numb
     .where(and(eq(agentNodes.graphId, graphId), ne(agentNodes.graphVersion, version), isNotNull(agentNodes.webhookId)));
 }
 
-/** The ids of the user's webhooks no node points at. */
+/** Webhooks in use: a node or a preset (set up with a trigger) points at them. */
+function inUse(db: Db) {
+  const byNodes = db
+    .selectDistinct({ id: agentNodes.webhookId })
+    .from(agentNodes)
+    .where(isNotNull(agentNodes.webhookId));
+  const byPresets = db
+    .selectDistinct({ id: agentPresets.webhookId })
+    .from(agentPresets)
+    .where(and(isNotNull(agentPresets.webhookId), eq(agentPresets.isDeleted, false)));
+  return and(sql`${integrationWebhooks.id} not in (${byNodes})`, sql`${integrationWebhooks.id} not in (${byPresets})`);
+}
+
+/** The ids of the user's webhooks no node or preset points at. */
 export async function danglingOfUser(db: Db, userId: string): Promise<string[]> {
-  const used = db.selectDistinct({ id: agentNodes.webhookId }).from(agentNodes).where(isNotNull(agentNodes.webhookId));
   const rows = await db
     .select({ id: integrationWebhooks.id })
     .from(integrationWebhooks)
-    .where(and(eq(integrationWebhooks.userId, userId), sql`${integrationWebhooks.id} not in (${used})`));
+    .where(and(eq(integrationWebhooks.userId, userId), inUse(db)));
   return rows.map((r) => r.id);
 }
 
-/** Deletes the webhooks among `ids` no node points at any more. */
+/** Deletes the webhooks among `ids` no node or preset points at any more. */
 export async function pruneDangling(db: Db, ids: string[]): Promise<void> {
   if (ids.length === 0) return;
-  const used = db.selectDistinct({ id: agentNodes.webhookId }).from(agentNodes).where(isNotNull(agentNodes.webhookId));
-  await db
-    .delete(integrationWebhooks)
-    .where(and(inArray(integrationWebhooks.id, ids), sql`${integrationWebhooks.id} not in (${used})`));
+  await db.delete(integrationWebhooks).where(and(inArray(integrationWebhooks.id, ids), inUse(db)));
 }
