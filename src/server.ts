@@ -16,6 +16,7 @@ import { registerAuthentication } from "./api/auth-hooks.js";
 import { registerAuthThrottle } from "./api/auth-throttle.js";
 import { blockRoutes } from "./api/blocks/routes.js";
 import { builderRoutes } from "./api/builder/index.js";
+import { adminCreditRoutes, creditRoutes } from "./api/credits/routes.js";
 import { clientErrorHandler, frameworkErrors, registerErrorHandling } from "./api/errors.js";
 import { executionRoutes } from "./api/executions/routes.js";
 import {
@@ -244,6 +245,9 @@ function buildApp(
       api.register(builderRoutes, { prefix: "/builder" });
       api.register(executionRoutes);
       api.register(integrationRoutes, { prefix: "/integrations" });
+      api.register(creditRoutes, { prefix: "/credits" });
+      api.register(adminCreditRoutes, { prefix: "/credits/admin" });
+      api.register(adminCreditRoutes, { prefix: "/admin/credits" });
     },
     { prefix: "/api" },
   );
