@@ -9,8 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inputs, outputs } from "../src/blocks/fields.js";
 import { registerBlock } from "../src/blocks/index.js";
 import { defineBlock } from "../src/blocks/sdk.js";
-import { addTransaction } from "../src/infra/db/repos/credits.js";
+import { openDatabase } from "../src/infra/db/index.js";
+import { addTransaction, getBalance } from "../src/infra/db/repos/credits.js";
+import { insertUser } from "../src/infra/db/repos/users.js";
 import { client, signUp } from "./helpers/client.js";
+import { createThrowawayDatabase } from "./helpers/postgres.js";
 import { create, ended, execute, graph, waitFor } from "./helpers/runs.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
 
@@ -305,4 +308,34 @@ describe("credits (disabled)", () => {
     expect(topUp.status).toBe(200);
     expect(topUp.body).toEqual({ checkout_url: "" });
   });
+});
+
+describe("the ledger on PostgreSQL", () => {
+  it("serializes one user's debits across connections: the balance never goes below zero", async () => {
+    const pg = await createThrowawayDatabase();
+    const database = await openDatabase({ databaseUrl: pg.url, dataDir: "unused" });
+    try {
+      const { db } = database;
+      await insertUser(db, { id: "ledger-user", email: "ledger@example.com" });
+      expect(await addTransaction(db, { userId: "ledger-user", amount: 23, type: "GRANT" })).toMatchObject({
+        ok: true,
+      });
+      // Ten debits at once over the pool's connections: 23 pays for 4 of 5.
+      const results = await Promise.all(
+        Array.from({ length: 10 }, () => addTransaction(db, { userId: "ledger-user", amount: -5, type: "USAGE" })),
+      );
+      expect(results.filter((r) => r?.ok)).toHaveLength(4);
+      expect(results.filter((r) => r && !r.ok && r.reason === "insufficient")).toHaveLength(6);
+      expect(await getBalance(db, "ledger-user")).toBe(3);
+      // Taken after the fact (a cost by run time), a debit stops at zero.
+      expect(
+        await addTransaction(db, { userId: "ledger-user", amount: -5, type: "USAGE", partial: true }),
+      ).toMatchObject({ ok: true, amount: -3, balance: 0 });
+      expect(await getBalance(db, "ledger-user")).toBe(0);
+      expect(await addTransaction(db, { userId: "nobody", amount: 1, type: "GRANT" })).toBeUndefined();
+    } finally {
+      await database.close();
+      await pg.drop();
+    }
+  }, 60_000);
 });
