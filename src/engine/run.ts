@@ -175,10 +175,10 @@ export interface RunResult {
 }
 
 const STOPPED = Symbol("stopped");
+const TIMED_OUT = Symbol("timed out");
 
 /** The balance could not pay for a node: it does not run, and the run ends FAILED with the reason. */
 class Unpaid extends Error {}
-const TIMED_OUT = Symbol("timed out");
 
 function message(err: unknown): string {
   if (err instanceof Error) return err.message || err.name;
@@ -548,7 +548,10 @@ export class GraphRun {
     let secrets: string[] = [];
     const inputBytes = () => Buffer.byteLength(JSON.stringify(exec.input) ?? "");
     // Paid before it runs, as AutoGPT charges block_usage_cost: by run and by input byte (by second: once it ran).
-    const prepaid = block.costs?.length ? blockUsageCost(block.costs, exec.input, { runSeconds: 0, inputBytes }) : 0;
+    const prepaid =
+      this.options.credits && block.costs?.length
+        ? blockUsageCost(block.costs, exec.input, { runSeconds: 0, inputBytes })
+        : 0;
     try {
       if (prepaid > 0) await this.charge(exec, prepaid, false);
       const credentials =
@@ -616,7 +619,8 @@ export class GraphRun {
     if (generator && block.costs?.length) {
       const listed = blockUsageCost(block.costs, exec.input, { runSeconds: elapsed, inputBytes });
       exec.stats.cost += listed;
-      if (listed > prepaid) await this.charge(exec, listed - prepaid, true).catch(() => {});
+      // What only the run time tells (a cost by second) is taken after the fact, down to zero at most.
+      if (this.options.credits && listed > prepaid) await this.charge(exec, listed - prepaid, true).catch(() => {});
     }
     this.cost += exec.stats.cost;
     if (exec.status === "TERMINATED") this.end(exec, "TERMINATED");
