@@ -12,7 +12,7 @@ import { defineBlock } from "../src/blocks/sdk.js";
 import { openDatabase } from "../src/infra/db/index.js";
 import { addTransaction, getBalance } from "../src/infra/db/repos/credits.js";
 import { insertUser } from "../src/infra/db/repos/users.js";
-import { client, signUp } from "./helpers/client.js";
+import { client, createKey, signUp } from "./helpers/client.js";
 import { createThrowawayDatabase } from "./helpers/postgres.js";
 import { create, ended, execute, graph, waitFor } from "./helpers/runs.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
@@ -210,6 +210,22 @@ describe("credits (enabled)", () => {
     const fulfil = await alice.api.request("PATCH", "/api/credits");
     expect(fulfil.status).toBe(200);
     expect((await alice.api.post("/api/credits", { credit_amount: "lots" })).status).toBe(422);
+    const webhook = await client(t.url).post("/api/credits/stripe_webhook", { type: "checkout.session.completed" });
+    expect(webhook.status).toBe(501);
+  });
+
+  it("lets an API key with READ_CREDITS read the balance, and nothing else move money", async () => {
+    const key = await createKey(t.url, alice.api, ["READ_CREDITS"]);
+    const byKey = client(t.url, { "x-api-key": key.key });
+    const read = await byKey.get("/api/credits");
+    expect(read.status, JSON.stringify(read.body)).toBe(200);
+    expect(read.body.credits).toBe(await balance(alice));
+    expect((await byKey.get("/api/credits/transactions")).status).toBe(200);
+    expect((await byKey.post("/api/credits", { credit_amount: 500 })).status).toBe(403);
+    expect((await byKey.post("/api/credits/auto-top-up", { amount: 0, threshold: 0 })).status).toBe(403);
+    const noScope = await createKey(t.url, alice.api, ["READ_GRAPH"]);
+    const other = client(t.url, { "x-api-key": noScope.key });
+    expect((await other.get("/api/credits")).status).toBe(403);
   });
 
   it("keeps auto top-up settings with AutoGPT's checks", async () => {
