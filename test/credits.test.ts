@@ -85,7 +85,7 @@ describe("credits (enabled)", () => {
     expect(granted.new_balance).toBe(GRANT + 20);
     expect(await balance(alice)).toBe(GRANT + 20);
 
-    const history = await alice.api.get("/api/credits/transactions");
+    const history = await alice.api.get("/api/credits/transactions?transaction_type=");
     expect(history.status).toBe(200);
     expectFits(history.body, path("/api/credits/transactions", "get", 200));
     expect(history.body.next_transaction_time).toBeNull();
@@ -126,6 +126,7 @@ describe("credits (enabled)", () => {
       expect((await client(t.url).get(`${prefix}/users_history`)).status).toBe(401);
     }
     expect((await client(t.url).get("/api/credits")).status).toBe(401);
+    expect((await alice.api.get("/api/credits/transactions?transaction_type=BONUS")).status).toBe(422);
     const unknown = await admin.api.post("/api/credits/admin/add_credits", {
       user_id: "nobody",
       amount: 5,

@@ -267,7 +267,8 @@ export const creditRoutes: FastifyPluginAsyncTypebox = async (app) => {
           "Pass `next_transaction_time` back as `transaction_time` for the next page (null: no more).",
         querystring: Type.Object({
           transaction_time: Type.Optional(DateTime),
-          transaction_type: Type.Optional(CreditTransactionType),
+          // An empty value is no filter, as AutoGPT's falsy check.
+          transaction_type: Type.Optional(Type.Union([CreditTransactionType, Type.Literal("")])),
           transaction_count_limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
         }),
         response: { 200: TransactionHistory, ...errors(401, 403, 422) },
@@ -281,7 +282,7 @@ export const creditRoutes: FastifyPluginAsyncTypebox = async (app) => {
         credits.transactionHistory(userId, {
           limit: transaction_count_limit,
           ceiling: transaction_time,
-          type: transaction_type,
+          type: transaction_type || undefined,
         }),
         credits.balance(userId),
       ]);
@@ -355,7 +356,7 @@ export const adminCreditRoutes: FastifyPluginAsyncTypebox = async (app) => {
           search: Type.Optional(Type.String({ maxLength: 500 })),
           page: Type.Integer({ minimum: 1, default: 1 }),
           page_size: Type.Integer({ minimum: 1, maximum: 1000, default: 20 }),
-          transaction_filter: Type.Optional(CreditTransactionType),
+          transaction_filter: Type.Optional(Type.Union([CreditTransactionType, Type.Literal("")])),
         }),
         response: { 200: UserHistoryResponse, ...errors(401, 403, 422) },
       },
@@ -366,7 +367,7 @@ export const adminCreditRoutes: FastifyPluginAsyncTypebox = async (app) => {
         page,
         pageSize: page_size,
         search: search || undefined,
-        type: transaction_filter,
+        type: transaction_filter || undefined,
       });
       return { history: lines.map(adminLine), pagination: pagination(total, page, page_size) };
     },
