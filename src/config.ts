@@ -93,6 +93,13 @@ export interface Config {
     /** On SIGTERM/SIGINT, how long running runs may take to finish before they are ended. */
     shutdownGraceSeconds: number;
   };
+  /** Credits: a ledger per user that node executions are charged from (AutoGPT's enable_credit). */
+  credits: {
+    /** Whether runs are charged; off, every run is free and nobody's balance changes but by an admin's grant. */
+    enabled: boolean;
+    /** Credits every user is granted once, on the first use of their balance while credits are enabled. */
+    signupGrant: number;
+  };
   /** Hosts outgoing HTTP blocks may reach even though they are private or loopback. */
   httpAllowList: string[];
   /** The outgoing-request client blocks use (ctx.http). */
@@ -202,6 +209,13 @@ function int(value: string | undefined, fallback: number): number {
 function positive(env: Env, name: string, fallback: number): number {
   const n = int(env[name], fallback);
   if (!(n > 0)) throw new Error(`${name} must be above 0, got "${env[name]}"`);
+  return n;
+}
+
+/** A whole number >= 0 (an amount that may be zero). */
+function nonNegative(env: Env, name: string, fallback: number): number {
+  const n = int(env[name], fallback);
+  if (!(Number.isInteger(n) && n >= 0)) throw new Error(`${name} must be a whole number >= 0, got "${env[name]}"`);
   return n;
 }
 
@@ -480,6 +494,10 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
       sweepIntervalSeconds: int(env.EXECUTOR_SWEEP_INTERVAL_SECONDS, 10),
       queuedGraceSeconds: int(env.EXECUTOR_QUEUED_GRACE_SECONDS, 30),
       shutdownGraceSeconds: int(env.EXECUTOR_SHUTDOWN_GRACE_SECONDS, 30),
+    },
+    credits: {
+      enabled: bool(env.CREDITS_ENABLED, false),
+      signupGrant: nonNegative(env, "CREDITS_SIGNUP_GRANT", 0),
     },
     httpAllowList: list(env.HTTP_ALLOW_LIST),
     outgoingHttp: {

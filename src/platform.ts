@@ -174,6 +174,11 @@ export async function createPlatform(
       oauthClients: config.oauth.providers,
       frontendBaseUrl: config.oauth.frontendBaseUrl ?? config.publicUrl ?? `http://localhost:${config.port}`,
     });
+    const credits = new CreditsService({
+      db: database.db,
+      enabled: config.credits.enabled,
+      signupGrant: config.credits.signupGrant,
+    });
     const executor = config.executor.enabled
       ? new Executor({
           store,
@@ -191,6 +196,8 @@ export async function createPlatform(
             [runInputsSource, storedSource(integrations), systemSource(config.systemCredentials)],
           ),
           storage: new SqlUserStorage(database.db),
+          // Off, runs are free: the engine does not even ask.
+          credits: config.credits.enabled ? credits : undefined,
           heartbeatMs: config.runLifecycle.heartbeatSeconds * 1000,
           now: options.now,
           limits: {
@@ -293,7 +300,7 @@ export async function createPlatform(
       oidcLogin: new OidcLogin({ db: database.db, auth, providers: config.oidcProviders }),
       users: new UsersService({ db: database.db, auth }),
       apiKeys: new ApiKeysService({ db: database.db, auth }),
-      credits: new CreditsService({ db: database.db }),
+      credits,
       files,
       store: new StoreService(),
       integrations,

@@ -16,6 +16,7 @@ import { registerAuthentication } from "./api/auth-hooks.js";
 import { registerAuthThrottle } from "./api/auth-throttle.js";
 import { blockRoutes } from "./api/blocks/routes.js";
 import { builderRoutes } from "./api/builder/index.js";
+import { adminCreditRoutes, creditRoutes } from "./api/credits/routes.js";
 import { clientErrorHandler, frameworkErrors, registerErrorHandling } from "./api/errors.js";
 import { executionRoutes } from "./api/executions/routes.js";
 import {
@@ -252,6 +253,9 @@ function buildApp(
       api.register(graphSettingsRoutes);
       api.register(integrationRoutes, { prefix: "/integrations" });
       api.register(libraryRoutes, { prefix: "/library" });
+      api.register(creditRoutes, { prefix: "/credits" });
+      api.register(adminCreditRoutes, { prefix: "/credits/admin" });
+      api.register(adminCreditRoutes, { prefix: "/admin/credits" });
     },
     { prefix: "/api" },
   );

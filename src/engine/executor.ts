@@ -9,7 +9,7 @@ import type { GraphModel } from "../core/graph-types.js";
 import { runIssuesMessage, runRequestIssues } from "../core/run-request.js";
 import type { HttpClient } from "../infra/http/client.js";
 import type { CredentialsResolver, RunCredentials } from "./credentials.js";
-import type { ExecutionStore, NodeExecutionWrite, RunRecord } from "./ports.js";
+import type { CreditLedger, ExecutionStore, NodeExecutionWrite, RunRecord } from "./ports.js";
 import { toGraphExecution } from "./records.js";
 import { GraphRun, type NodeExec, nodeExecResult, type RunHooks, type RunLimits, type RunResult } from "./run.js";
 import type { EventBus, ExecutionJob, ExecutionQueue, ExecutionStatus } from "./types.js";
@@ -35,6 +35,8 @@ export interface ExecutorOptions {
   storage?: UserStorage;
   /** Per-run limits; every run, sub-graph runs included, ends FAILED naming the one it hits. */
   limits: RunLimits;
+  /** Where node executions are paid from (credits enabled); absent, runs are free. */
+  credits?: CreditLedger;
   /** How often the leases of this process's running runs are renewed (one UPDATE for all of them). */
   heartbeatMs: number;
   /** The clock leases are stamped with (tests inject one). */
@@ -233,6 +235,7 @@ export class Executor {
           storage: this.options.storage,
           signal: controller.signal,
           limits: this.options.limits,
+          credits: this.options.credits,
         },
         {
           ...this.options.blocks,

@@ -207,3 +207,29 @@ export interface ScheduleStore {
    */
   claimTick(id: string, due: Date, next: Date | null): Promise<ScheduleRecord | undefined>;
 }
+
+/** One node execution's charge: who pays, what for, and how much (credits, > 0). */
+export interface NodeCharge {
+  userId: string;
+  graphId: string;
+  graphExecId: string;
+  nodeId: string;
+  nodeExecId: string;
+  blockId: string;
+  blockName: string;
+  amount: number;
+  /**
+   * The charge for a node that has already run (its cost by run time): taken as far as the balance goes instead of
+   * refused, as AutoGPT charges what it learns after the fact.
+   */
+  partial: boolean;
+}
+
+/** Where node executions are paid from (the credits ledger; absent when credits are off and runs are free). */
+export interface CreditLedger {
+  /**
+   * Takes the charge in one atomic step, so parallel runs of one user never drive the balance below zero; returns
+   * the error the node fails with when the balance cannot pay it (nothing is taken then).
+   */
+  charge(charge: NodeCharge): Promise<string | undefined>;
+}

@@ -17,6 +17,7 @@ import type { GraphModel, Link, Node } from "../core/graph-types.js";
 import { mergeExecutionInput, parseExecutionOutput } from "../core/pins.js";
 import type { HttpClient } from "../infra/http/client.js";
 import type { RunCredentials } from "./credentials.js";
+import type { CreditLedger, NodeCharge } from "./ports.js";
 import type { ExecutionStatus, GraphExecutionStats, NodeExecutionResult } from "./types.js";
 
 /** A node as the scheduler sees it: its block, and the pins links feed (raw names, e.g. `values_#_a`). */
@@ -163,6 +164,8 @@ export interface RunOptions {
   /** Aborted when the run is stopped. */
   signal: AbortSignal;
   limits: RunLimits;
+  /** Where node executions are paid from, before they run; absent, runs are free. */
+  credits?: CreditLedger;
 }
 
 export interface RunResult {
@@ -173,6 +176,9 @@ export interface RunResult {
 
 const STOPPED = Symbol("stopped");
 const TIMED_OUT = Symbol("timed out");
+
+/** The balance could not pay for a node: it does not run, and the run ends FAILED with the reason. */
+class Unpaid extends Error {}
 
 function message(err: unknown): string {
   if (err instanceof Error) return err.message || err.name;
@@ -537,9 +543,17 @@ export class GraphRun {
     aborted.catch(() => {});
     const t0 = performance.now();
     let failure: string | undefined;
+    let unpaid = false;
     let generator: AsyncGenerator<BlockOutput, void, unknown> | undefined;
     let secrets: string[] = [];
+    const inputBytes = () => Buffer.byteLength(JSON.stringify(exec.input) ?? "");
+    // Paid before it runs, as AutoGPT charges block_usage_cost: by run and by input byte (by second: once it ran).
+    const prepaid =
+      this.options.credits && block.costs?.length
+        ? blockUsageCost(block.costs, exec.input, { runSeconds: 0, inputBytes })
+        : 0;
     try {
+      if (prepaid > 0) await this.charge(exec, prepaid, false);
       const credentials =
         credentialsFields(block.input).length > 0 ? await Promise.race([this.credentialsOf(exec), aborted]) : {};
       secrets = Object.values(credentials).flatMap(secretsOf);
@@ -575,7 +589,10 @@ export class GraphRun {
         if (sliceUsed()) await sharedTurn();
       }
     } catch (err) {
-      if (controller.signal.reason === STOPPED) {
+      if (err instanceof Unpaid) {
+        unpaid = true;
+        failure = err.message;
+      } else if (controller.signal.reason === STOPPED) {
         exec.status = "TERMINATED";
       } else if (controller.signal.reason === TIMED_OUT) {
         failure = `Node execution exceeded ${this.options.nodeTimeoutMs / 1000}s wall-clock cap`;
@@ -600,13 +617,19 @@ export class GraphRun {
     // A block that ran costs what its listed costs say for this input (AutoGPT charges it whatever the outcome),
     // on top of any extra cost it reported.
     if (generator && block.costs?.length) {
-      const inputBytes = () => Buffer.byteLength(JSON.stringify(exec.input) ?? "");
-      exec.stats.cost += blockUsageCost(block.costs, exec.input, { runSeconds: elapsed, inputBytes });
+      const listed = blockUsageCost(block.costs, exec.input, { runSeconds: elapsed, inputBytes });
+      exec.stats.cost += listed;
+      // What only the run time tells (a cost by second) is taken after the fact, down to zero at most.
+      if (this.options.credits && listed > prepaid) await this.charge(exec, listed - prepaid, true).catch(() => {});
     }
     this.cost += exec.stats.cost;
     if (exec.status === "TERMINATED") this.end(exec, "TERMINATED");
-    else if (failure !== undefined) this.fail(exec, failure);
-    else {
+    else if (failure !== undefined) {
+      // A node the balance cannot pay stops the whole run (AutoGPT's InsufficientBalanceError), before its error
+      // output can start anything else.
+      if (unpaid) this.stopWith(failure);
+      this.fail(exec, failure);
+    } else {
       if (block.blockType === "Output" && typeof exec.input.name === "string") {
         const name = exec.input.name;
         const values = this.outputs[name] ?? [];
@@ -616,6 +639,30 @@ export class GraphRun {
       }
       this.end(exec, "COMPLETED");
     }
+  }
+
+  /** Takes `amount` credits for the node from its user's balance; throws Unpaid when the balance cannot pay. */
+  private async charge(exec: NodeExec, amount: number, partial: boolean): Promise<void> {
+    const { credits } = this.options;
+    if (!credits) return;
+    const charge: NodeCharge = {
+      userId: this.options.userId,
+      graphId: this.graph.id,
+      graphExecId: this.options.graphExecId,
+      nodeId: exec.info.node.id,
+      nodeExecId: exec.id,
+      blockId: exec.info.block.id,
+      blockName: exec.info.block.name,
+      amount,
+      partial,
+    };
+    let refused: string | undefined;
+    try {
+      refused = await credits.charge(charge);
+    } catch (err) {
+      refused = `Charging credits failed: ${message(err)}`;
+    }
+    if (refused !== undefined) throw new Unpaid(refused);
   }
 
   /** Records a yielded value and feeds it to every link that reads it. */

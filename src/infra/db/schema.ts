@@ -229,6 +229,35 @@ export const creditTransactions = pgTable(
   ],
 );
 
+/** A user's auto top-up setting (AutoGPT's User.topUpConfig): top up `amount` when the balance falls below `threshold`. */
+export const creditAutoTopUp = pgTable("credit_auto_top_up", {
+  userId: text("user_id")
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
+  threshold: integer("threshold").notNull(),
+  amount: integer("amount").notNull(),
+  updatedAt: ts("updated_at").notNull().defaultNow(),
+});
+
+/** A user's request to refund one of their top-ups (AutoGPT's CreditRefundRequest): one per top-up. */
+export const creditRefundRequests = pgTable(
+  "credit_refund_requests",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    transactionKey: text("transaction_key").notNull(),
+    amount: integer("amount").notNull(),
+    reason: text("reason").notNull(),
+    result: text("result"),
+    status: text("status").notNull(),
+    createdAt: createdAt(),
+    updatedAt: ts("updated_at").notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("credit_refund_requests_tx_idx").on(t.userId, t.transactionKey)],
+);
+
 export const oauthApplications = pgTable(
   "oauth_applications",
   {
