@@ -288,7 +288,12 @@ export async function createPlatform(
       apiKeys: new ApiKeysService({ db: database.db, auth }),
       credits: new CreditsService({ db: database.db }),
       files,
-      store: new StoreService(),
+      store: new StoreService({
+        db: database.db,
+        graphs,
+        media: new LocalFileStore(path.join(config.dataDir, "store-media")),
+        publicUrl: config.publicUrl ?? `http://localhost:${config.port}`,
+      }),
       integrations,
       webhooks,
       search: new SearchService({ db: database.db, files }),

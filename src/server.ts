@@ -37,6 +37,7 @@ import { oauthMetadataRoutes, oauthRoutes } from "./api/oauth/index.js";
 import { type Clock, registerRateLimit } from "./api/rate-limit.js";
 import { ErrorEnvelope } from "./api/schemas.js";
 import { securityHeaders } from "./api/security-headers.js";
+import { storeAdminRoutes, storeRoutes } from "./api/store/index.js";
 import { ignoreUnknownFields } from "./api/unknown-fields.js";
 import { wsRoutes } from "./api/ws/routes.js";
 import type { Config } from "./config.js";
@@ -244,6 +245,8 @@ function buildApp(
       api.register(builderRoutes, { prefix: "/builder" });
       api.register(executionRoutes);
       api.register(integrationRoutes, { prefix: "/integrations" });
+      api.register(storeRoutes, { prefix: "/store" });
+      api.register(storeAdminRoutes, { prefix: "/admin/store" });
     },
     { prefix: "/api" },
   );
