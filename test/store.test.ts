@@ -371,7 +371,7 @@ describe("store: profiles, submissions, review, listings", () => {
   it("media uploads are type- and size-checked and served back", async () => {
     const upload = (type: string, data: Buffer, name = "shot.png") => {
       const form = new FormData();
-      form.append("file", new Blob([data], { type }), name);
+      form.append("file", new Blob([new Uint8Array(data)], { type }), name);
       return fetch(`${t.url}/api/store/submissions/media`, {
         method: "POST",
         headers: { authorization: `Bearer ${creator.tokens.access_token}` },
