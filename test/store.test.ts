@@ -290,6 +290,26 @@ describe("store: profiles, submissions, review, listings", () => {
     expectFits(byVersion.body, "/api/store/agents/{store_listing_version_id}", "get");
     expect(byVersion.body.slug).toBe("sum-machine");
 
+    // External API v1 and v2 read the same listings, in their own shapes.
+    const key = await createKey(t.url, buyer.api, ["READ_STORE"]);
+    const v1 = await key.api.get("/external-api/v1/store/agents?search_query=calculator");
+    expect(v1.status, JSON.stringify(v1.body)).toBe(200);
+    expect(v1.body.agents[0]).toMatchObject({ slug: "sum-machine", creator: "ada-builds", agent_graph_id: graph.id });
+    const v1Details = await key.api.get("/external-api/v1/store/agents/ada-builds/sum-machine");
+    expect(v1Details.body).toMatchObject({ store_listing_version_id: versionId, graph_id: graph.id, versions: ["1"] });
+    const v1Creator = await key.api.get("/external-api/v1/store/creators/ada-builds");
+    expect(v1Creator.body).toMatchObject({ username: "ada-builds", num_agents: 1 });
+    const v2 = await key.api.get("/external-api/v2/marketplace/agents?category=math");
+    expect(v2.status, JSON.stringify(v2.body)).toBe(200);
+    expect(v2.body).toMatchObject({ total_count: 1, items: [{ slug: "sum-machine", name: "Sum Machine" }] });
+    const v2Details = await key.api.get(`/external-api/v2/marketplace/agents/by-version/${versionId}`);
+    expect(v2Details.body).toMatchObject({ store_listing_version_id: versionId, versions: [1], graph_id: graph.id });
+    const creatorKey = await createKey(t.url, creator.api, ["READ_STORE"]);
+    const v2Subs = await creatorKey.api.get("/external-api/v2/marketplace/submissions");
+    expect(v2Subs.body.items[0]).toMatchObject({ listing_version_id: versionId, submission_status: "APPROVED" });
+    const v2Profile = await creatorKey.api.get("/external-api/v2/marketplace/profile");
+    expect(v2Profile.body).toMatchObject({ username: "ada-builds", num_agents: 1 });
+
     const g = await buyer.api.get(`/api/store/graph/${versionId}`);
     expect(g.status).toBe(200);
     expect(g.body).toMatchObject({ id: graph.id, name: "Sum Machine" });
