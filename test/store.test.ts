@@ -310,6 +310,16 @@ describe("store: profiles, submissions, review, listings", () => {
     const v2Profile = await creatorKey.api.get("/external-api/v2/marketplace/profile");
     expect(v2Profile.body).toMatchObject({ username: "ada-builds", num_agents: 1 });
 
+    const found = await buyer.api.get("/api/store/search?query=sum%20machine&content_types=STORE_AGENT");
+    expect(found.status, JSON.stringify(found.body)).toBe(200);
+    const v0644 = ajv.getSchema("v0644#/paths/~1api~1store~1search/get/responses/200/content/application~1json/schema");
+    expect(v0644?.(found.body), JSON.stringify(v0644?.errors)).toBe(true);
+    expect(found.body.results).toEqual([
+      expect.objectContaining({ content_type: "STORE_AGENT", content_id: versionId }),
+    ]);
+    const everything = await buyer.api.get("/api/store/search?query=sum%20machine");
+    expect(everything.body.results.map((r: any) => r.content_id)).toContain(versionId);
+
     const g = await buyer.api.get(`/api/store/graph/${versionId}`);
     expect(g.status).toBe(200);
     expect(g.body).toMatchObject({ id: graph.id, name: "Sum Machine" });

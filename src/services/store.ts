@@ -303,6 +303,18 @@ export class StoreService {
     return { items: rows.map(storeAgentJSON), total };
   }
 
+  /** Listed agents whose text holds every word of `query`, for the unified search (at most `limit`). */
+  async searchAgents(query: string, limit = 100) {
+    const { rows } = await repo.listAgents(this.db, { search: query, sortedBy: "name" }, { offset: 0, limit });
+    return rows.map((row) => ({
+      agent: storeAgentJSON(row),
+      text: [row.version.name, row.version.subHeading, row.version.description, row.version.categories.join(" ")]
+        .filter(Boolean)
+        .join(" "),
+      updatedAt: row.version.updatedAt,
+    }));
+  }
+
   /** A listed agent by creator username and agent slug (both case-insensitive), at its active version. */
   async getAgent(username: string, agentName: string) {
     const user = username.toLowerCase();

@@ -3,8 +3,9 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import { GraphModel } from "../../core/graph-schema.js";
+import { CONTENT_TYPES, type ContentType } from "../../services/search.js";
 import { principalOf, requireScope } from "../auth-hooks.js";
-import { anyCredentials, errors, pagination } from "../schemas.js";
+import { anyCredentials, DateTime, errors, Nullable, Pagination, pagination } from "../schemas.js";
 import {
   MyAgentsResponse,
   Name,
@@ -30,6 +31,30 @@ const AgentsQuery = Type.Object({
 });
 
 const AgentParams = Type.Object({ username: Name, agent_name: Name });
+
+const UnifiedSearchResult = Type.Object(
+  {
+    content_type: Type.String(),
+    content_id: Type.String(),
+    searchable_text: Type.String(),
+    metadata: Nullable(Type.Record(Type.String(), Type.Unknown())),
+    updated_at: Nullable(DateTime),
+    combined_score: Nullable(Type.Number()),
+    semantic_score: Nullable(Type.Number({ description: "Always null: Agentry matches literally" })),
+    lexical_score: Nullable(Type.Number()),
+  },
+  { title: "UnifiedSearchResult" },
+);
+
+const SearchQuery = Type.Object({
+  query: Type.String({ minLength: 1, maxLength: 500 }),
+  content_types: Type.Optional(
+    Type.Array(Type.Unsafe<ContentType>(Type.Union(CONTENT_TYPES.map((c) => Type.Literal(c)))), {
+      description: "STORE_AGENT, BLOCK, DOCUMENTATION (the default: all public types)",
+    }),
+  ),
+  ...StorePage,
+});
 
 export const agentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { store } = app.platform;
@@ -139,6 +164,41 @@ export const agentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const graph = await store.download(request.params.store_listing_version_id);
       reply.header("content-disposition", `attachment; filename="agent_${graph.id}.json"`);
       return graph;
+    },
+  );
+
+  app.get(
+    "/search",
+    {
+      schema: {
+        tags,
+        security: anyCredentials,
+        summary: "Unified search across all content types",
+        description:
+          "Listed store agents and blocks (documentation has no content in Agentry) holding every word of the " +
+          "query, best first; the caller's library agents and files when asked for, with their scopes.",
+        querystring: SearchQuery,
+        response: {
+          200: Type.Object(
+            { results: Type.Array(UnifiedSearchResult), pagination: Pagination },
+            { title: "UnifiedSearchResponse" },
+          ),
+          ...errors(401, 403, 422),
+        },
+      },
+      preValidation: requireScope("READ_STORE"),
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const { query, content_types, page, page_size } = request.query;
+      const found = await app.platform.search.search(
+        { userId: principal.user.id, scopes: principal.scopes },
+        { query, contentTypes: content_types as ContentType[] | undefined },
+      );
+      const results = found
+        .slice((page - 1) * page_size, page * page_size)
+        .map((r) => ({ ...r, semantic_score: null, lexical_score: r.combined_score }));
+      return { results, pagination: pagination(found.length, page, page_size) };
     },
   );
 

@@ -486,14 +486,18 @@ export async function listAgents(
     filter.category
       ? sql`${storeListingVersions.categories} @> ${JSON.stringify([filter.category])}::jsonb`
       : undefined,
-    filter.search
-      ? or(
-          ilike(storeListingVersions.name, contains(filter.search)),
-          ilike(storeListingVersions.subHeading, contains(filter.search)),
-          ilike(storeListingVersions.description, contains(filter.search)),
-          ilike(storeListings.slug, contains(filter.search)),
-        )
-      : undefined,
+    // Every word of the search is in the name, sub-heading, description or slug.
+    ...(filter.search ?? "")
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((word) =>
+        or(
+          ilike(storeListingVersions.name, contains(word)),
+          ilike(storeListingVersions.subHeading, contains(word)),
+          ilike(storeListingVersions.description, contains(word)),
+          ilike(storeListings.slug, contains(word)),
+        ),
+      ),
   );
   // AutoGPT ignores sorted_by with a search query (results come by relevance; here: by name).
   const sortedBy = filter.search ? "name" : filter.sortedBy;
