@@ -417,6 +417,8 @@ describe("store: profiles, submissions, review, listings", () => {
     expect(served.headers.get("content-type")).toBe("image/png");
     expect(Buffer.from(await served.arrayBuffer()).equals(PNG)).toBe(true);
 
+    expect((await fetch(`${t.url}/api/store/media/..%2F..%2Fetc/images/x.png`)).status).toBe(404);
+    expect((await fetch(url.replace(/^https?:\/\/[^/]+/, t.url).replace(".png", ".gif"))).status).toBe(404);
     expect((await upload("application/pdf", Buffer.from("%PDF-1.4"), "doc.pdf")).status).toBe(415);
     // A PNG's name and type on bytes that are not one.
     expect((await upload("image/png", Buffer.from("GIF89a-not-a-png"))).status).toBe(400);

@@ -10,7 +10,7 @@ import { ApiError } from "../core/errors.js";
 import type { GraphModel } from "../core/graph-types.js";
 import type { Db } from "../infra/db/index.js";
 import * as repo from "../infra/db/repos/store.js";
-import type { FileStore } from "../infra/files.js";
+import { type FileStore, safeSegment } from "../infra/files.js";
 import type { GraphService } from "./graphs.js";
 
 export interface Page<T> {
@@ -223,10 +223,7 @@ export class StoreService {
   async deleteSubmission(userId: string, id: string): Promise<true> {
     const listing = await repo.getListing(this.db, id);
     if (listing && listing.owningUserId === userId && !listing.isDeleted) {
-      const { rows } = await repo.listSubmissions(this.db, userId, { offset: 0, limit: 1000 });
-      for (const row of rows.filter((r) => r.listing.id === id)) {
-        await repo.deleteVersion(this.db, row.version.id, id);
-      }
+      await repo.deleteListing(this.db, id);
       return true;
     }
     const found = await this.ownVersion(userId, id);
@@ -455,19 +452,22 @@ export class StoreService {
     if (!check(file.data)) throw ApiError.badRequest("File signature does not match content type");
     const kind = file.contentType.startsWith("image/") ? "images" : "videos";
     const name = `${randomUUID()}${MEDIA_EXTENSIONS[file.contentType]}`;
-    await this.deps.media.put(`${userId}/${kind}/${name}`, file.data);
-    return `${this.deps.publicUrl}/api/store/media/${userId}/${kind}/${name}`;
+    // User ids from an external identity provider may not be safe path segments.
+    const owner = safeSegment(userId);
+    await this.deps.media.put(`${owner}/${kind}/${name}`, file.data);
+    return `${this.deps.publicUrl}/api/store/media/${owner}/${kind}/${name}`;
   }
 
   /** A stored media file, for anyone (listing images are public). */
   async openMedia(
-    userId: string,
+    owner: string,
     kind: string,
     name: string,
   ): Promise<{ stream: Readable; size: number; type: string }> {
     const type = Object.entries(MEDIA_EXTENSIONS).find(([, ext]) => name.endsWith(ext))?.[0];
     if (!type || (kind !== "images" && kind !== "videos")) throw ApiError.notFound("Media");
-    const found = await this.deps.media.get(`${userId}/${kind}/${name}`).catch(() => undefined);
+    // A key that is no valid path (e.g. `..`) is refused by the store: not found either.
+    const found = await this.deps.media.get(`${owner}/${kind}/${name}`).catch(() => undefined);
     if (!found) throw ApiError.notFound("Media");
     return { ...found, type };
   }

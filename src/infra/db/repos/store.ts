@@ -325,6 +325,21 @@ export async function deleteVersion(db: Db, versionId: string, listingId: string
   });
 }
 
+/** Soft-deletes a listing with all its versions: it stops being listed. */
+export async function deleteListing(db: Db, listingId: string): Promise<void> {
+  await db.transaction(async (tx) => {
+    const now = new Date();
+    await tx
+      .update(storeListingVersions)
+      .set({ isDeleted: true, updatedAt: now })
+      .where(eq(storeListingVersions.storeListingId, listingId));
+    await tx
+      .update(storeListings)
+      .set({ isDeleted: true, activeVersionId: null, hasApprovedVersion: false, updatedAt: now })
+      .where(eq(storeListings.id, listingId));
+  });
+}
+
 export interface VersionStats {
   version: VersionRow;
   listing: ListingRow;
