@@ -98,6 +98,15 @@ describe("store: profiles, submissions, review, listings", () => {
       409,
     );
 
+    // Two users racing for one username: one gets it, the other 409.
+    const racers = await Promise.all([signUp(t.url), signUp(t.url)]);
+    const race = await Promise.all(
+      racers.map((r) =>
+        r.api.post("/api/store/profile", { name: "R", username: "racer", description: "", links: [], avatar_url: "" }),
+      ),
+    );
+    expect(race.map((r) => r.status).sort()).toEqual([200, 409]);
+
     const creators = await buyer.api.get("/api/store/creators?search_query=engines");
     expectFits(creators.body, "/api/store/creators", "get");
     expect(creators.body.creators.map((c: any) => c.username)).toEqual(["ada-builds"]);

@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import type { Readable } from "node:stream";
 import { ApiError } from "../core/errors.js";
 import type { GraphModel } from "../core/graph-types.js";
+import { databaseErrorCode } from "../infra/db/errors.js";
 import type { Db } from "../infra/db/index.js";
 import * as repo from "../infra/db/repos/store.js";
 import { type FileStore, safeSegment } from "../infra/files.js";
@@ -99,6 +100,16 @@ const round = (n: number) => Math.round(Number(n) * 100) / 100;
 const pageOf = (q: PageArgs): repo.Page => ({ offset: (q.page - 1) * q.page_size, limit: q.page_size });
 const lower = (s: string | undefined) => (s ? s.toLowerCase() : undefined);
 
+/** A unique index refused the write (another request took the username or slug meanwhile): 409. */
+async function unique<T>(write: Promise<T>, message: string): Promise<T> {
+  try {
+    return await write;
+  } catch (err) {
+    if (databaseErrorCode(err) === "23505") throw ApiError.conflict(message);
+    throw err;
+  }
+}
+
 export interface StoreServiceDeps {
   db: Db;
   graphs: GraphService;
@@ -133,13 +144,16 @@ export class StoreService {
     }
     const taken = await repo.profileByUsername(this.db, username);
     if (taken && taken.userId !== userId) throw ApiError.conflict(`Username ${username} is already taken`);
-    await repo.upsertProfile(this.db, userId, {
-      name: input.name,
-      username,
-      description: input.description,
-      links: input.links,
-      avatarUrl: input.avatar_url ?? null,
-    });
+    await unique(
+      repo.upsertProfile(this.db, userId, {
+        name: input.name,
+        username,
+        description: input.description,
+        links: input.links,
+        avatarUrl: input.avatar_url ?? null,
+      }),
+      `Username ${username} is already taken`,
+    );
     return this.getCreator(username);
   }
 
@@ -195,7 +209,10 @@ export class StoreService {
     if (other && other.slug !== slug) {
       throw ApiError.conflict(`This agent is already listed as ${other.slug}; submit new versions under that slug`);
     }
-    const { version } = await repo.addVersion(this.db, userId, graph, slug, contentOf(input));
+    const { version } = await unique(
+      repo.addVersion(this.db, userId, graph, slug, contentOf(input)),
+      `A submission under the slug ${slug} is being made at the same time; try again`,
+    );
     return this.submission(version.id);
   }
 
@@ -392,6 +409,19 @@ export class StoreService {
         forExport: true,
       },
     );
+  }
+
+  /**
+   * The graph an approved listing version offers, for adding it to a library: its owner, id and version (404 for a
+   * version that is not approved).
+   */
+  async listedGraph(versionId: string): Promise<{ ownerId: string; graphId: string; graphVersion: number }> {
+    const agent = await this.approved(versionId);
+    return {
+      ownerId: agent.listing.owningUserId,
+      graphId: agent.version.agentGraphId,
+      graphVersion: agent.version.agentGraphVersion,
+    };
   }
 
   /** The caller's agents that are not in the store yet (AutoGPT's "my agents", to pick one to submit). */
