@@ -273,6 +273,12 @@ export async function createPlatform(
       store: new LocalFileStore(path.join(config.dataDir, "files")),
       maxBytes: config.bodyLimit * UPLOAD_LIMIT_FACTOR,
     });
+    const storeService = new StoreService({
+      db: database.db,
+      graphs,
+      media: new LocalFileStore(path.join(config.dataDir, "store-media")),
+      publicUrl: config.publicUrl ?? `http://localhost:${config.port}`,
+    });
     const platform: Platform = {
       config,
       database,
@@ -302,10 +308,10 @@ export async function createPlatform(
       apiKeys: new ApiKeysService({ db: database.db, auth }),
       credits,
       files,
-      store: new StoreService(),
+      store: storeService,
       integrations,
       webhooks,
-      search: new SearchService({ db: database.db, files }),
+      search: new SearchService({ db: database.db, files, store: storeService }),
       idempotency: new IdempotencyService({ db: database.db }),
     };
     return {

@@ -42,6 +42,7 @@ import { scheduleRoutes } from "./api/schedules/routes.js";
 import { ErrorEnvelope } from "./api/schemas.js";
 import { securityHeaders } from "./api/security-headers.js";
 import { sharingRoutes } from "./api/sharing/routes.js";
+import { storeAdminRoutes, storeRoutes } from "./api/store/index.js";
 import { ignoreUnknownFields } from "./api/unknown-fields.js";
 import { wsRoutes } from "./api/ws/routes.js";
 import type { Config } from "./config.js";
@@ -256,6 +257,8 @@ function buildApp(
       api.register(creditRoutes, { prefix: "/credits" });
       api.register(adminCreditRoutes, { prefix: "/credits/admin" });
       api.register(adminCreditRoutes, { prefix: "/admin/credits" });
+      api.register(storeRoutes, { prefix: "/store" });
+      api.register(storeAdminRoutes, { prefix: "/admin/store" });
     },
     { prefix: "/api" },
   );

@@ -1,10 +1,10 @@
-// Search over what Agentry has: blocks, the caller's library agents and the caller's uploaded files.
+// Search over what Agentry has: blocks, the store's listed agents, the caller's library agents and uploaded files.
 //
 // AutoGPT ranks by literal + semantic (embedding) similarity; Agentry matches literally: an item matches when every
 // word of the query is in its searchable text, and is ranked by how much of the query its name holds. Marketplace
-// agents, integrations and documentation have no content in Agentry yet, so those types find nothing. As AutoGPT,
-// the default types are the public ones; the caller's own library agents and files are searched only when asked
-// for, each with the scope its own routes need.
+// agents are the store's approved listings; integrations and documentation have no content in Agentry yet, so those
+// types find nothing. As AutoGPT, the default types are the public ones; the caller's own library agents and files
+// are searched only when asked for, each with the scope its own routes need.
 import type { Scope } from "../auth/scopes.js";
 import { allBlocks } from "../blocks/index.js";
 import { BLOCK_CATEGORIES, type Block } from "../blocks/sdk.js";
@@ -12,6 +12,7 @@ import { ApiError } from "../core/errors.js";
 import type { Db } from "../infra/db/index.js";
 import * as libraryRepo from "../infra/db/repos/library.js";
 import { type FilesService, filePath } from "./files.js";
+import type { StoreService } from "./store.js";
 
 export const CONTENT_TYPES = [
   "STORE_AGENT",
@@ -90,7 +91,7 @@ function blocks(): BlockEntry[] {
 }
 
 export class SearchService {
-  constructor(private readonly deps: { db: Db; files: FilesService }) {}
+  constructor(private readonly deps: { db: Db; files: FilesService; store?: StoreService }) {}
 
   /**
    * Everything that matches, best first. Asking for a private type without the scope that guards it is refused
@@ -126,7 +127,32 @@ export class SearchService {
     if (category) return [];
     if (type === "LIBRARY_AGENT") return this.searchLibrary(userId, words);
     if (type === "WORKSPACE_FILE") return this.searchFiles(userId, words);
+    if (type === "STORE_AGENT") return this.searchStore(words);
     return [];
+  }
+
+  /** Listed (approved) marketplace agents. */
+  private async searchStore(words: string[]): Promise<SearchResult[]> {
+    const out: SearchResult[] = [];
+    for (const { agent, text, updatedAt } of (await this.deps.store?.searchAgents(words.join(" "))) ?? []) {
+      const s = score(words, agent.agent_name, `${agent.slug} ${text}`);
+      if (s === undefined) continue;
+      out.push({
+        content_type: "STORE_AGENT",
+        content_id: agent.store_listing_version_id,
+        searchable_text: text,
+        metadata: {
+          name: agent.agent_name,
+          slug: agent.slug,
+          creator: agent.creator,
+          runs: agent.runs,
+          rating: agent.rating,
+        },
+        updated_at: updatedAt.toISOString(),
+        combined_score: s,
+      });
+    }
+    return out;
   }
 
   private searchBlocks(words: string[], category: string | undefined): SearchResult[] {

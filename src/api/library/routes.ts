@@ -57,8 +57,13 @@ export const libraryRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const read = requireScope("READ_LIBRARY");
   const write = requireScope("WRITE_GRAPH");
   const run = requireScope("RUN_AGENT");
-  // The store publishes no listing versions yet: every listing version is 404 there.
-  const listings: ListingGraphs = { graphOfListingVersion: (id) => store.getAgentByListingVersion(id) };
+  // An approved store listing version publishes one graph version of its creator's (404 for any other).
+  const listings: ListingGraphs = {
+    graphOfListingVersion: async (id) => {
+      const listed = await store.listedGraph(id);
+      return { id: listed.graphId, version: listed.graphVersion };
+    },
+  };
 
   const list = async (userId: string, q: { page: number; page_size: number }, filter: object) => {
     const { agents, total } = await library.list(userId, {

@@ -556,3 +556,99 @@ export const integrationWebhooks = pgTable(
   },
   (t) => [index("integration_webhooks_user_idx").on(t.userId)],
 );
+
+/** A user's public creator profile in the store (AutoGPT's Profile); `username` is unique and lower-case. */
+export const storeProfiles = pgTable("store_profiles", {
+  id: text("id").primaryKey(),
+  userId: text("user_id")
+    .notNull()
+    .unique()
+    .references(() => users.id, { onDelete: "cascade" }),
+  name: text("name").notNull(),
+  username: text("username").notNull().unique(),
+  description: text("description").notNull().default(""),
+  links: jsonb("links").$type<string[]>().notNull().default([]),
+  avatarUrl: text("avatar_url"),
+  isFeatured: boolean("is_featured").notNull().default(false),
+  createdAt: createdAt(),
+  updatedAt: ts("updated_at").notNull().defaultNow(),
+});
+
+export const submissionStatus = pgEnum("submission_status", ["DRAFT", "PENDING", "APPROVED", "REJECTED"]);
+
+/** One agent graph offered in the store by its owner (AutoGPT's StoreListing); its content lives in versions. */
+export const storeListings = pgTable(
+  "store_listings",
+  {
+    id: text("id").primaryKey(),
+    owningUserId: text("owning_user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    agentGraphId: text("agent_graph_id").notNull(),
+    slug: text("slug").notNull(),
+    /** The approved version the store shows; null until one is approved. */
+    activeVersionId: text("active_version_id"),
+    hasApprovedVersion: boolean("has_approved_version").notNull().default(false),
+    isDeleted: boolean("is_deleted").notNull().default(false),
+    createdAt: createdAt(),
+    updatedAt: ts("updated_at").notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("store_listings_owner_slug_idx").on(t.owningUserId, t.slug),
+    index("store_listings_graph_idx").on(t.agentGraphId),
+  ],
+);
+
+/** A submitted version of a listing (AutoGPT's StoreListingVersion): what an admin approves or rejects. */
+export const storeListingVersions = pgTable(
+  "store_listing_versions",
+  {
+    id: text("id").primaryKey(),
+    storeListingId: text("store_listing_id")
+      .notNull()
+      .references(() => storeListings.id, { onDelete: "cascade" }),
+    version: integer("version").notNull(),
+    agentGraphId: text("agent_graph_id").notNull(),
+    agentGraphVersion: integer("agent_graph_version").notNull(),
+    name: text("name").notNull(),
+    subHeading: text("sub_heading").notNull(),
+    description: text("description").notNull().default(""),
+    instructions: text("instructions"),
+    videoUrl: text("video_url"),
+    agentOutputDemoUrl: text("agent_output_demo_url"),
+    imageUrls: jsonb("image_urls").$type<string[]>().notNull().default([]),
+    categories: jsonb("categories").$type<string[]>().notNull().default([]),
+    changesSummary: text("changes_summary"),
+    recommendedScheduleCron: text("recommended_schedule_cron"),
+    isFeatured: boolean("is_featured").notNull().default(false),
+    submissionStatus: submissionStatus("submission_status").notNull().default("PENDING"),
+    submittedAt: ts("submitted_at").notNull().defaultNow(),
+    reviewerId: text("reviewer_id"),
+    reviewComments: text("review_comments"),
+    internalComments: text("internal_comments"),
+    reviewedAt: ts("reviewed_at"),
+    isDeleted: boolean("is_deleted").notNull().default(false),
+    createdAt: createdAt(),
+    updatedAt: ts("updated_at").notNull().defaultNow(),
+  },
+  (t) => [index("store_listing_versions_listing_idx").on(t.storeListingId, t.version)],
+);
+
+/** A user's rating of a store listing version (AutoGPT's StoreListingReview): one per user and version. */
+export const storeListingReviews = pgTable(
+  "store_listing_reviews",
+  {
+    id: text("id").primaryKey(),
+    storeListingVersionId: text("store_listing_version_id")
+      .notNull()
+      .references(() => storeListingVersions.id, { onDelete: "cascade" }),
+    reviewByUserId: text("review_by_user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    score: integer("score").notNull(),
+    comments: text("comments"),
+    createdAt: createdAt(),
+    updatedAt: ts("updated_at").notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("store_listing_reviews_version_user_idx").on(t.storeListingVersionId, t.reviewByUserId)],
+);

@@ -105,9 +105,7 @@ export const storeRoutes: FastifyPluginAsyncTypebox = async (app) => {
     scoped(["READ_STORE"], {
       tags,
       summary: "List store agents",
-      description:
-        "A page of marketplace agents, filtered and sorted. Agentry has no marketplace listings yet, so the list " +
-        "is empty (`total_items` 0).",
+      description: "A page of marketplace agents (approved listings), filtered and sorted.",
       querystring: AgentsQuery,
       response: {
         200: Type.Object({ agents: Type.Array(StoreAgent), pagination: Pagination }, { title: "StoreAgentsResponse" }),
@@ -115,7 +113,7 @@ export const storeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     }),
     async (request) => {
-      const found = await store.listAgents(request.query);
+      const found = await store.listAgents(request.query, request.query);
       const { items, pagination } = paged(found.items, found.total, request.query);
       return { agents: items, pagination };
     },
@@ -126,11 +124,14 @@ export const storeRoutes: FastifyPluginAsyncTypebox = async (app) => {
     scoped(["READ_STORE"], {
       tags,
       summary: "Get a store agent",
-      description: "A marketplace agent by creator username and agent slug. There are no listings yet: 404.",
+      description: "A marketplace agent by creator username and agent slug, at its approved active version.",
       params: Type.Object({ username: Name, agent_name: Name }),
       response: { 200: StoreAgentDetails, ...errors(401, 403, 404) },
     }),
-    async (request) => store.getAgent(request.params.username, request.params.agent_name),
+    async (request) => {
+      const agent = await store.getAgent(request.params.username, request.params.agent_name);
+      return { ...agent, active_version_id: agent.active_version_id ?? agent.store_listing_version_id };
+    },
   );
 
   app.get(
@@ -138,7 +139,7 @@ export const storeRoutes: FastifyPluginAsyncTypebox = async (app) => {
     scoped(["READ_STORE"], {
       tags,
       summary: "List store creators",
-      description: "A page of marketplace creators. Agentry has no creator profiles yet, so the list is empty.",
+      description: "A page of marketplace creators (store profiles) with the stats of their listed agents.",
       querystring: CreatorsQuery,
       response: {
         200: Type.Object(
@@ -149,7 +150,7 @@ export const storeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     }),
     async (request) => {
-      const found = await store.listCreators(request.query);
+      const found = await store.listCreators(request.query, request.query);
       const { items, pagination } = paged(found.items, found.total, request.query);
       return { creators: items, pagination };
     },
@@ -160,7 +161,7 @@ export const storeRoutes: FastifyPluginAsyncTypebox = async (app) => {
     scoped(["READ_STORE"], {
       tags,
       summary: "Get a store creator",
-      description: "A marketplace creator's profile and stats. There are no creator profiles yet: 404.",
+      description: "A marketplace creator's profile and stats.",
       params: Type.Object({ username: Name }),
       response: { 200: CreatorDetails, ...errors(401, 403, 404) },
     }),

@@ -6,7 +6,7 @@
 // writes (WRITE_STORE, and add-to-library) are not served.
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
-import type { Page as StorePage } from "../../../services/store.js";
+import type { StoreAgent, StoreAgentDetails, Page as StorePage, StoreSubmission } from "../../../services/store.js";
 import { principalOf } from "../../auth-hooks.js";
 import { DateTime, Nullable } from "../../schemas.js";
 import { scoped } from "../common.js";
@@ -134,10 +134,50 @@ const CreatorsQuery = Type.Composite([
 const Name = Type.String({ minLength: 1, maxLength: 200 });
 
 /** A cursor page of what the store found; the cursor is checked before the store is asked. */
-async function paged<T>(q: { limit: number; cursor?: string }, find: () => Promise<StorePage<T>>) {
+async function paged<T, U>(
+  q: { limit: number; cursor?: string },
+  find: (page: { page: number; page_size: number }) => Promise<StorePage<T>>,
+  map: (item: T) => U,
+) {
   const page = new PageRequest(q.limit, q.cursor);
-  const found = await find();
-  return page.paged(found.items, found.total);
+  const found = await find({ page: page.page, page_size: page.limit });
+  return page.paged(found.items.map(map), found.total);
+}
+
+const same = <T>(item: T) => item;
+
+function agentOf(a: Omit<StoreAgent, "agent_image">) {
+  return { ...a, name: a.agent_name, image_url: a.image_urls[0] ?? null };
+}
+
+function detailsOf(a: StoreAgentDetails) {
+  return {
+    ...a,
+    name: a.agent_name,
+    image_url: a.agent_image[0] ?? null,
+    versions: a.versions.map(Number),
+    image_urls: a.agent_image,
+    video_url: a.video_url,
+    agent_output_demo_url: a.agent_output_demo,
+    graph_versions: a.graph_versions.map(Number),
+  };
+}
+
+function submissionOf(s: StoreSubmission) {
+  return {
+    ...s,
+    listing_version_id: s.store_listing_version_id,
+    listing_version: s.version,
+    graph_id: s.agent_id,
+    graph_version: s.agent_version,
+    submitted_at: s.date_submitted,
+    submission_status: s.status,
+    submission_reviewed_at: s.reviewed_at,
+    submission_review_comments: s.review_comments,
+    run_count: s.runs,
+    user_review_count: s.review_count,
+    user_review_avg_rating: s.rating,
+  };
 }
 
 export const marketplaceRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -150,12 +190,11 @@ export const marketplaceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags,
       summary: "List or search marketplace agents",
       operationId: "listMarketplaceAgents",
-      description:
-        "Marketplace agents, filtered and sorted. Agentry has no marketplace listings yet: the page is empty.",
+      description: "Marketplace agents (approved listings), filtered and sorted.",
       querystring: AgentsQuery,
       response: { 200: Page(MarketplaceAgent), ...v2Errors(400, 401, 403, 422) },
     }),
-    async (request) => paged(request.query, () => store.listAgents(request.query)),
+    async (request) => paged(request.query, (page) => store.listAgents(request.query, page), agentOf),
   );
 
   app.get(
@@ -164,11 +203,11 @@ export const marketplaceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags,
       summary: "Get marketplace agent by version ID",
       operationId: "getMarketplaceAgentByListingVersion",
-      description: "A marketplace agent by its store listing version ID. There are no listings yet: 404.",
+      description: "A marketplace agent by one of its approved store listing version IDs.",
       params: Type.Object({ version_id: Name }),
       response: { 200: MarketplaceAgentDetails, ...v2Errors(401, 403, 404) },
     }),
-    async (request) => store.getAgentByListingVersion(request.params.version_id),
+    async (request) => detailsOf(await store.getAgentByListingVersion(request.params.version_id)),
   );
 
   app.get(
@@ -177,11 +216,11 @@ export const marketplaceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags,
       summary: "Get marketplace agent details",
       operationId: "getMarketplaceAgent",
-      description: "A marketplace agent by creator username and agent slug. There are no listings yet: 404.",
+      description: "A marketplace agent by creator username and agent slug, at its active version.",
       params: Type.Object({ username: Name, agent_name: Name }),
       response: { 200: MarketplaceAgentDetails, ...v2Errors(401, 403, 404) },
     }),
-    async (request) => store.getAgent(request.params.username, request.params.agent_name),
+    async (request) => detailsOf(await store.getAgent(request.params.username, request.params.agent_name)),
   );
 
   app.get(
@@ -190,11 +229,11 @@ export const marketplaceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags,
       summary: "List marketplace creators",
       operationId: "listMarketplaceCreators",
-      description: "Marketplace creators. Agentry has no creator profiles yet: the page is empty.",
+      description: "Marketplace creators (store profiles) with the stats of their listed agents.",
       querystring: CreatorsQuery,
       response: { 200: Page(MarketplaceCreatorDetails), ...v2Errors(400, 401, 403, 422) },
     }),
-    async (request) => paged(request.query, () => store.listCreators(request.query)),
+    async (request) => paged(request.query, (page) => store.listCreators(request.query, page), same),
   );
 
   app.get(
@@ -203,7 +242,7 @@ export const marketplaceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags,
       summary: "Get marketplace creator details",
       operationId: "getMarketplaceCreator",
-      description: "A marketplace creator's profile with stats. There are no creator profiles yet: 404.",
+      description: "A marketplace creator's profile with stats.",
       params: Type.Object({ username: Name }),
       response: { 200: MarketplaceCreatorDetails, ...v2Errors(401, 403, 404) },
     }),
@@ -216,10 +255,13 @@ export const marketplaceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags,
       summary: "Get my marketplace profile",
       operationId: "getMarketplaceMyProfile",
-      description: "The caller's marketplace profile with creator stats. Agentry has no profiles yet: 404.",
+      description: "The caller's marketplace profile with creator stats; 404 before they made one.",
       response: { 200: MarketplaceCreatorDetails, ...v2Errors(401, 403, 404) },
     }),
-    async (request) => store.profile(principalOf(request).user.id),
+    async (request) => {
+      const mine = await store.profile(principalOf(request).user.id);
+      return store.getCreator(mine.username);
+    },
   );
 
   app.get(
@@ -228,10 +270,11 @@ export const marketplaceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags,
       summary: "List my marketplace submissions",
       operationId: "listMarketplaceSubmissions",
-      description: "The caller's marketplace listing submissions. Agentry has no submissions yet: the page is empty.",
+      description: "The caller's marketplace listing submissions, newest first.",
       querystring: PageQuery,
       response: { 200: Page(MarketplaceAgentSubmission), ...v2Errors(400, 401, 403, 422) },
     }),
-    async (request) => paged(request.query, () => store.listSubmissions(principalOf(request).user.id)),
+    async (request) =>
+      paged(request.query, (page) => store.listSubmissions(principalOf(request).user.id, page), submissionOf),
   );
 };

@@ -1,5 +1,5 @@
-// External API v2: GET /search — SearchService's one search over blocks, the caller's library agents and the
-// caller's uploaded files, in AutoGPT's MarketplaceSearchResult shape. AutoGPT opens search to any credential;
+// External API v2: GET /search — SearchService's one search over blocks, listed store agents, the caller's library
+// agents and uploaded files, in AutoGPT's MarketplaceSearchResult shape. AutoGPT opens search to any credential;
 // here it asks for READ_STORE, the marketplace-reading scope.
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
@@ -42,8 +42,8 @@ export const searchRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: "Search content and capabilities of the platform",
       operationId: "search",
       description:
-        "Searches blocks by default (marketplace agents, integrations and documentation have no content in Agentry " +
-        "yet). The caller's library agents (`LIBRARY_AGENT`, needs READ_LIBRARY) and uploaded files " +
+        "Searches blocks and the marketplace's listed agents by default (integrations and documentation have no " +
+        "content in Agentry yet). The caller's library agents (`LIBRARY_AGENT`, needs READ_LIBRARY) and uploaded files " +
         "(`WORKSPACE_FILE`, needs UPLOAD_FILES) are searched when asked for in `content_types`. An item matches " +
         "when it holds every word of the query; results are ranked by how much of the query the name holds.",
       querystring: SearchQuery,
