@@ -342,6 +342,17 @@ describe("store: profiles, submissions, review, listings", () => {
     const imported = await buyer.api.post("/api/graphs", { graph: file.body });
     expect(imported.status, JSON.stringify(imported.body)).toBe(200);
 
+    // Or adds the listing to their library (AutoGPT's add-marketplace-agent), once, and runs it from there.
+    const added = await buyer.api.post("/api/library/agents", { store_listing_version_id: versionId });
+    expect(added.status, JSON.stringify(added.body)).toBe(201);
+    expect(added.body).toMatchObject({ graph_id: graph.id, graph_version: graph.version });
+    const again = await buyer.api.post("/api/library/agents", { store_listing_version_id: versionId });
+    expect(again.body.id).toBe(added.body.id);
+    const byListing = await buyer.api.get(`/api/library/agents/marketplace/${versionId}`);
+    expect(byListing.status).toBe(200);
+    expect(byListing.body.id).toBe(added.body.id);
+    expect((await buyer.api.post("/api/library/agents", { store_listing_version_id: "nope" })).status).toBe(404);
+
     // A run of the listed graph counts.
     const run = await creator.api.post(`/api/graphs/${graph.id}/execute/${graph.version}`, {
       inputs: { Input: 2 },
