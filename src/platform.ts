@@ -37,6 +37,7 @@ import { IdempotencyService } from "./services/idempotency.js";
 import { IntegrationsService } from "./services/integrations.js";
 import { LibraryService } from "./services/library.js";
 import { PresetService } from "./services/presets.js";
+import { ReviewService } from "./services/review.js";
 import { RunService } from "./services/runs.js";
 import { ScheduleService } from "./services/schedules.js";
 import { SearchService } from "./services/search.js";
@@ -87,6 +88,8 @@ export interface Platform {
   webhooks: WebhooksService;
   search: SearchService;
   idempotency: IdempotencyService;
+  /** Human-in-the-loop reviews: what parked runs wait on, and the decisions that queue them again. */
+  reviews: ReviewService;
 }
 
 export interface PlatformOptions {
@@ -171,6 +174,7 @@ export async function createPlatform(
       oauthClients: config.oauth.providers,
       frontendBaseUrl: config.oauth.frontendBaseUrl ?? config.publicUrl ?? `http://localhost:${config.port}`,
     });
+    const reviews = new ReviewService({ db: database.db, queue, events });
     const executor = config.executor.enabled
       ? new Executor({
           store,
@@ -188,6 +192,7 @@ export async function createPlatform(
             [runInputsSource, storedSource(integrations), systemSource(config.systemCredentials)],
           ),
           storage: new SqlUserStorage(database.db),
+          reviews,
           heartbeatMs: config.runLifecycle.heartbeatSeconds * 1000,
           now: options.now,
           limits: {
@@ -293,6 +298,7 @@ export async function createPlatform(
       webhooks,
       search: new SearchService({ db: database.db, files }),
       idempotency: new IdempotencyService({ db: database.db }),
+      reviews,
     };
     return {
       platform,

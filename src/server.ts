@@ -35,6 +35,7 @@ import { integrationRoutes } from "./api/integrations/routes.js";
 import { lazySchemaController } from "./api/lazy-compilers.js";
 import { oauthMetadataRoutes, oauthRoutes } from "./api/oauth/index.js";
 import { type Clock, registerRateLimit } from "./api/rate-limit.js";
+import { reviewRoutes } from "./api/review/routes.js";
 import { ErrorEnvelope } from "./api/schemas.js";
 import { securityHeaders } from "./api/security-headers.js";
 import { ignoreUnknownFields } from "./api/unknown-fields.js";
@@ -243,6 +244,8 @@ function buildApp(
       api.register(blockRoutes);
       api.register(builderRoutes, { prefix: "/builder" });
       api.register(executionRoutes);
+      api.register(reviewRoutes, { prefix: "/review" });
+      api.register(reviewRoutes, { prefix: "/executions/review" });
       api.register(integrationRoutes, { prefix: "/integrations" });
     },
     { prefix: "/api" },

@@ -7,6 +7,9 @@ import type {
   BlockContext,
   BlockOutput,
   GraphInfo,
+  HumanReviewDecision,
+  HumanReviewRequest,
+  HumanReviews,
   LinkedNode,
   SubgraphRequest,
   Usage,
@@ -47,6 +50,25 @@ export interface NodeExec {
   startTime: Date | null;
   endTime: Date | null;
   stats: NodeExecutionStats;
+  /** Its block asked for a human review that has no decision yet: it ends in REVIEW and the run parks. */
+  parked?: boolean;
+}
+
+/**
+ * Where a run parked in REVIEW picks up again: its node executions that had not finished (stored INCOMPLETE, with
+ * the pins they had, or REVIEW, with their input), its graph outputs so far and the next sequence number.
+ */
+export interface ResumeState {
+  execs: Array<{
+    id: string;
+    nodeId: string;
+    status: "INCOMPLETE" | "REVIEW";
+    data: Record<string, unknown>;
+    seq: number;
+    addedAt: Date;
+  }>;
+  nextSeq: number;
+  outputs: Record<string, unknown[]>;
 }
 
 /** AutoGPT's NodeExecutionStats (the fields we measure), plus `cost` and `request_count`; stored with the node. */
@@ -160,6 +182,8 @@ export interface RunOptions {
   credentials?: RunCredentials;
   /** Where blocks keep the user's values across runs (ctx.storage). */
   storage?: UserStorage;
+  /** The human reviews nodes wait on (ctx.humanReview). */
+  reviews?: HumanReviews;
   /** Aborted when the run is stopped. */
   signal: AbortSignal;
   limits: RunLimits;
@@ -287,6 +311,8 @@ export class GraphRun {
   private nodeCpu = 0;
   private cost = 0;
   private outputBytes = 0;
+  /** Node executions parked in REVIEW: the run ends in REVIEW when nothing else failed or stopped it. */
+  private parked = 0;
   private finish?: () => void;
   /** Aborted on stop (the caller's signal) or when a limit is hit (`limitError` set first). */
   private readonly halt = new AbortController();
@@ -330,6 +356,7 @@ export class GraphRun {
   async run(
     inputs: Record<string, unknown>,
     nodesInputMasks: Record<string, Record<string, unknown>> = {},
+    resume?: ResumeState,
   ): Promise<RunResult> {
     const started = performance.now();
     const cpuStart = process.cpuUsage();
@@ -354,7 +381,8 @@ export class GraphRun {
         : undefined;
     try {
       if (this.options.signal.aborted) this.halt.abort();
-      for (const info of this.nodes.values()) {
+      if (resume) this.restore(resume);
+      for (const info of resume ? [] : this.nodes.values()) {
         const type = info.block.blockType;
         if (type === "Note") continue;
         if (info.inboundPins.length > 0 && type !== "Input") continue;
@@ -379,7 +407,9 @@ export class GraphRun {
         ? "TERMINATED"
         : this.unhandledError
           ? "FAILED"
-          : "COMPLETED";
+          : this.parked > 0
+            ? "REVIEW"
+            : "COMPLETED";
     return {
       status,
       outputs: this.outputs,
@@ -396,6 +426,34 @@ export class GraphRun {
         correctness_score: null,
       },
     };
+  }
+
+  /**
+   * A parked run's unfinished node executions, back under their ids: those parked in REVIEW run again (their
+   * block reads the decision), those that waited for pins wait again.
+   */
+  private restore(resume: ResumeState): void {
+    this.seq = Math.max(this.seq, resume.nextSeq);
+    for (const [name, values] of Object.entries(resume.outputs)) this.outputs[name] = [...values];
+    for (const stored of resume.execs) {
+      const info = this.nodes.get(stored.nodeId);
+      if (!info) continue;
+      const exec: NodeExec = { ...this.newExec(info, {}), id: stored.id, seq: stored.seq, addTime: stored.addedAt };
+      this.seq--; // newExec counted one; the stored execution already had its number
+      if (stored.status === "INCOMPLETE") {
+        exec.pins = { ...stored.data };
+        const queue = this.pending.get(info.node.id);
+        if (queue) queue.push(exec);
+        else this.pending.set(info.node.id, [exec]);
+        continue;
+      }
+      exec.input = { ...stored.data };
+      exec.status = "QUEUED";
+      exec.queueTime = new Date();
+      this.ready.push(exec);
+      this.hooks.onNodeUpdate(exec);
+    }
+    this.schedule();
   }
 
   /** Ends the run FAILED with `reason`: what waits is dropped, what runs is cancelled. The first reason wins. */
@@ -606,7 +664,10 @@ export class GraphRun {
     this.cost += exec.stats.cost;
     if (exec.status === "TERMINATED") this.end(exec, "TERMINATED");
     else if (failure !== undefined) this.fail(exec, failure);
-    else {
+    else if (exec.parked) {
+      this.parked++;
+      this.end(exec, "REVIEW");
+    } else {
       if (block.blockType === "Output" && typeof exec.input.name === "string") {
         const name = exec.input.name;
         const values = this.outputs[name] ?? [];
@@ -753,6 +814,27 @@ export class GraphRun {
     return exec.output;
   }
 
+  /** ctx.humanReview: the decision on this node execution's review, or undefined (and the node parks) while none. */
+  private async humanReview(exec: NodeExec, request: HumanReviewRequest): Promise<HumanReviewDecision | undefined> {
+    const reviews = this.options.reviews as HumanReviews;
+    const review = await reviews.getOrCreate({
+      userId: this.options.userId,
+      nodeExecId: exec.id,
+      nodeId: exec.info.node.id,
+      graphExecId: this.options.graphExecId,
+      graphId: this.graph.id,
+      graphVersion: this.graph.version,
+      payload: request.data,
+      instructions: `Review required for ${request.name} execution`,
+      editable: request.editable,
+    });
+    if (review.status === "WAITING") {
+      exec.parked = true;
+      return undefined;
+    }
+    return { status: review.status, data: review.payload, message: review.reviewMessage ?? "" };
+  }
+
   private context(exec: NodeExec, signal: AbortSignal, credentials: Record<string, Credentials>): BlockContext {
     const report = (usage: Usage) => addUsage(exec.stats, usage);
     const fields = Object.keys(credentials);
@@ -774,6 +856,7 @@ export class GraphRun {
       linkedNodes: this.linkedNodes(exec.info),
       runNode: (nodeId, pins) => this.runLinkedNode(exec.info, nodeId, pins, signal),
       graphInfo: async (graphId, graphVersion) => this.hooks.graphInfo?.(graphId, graphVersion),
+      humanReview: this.options.reviews && ((request) => this.humanReview(exec, request)),
       storage: storage && {
         get: (key) => storage.get(this.options.userId, key),
         set: (key, value) => storage.set(this.options.userId, key, value, exec.id),
