@@ -27,6 +27,7 @@ import { MemoryEventBus } from "./infra/events/memory.js";
 import { LocalFileStore } from "./infra/files.js";
 import { HttpClient } from "./infra/http/client.js";
 import { MemoryExecutionQueue } from "./infra/queue/memory.js";
+import { AnalyticsService } from "./services/analytics.js";
 import { ApiKeysService } from "./services/api-keys.js";
 import { BlockCatalog } from "./services/blocks.js";
 import { CreditsService } from "./services/credits.js";
@@ -90,6 +91,8 @@ export interface Platform {
   idempotency: IdempotencyService;
   /** Human-in-the-loop reviews: what parked runs wait on, and the decisions that queue them again. */
   reviews: ReviewService;
+  /** Execution analytics for admins (AutoGPT's accuracy trends and summaries, the seed's figures). */
+  analytics: AnalyticsService;
 }
 
 export interface PlatformOptions {
@@ -299,6 +302,7 @@ export async function createPlatform(
       search: new SearchService({ db: database.db, files }),
       idempotency: new IdempotencyService({ db: database.db }),
       reviews,
+      analytics: new AnalyticsService({ db: database.db, http, openai: config.systemCredentials.openai }),
     };
     return {
       platform,

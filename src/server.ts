@@ -10,6 +10,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import pino from "pino";
 import { adminOauthAppRoutes } from "./api/admin/oauth-apps.js";
 import { adminUserRoutes } from "./api/admin/users.js";
+import { adminAnalyticsRoutes, executionAnalyticsRoutes } from "./api/analytics/routes.js";
 import { APIKeyInfo, apiKeyRoutes } from "./api/api-keys/routes.js";
 import { authRoutes, User } from "./api/auth/routes.js";
 import { registerAuthentication } from "./api/auth-hooks.js";
@@ -246,6 +247,8 @@ function buildApp(
       api.register(executionRoutes);
       api.register(reviewRoutes, { prefix: "/review" });
       api.register(reviewRoutes, { prefix: "/executions/review" });
+      api.register(executionAnalyticsRoutes, { prefix: "/executions/admin" });
+      api.register(adminAnalyticsRoutes, { prefix: "/admin/analytics" });
       api.register(integrationRoutes, { prefix: "/integrations" });
     },
     { prefix: "/api" },
