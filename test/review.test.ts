@@ -4,7 +4,7 @@ import fs from "node:fs";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import formats from "ajv-formats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { signUp } from "./helpers/client.js";
+import { client, signUp } from "./helpers/client.js";
 import { create, execute, graph, INPUT, OUTPUT, waitFor } from "./helpers/runs.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
 import { storedRows, watch } from "./helpers/watch.js";
@@ -60,8 +60,11 @@ describe("human in the loop", () => {
     bob = await signUp(t.url);
     g = await create(alice.api, reviewGraph());
   });
+  let restarted: TestServer | undefined;
   afterAll(async () => {
-    await t?.close();
+    if (!restarted) return t?.close();
+    await restarted.close();
+    fs.rmSync(t.dataDir, { recursive: true, force: true });
   });
 
   it("parks the run in REVIEW, and an approval with edited data resumes it with that data", async () => {
@@ -203,5 +206,23 @@ describe("human in the loop", () => {
     expect(ok.status).toBe(200);
     const finished = await waitFor(alice.api, run.id, done);
     expect(finished.outputs.approved).toEqual(["as is"]);
+  });
+
+  it("a parked run survives a restart, and resumes on the new process once approved", async () => {
+    const run = await execute(alice.api, g, { data: "kept" });
+    const waiting = await waitFor(alice.api, run.id, parked);
+    const id = waiting.node_executions.find((n: { block_id: string }) => n.block_id === HITL).node_exec_id;
+    await t.server.close();
+    // The same data directory: the new process's sweeper leaves the parked run alone.
+    restarted = await startTestServer({ dataDir: t.dataDir });
+    const api = client(restarted.url, { authorization: `Bearer ${alice.tokens.access_token}` });
+    expect((await api.get(`/api/executions/${run.id}`)).body.status).toBe("REVIEW");
+    const pending = (await api.get("/api/review/pending")).body as Array<{ node_exec_id: string }>;
+    expect(pending.map((r) => r.node_exec_id)).toContain(id);
+    const action = await api.post("/api/review/action", { reviews: [{ node_exec_id: id, approved: true }] });
+    expect(action.status).toBe(200);
+    const finished = await waitFor(api, run.id, done);
+    expect(finished.status).toBe("COMPLETED");
+    expect(finished.outputs).toEqual({ approved: ["kept"], message: ["Execution approved by reviewer"] });
   });
 });
