@@ -90,6 +90,18 @@ describe("admin execution analytics", () => {
       expect(res.status, url).toBe(403);
     }
     expect((await admin.api.get("/api/admin/analytics/executions", { authorization: "" })).status).toBe(401);
+    const doc = (await admin.api.get("/openapi.json")).body;
+    for (const p of [
+      "/api/executions/admin/execution_analytics/config",
+      "/api/executions/admin/execution_analytics",
+      "/api/executions/admin/execution_accuracy_trends",
+      "/api/admin/analytics/executions",
+      "/api/admin/analytics/agents",
+      "/api/admin/analytics/nodes",
+      "/api/admin/analytics/users",
+    ]) {
+      expect(Object.keys(doc.paths)).toContain(p);
+    }
   });
 
   it("the seed's figures count the runs: per day, success rate, top agents, node errors, usage", async () => {

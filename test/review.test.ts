@@ -72,6 +72,13 @@ describe("human in the loop", () => {
     const run = await execute(alice.api, g, { data: { item: "book", qty: 1 } });
     const waiting = await waitFor(alice.api, run.id, parked);
     expect(waiting.outputs).toEqual({});
+    expect(waiting.ended_at).toBeNull();
+    // The routes are documented at AutoGPT's paths and the seed's.
+    const doc = (await alice.api.get("/openapi.json")).body;
+    for (const p of ["/api/review/pending", "/api/review/execution/{graph_exec_id}", "/api/review/action"]) {
+      expect(Object.keys(doc.paths)).toContain(p);
+      expect(Object.keys(doc.paths)).toContain(p.replace("/api/review", "/api/executions/review"));
+    }
     const reviewNode = waiting.node_executions.find((n: { block_id: string }) => n.block_id === HITL);
     expect(reviewNode).toMatchObject({ status: "REVIEW", output_data: {} });
 
@@ -177,6 +184,7 @@ describe("human in the loop", () => {
     expect((await alice.api.get(`/api/executions/${run.id}`)).body.status).toBe("TERMINATED");
     const pending = (await alice.api.get("/api/review/pending")).body as Array<{ graph_exec_id: string }>;
     expect(pending.some((r) => r.graph_exec_id === run.id)).toBe(false);
+    expect((await alice.api.get(`/api/review/execution/${run.id}`)).body).toEqual([]);
   });
 
   it("refuses edits of a review that is not editable", async () => {

@@ -278,7 +278,10 @@ export class Executor {
     await this.writes.flush();
     const outcome = this.outcome(row.id, active, result, failure);
     const ended = await retryOnce(() =>
-      this.options.store.finishRun(row.id, this.workerId, { ...outcome, endedAt: new Date() }),
+      this.options.store.finishRun(row.id, this.workerId, {
+        ...outcome,
+        endedAt: outcome.status === "REVIEW" ? null : new Date(),
+      }),
     ).catch((err) => {
       // The row stays RUNNING under a lease nobody renews: the sweeper ends it.
       this.options.log.error({ err, graphExecId: row.id }, "recording the end of an execution failed");

@@ -4,7 +4,7 @@ import { isDeepStrictEqual } from "node:util";
 import type { HumanReviews } from "../blocks/sdk.js";
 import { ApiError } from "../core/errors.js";
 import { toGraphExecution } from "../engine/records.js";
-import type { EventBus, ExecutionQueue } from "../engine/types.js";
+import { type EventBus, type ExecutionQueue, TERMINAL_STATUSES } from "../engine/types.js";
 import type { Db } from "../infra/db/index.js";
 import { findGraphExecution, updateGraphExecution } from "../infra/db/repos/executions.js";
 import * as reviews from "../infra/db/repos/reviews.js";
@@ -73,6 +73,8 @@ export class ReviewService implements HumanReviews {
   async ofExecution(userId: string, graphExecId: string): Promise<ReviewRow[]> {
     const run = await findGraphExecution(this.db, graphExecId, userId);
     if (!run) throw ApiError.notFound(`Graph execution #${graphExecId}`);
+    // A run that ended (stopped while parked) has nothing left to review.
+    if (TERMINAL_STATUSES.has(run.status)) return [];
     return reviews.listWaitingReviewsOfRun(this.db, graphExecId, userId);
   }
 
