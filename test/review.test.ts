@@ -216,6 +216,39 @@ describe("human in the loop", () => {
     expect(finished.outputs.approved).toEqual(["as is"]);
   });
 
+  it("what waited for the parked node gets its pins back: a node already holding a value resumes with it", async () => {
+    const calc = "b1ab9b19-67a6-406d-abf5-2dba76d00c79";
+    const body = graph(
+      "review then add",
+      [
+        { id: "n", block_id: INPUT, input_default: { name: "n" } },
+        { id: "b", block_id: INPUT, input_default: { name: "b" } },
+        { id: "review", block_id: HITL, input_default: { name: "Number" } },
+        { id: "calc", block_id: calc, input_default: { operation: "Add" } },
+        { id: "out", block_id: OUTPUT, input_default: { name: "sum" } },
+      ],
+      [
+        ["n", "result", "review", "data"],
+        ["review", "approved_data", "calc", "a"],
+        ["b", "result", "calc", "b"],
+        ["calc", "result", "out", "value"],
+      ],
+    );
+    body.links[2] = { ...(body.links[2] as (typeof body.links)[number]), is_static: true };
+    const sum = await create(alice.api, body);
+    const run = await execute(alice.api, sum, { n: 2, b: 5 });
+    const waiting = await waitFor(alice.api, run.id, parked);
+    const calcNode = waiting.node_executions.find((n: { block_id: string }) => n.block_id === calc);
+    expect(calcNode).toMatchObject({ status: "INCOMPLETE", input_data: { b: 5 } });
+    const id = waiting.node_executions.find((n: { block_id: string }) => n.block_id === HITL).node_exec_id;
+    await alice.api.post("/api/review/action", { reviews: [{ node_exec_id: id, approved: true, reviewed_data: 10 }] });
+    const finished = await waitFor(alice.api, run.id, done);
+    expect(finished.status, JSON.stringify(finished.stats)).toBe("COMPLETED");
+    expect(finished.outputs).toEqual({ sum: [15] });
+    const after = finished.node_executions.filter((n: { block_id: string }) => n.block_id === calc);
+    expect(after).toEqual([expect.objectContaining({ node_exec_id: calcNode.node_exec_id, status: "COMPLETED" })]);
+  });
+
   it("a parked run survives a restart, and resumes on the new process once approved", async () => {
     const run = await execute(alice.api, g, { data: "kept" });
     const waiting = await waitFor(alice.api, run.id, parked);

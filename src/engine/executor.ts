@@ -313,20 +313,28 @@ export class Executor {
   private async resumeState(row: RunRecord): Promise<ResumeState | undefined> {
     const graphExecId = row.id;
     const execs: ResumeState["execs"] = [];
+    const lastInputs: ResumeState["lastInputs"] = {};
+    const lastSeq = new Map<string, number>();
     let nextSeq = 0;
     const limit = 1000;
     for (let offset = 0; ; offset += limit) {
       const page = await this.options.store.listNodeExecutions(graphExecId, { offset, limit });
       for (const n of page) {
         nextSeq = Math.max(nextSeq, n.seq + 1);
-        if (n.status !== "INCOMPLETE" && n.status !== "REVIEW") continue;
         const data = (n.inputData as Record<string, unknown> | null) ?? {};
+        if (n.status !== "INCOMPLETE" && n.status !== "REVIEW") {
+          if ((lastSeq.get(n.nodeId) ?? -1) < n.seq) {
+            lastSeq.set(n.nodeId, n.seq);
+            lastInputs[n.nodeId] = data;
+          }
+          continue;
+        }
         execs.push({ id: n.id, nodeId: n.nodeId, status: n.status, data, seq: n.seq, addedAt: n.addedAt });
       }
       if (page.length < limit) break;
     }
     if (!execs.some((e) => e.status === "REVIEW")) return undefined;
-    return { execs, nextSeq, outputs: (row.outputs as Record<string, unknown[]> | null) ?? {} };
+    return { execs, nextSeq, lastInputs, outputs: (row.outputs as Record<string, unknown[]> | null) ?? {} };
   }
 
   private async graphVersion(userId: string, graphId: string, version: number): Promise<GraphModel | undefined> {

@@ -69,6 +69,8 @@ export interface ResumeState {
   }>;
   nextSeq: number;
   outputs: Record<string, unknown[]>;
+  /** Per node, the input of its latest finished execution: where its static links' values are found again. */
+  lastInputs: Record<string, Record<string, unknown>>;
 }
 
 /** AutoGPT's NodeExecutionStats (the fields we measure), plus `cost` and `request_count`; stored with the node. */
@@ -435,6 +437,21 @@ export class GraphRun {
   private restore(resume: ResumeState): void {
     this.seq = Math.max(this.seq, resume.nextSeq);
     for (const [name, values] of Object.entries(resume.outputs)) this.outputs[name] = [...values];
+    for (const [nodeId, input] of Object.entries(resume.lastInputs)) {
+      const info = this.nodes.get(nodeId);
+      if (!info || info.staticInbound.length === 0) continue;
+      // A stored input has merged dynamic pins (`values_#_a` is `values.a`): static pins are read back out of it.
+      const pins: Record<string, unknown> = {};
+      for (const { sink_name } of info.staticInbound) {
+        if (sink_name in input) pins[sink_name] = input[sink_name];
+        const [base, key] = sink_name.split(/_[#$@]_/);
+        const merged = base !== undefined && key !== undefined ? input[base] : undefined;
+        if (merged && typeof merged === "object" && key !== undefined && key in merged) {
+          pins[sink_name] = (merged as Record<string, unknown>)[key];
+        }
+      }
+      this.lastPins.set(nodeId, pins);
+    }
     for (const stored of resume.execs) {
       const info = this.nodes.get(stored.nodeId);
       if (!info) continue;
