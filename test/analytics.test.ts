@@ -190,6 +190,18 @@ describe("admin execution analytics", () => {
       fourteen_day_avg: 80,
     });
     expect(trends.body.alert).toBeNull();
+
+    // A model answer without the two keys fails that execution's analytics, and stores nothing.
+    openai.handle(() => ({ json: { choices: [{ message: { content: '{"summary":"?"}' } }] } }));
+    const redo = await admin.api.post("/api/executions/admin/execution_analytics", {
+      graph_id: g.id,
+      skip_existing: false,
+      batch_size: 2,
+    });
+    expect(redo.status).toBe(200);
+    expect(redo.body).toMatchObject({ processed_executions: 3, successful_analytics: 0, failed_analytics: 3 });
+    expect(redo.body.results[0].error_message).toMatch(/activity_status/);
+    expect((await user.api.get(`/api/executions/${runIds[0]}`)).body.stats.correctness_score).toBe(0.8);
     expect(trends.body.historical_data).toHaveLength(1);
     expect(
       (await admin.api.get(`/api/executions/admin/execution_accuracy_trends?graph_id=${g.id}&user_id=nobody`)).body
