@@ -4,7 +4,7 @@ import fs from "node:fs";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import formats from "ajv-formats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { client, signUp } from "./helpers/client.js";
+import { client, createKey, signUp } from "./helpers/client.js";
 import { create, execute, graph, INPUT, OUTPUT, waitFor } from "./helpers/runs.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
 import { storedRows, watch } from "./helpers/watch.js";
@@ -247,6 +247,23 @@ describe("human in the loop", () => {
     expect(finished.outputs).toEqual({ sum: [15] });
     const after = finished.node_executions.filter((n: { block_id: string }) => n.block_id === calc);
     expect(after).toEqual([expect.objectContaining({ node_exec_id: calcNode.node_exec_id, status: "COMPLETED" })]);
+  });
+
+  it("with the graph's safe mode off, the data passes unreviewed as AutoGPT's block does", async () => {
+    const other = await create(alice.api, reviewGraph());
+    const key = await createKey(t.url, alice.api, ["WRITE_GRAPH"]);
+    const off = await key.api.request("PATCH", `/external-api/v2/graphs/${other.id}/settings`, {
+      human_in_the_loop_safe_mode: false,
+    });
+    expect(off.status, JSON.stringify(off.body)).toBe(200);
+    const run = await execute(alice.api, other, { data: "straight through" });
+    const finished = await waitFor(alice.api, run.id, done);
+    expect(finished.status).toBe("COMPLETED");
+    expect(finished.outputs).toEqual({
+      approved: ["straight through"],
+      message: ["Auto-approved (safe mode disabled)"],
+    });
+    expect((await alice.api.get(`/api/review/execution/${run.id}`)).body).toEqual([]);
   });
 
   it("a parked run survives a restart, and resumes on the new process once approved", async () => {

@@ -37,6 +37,14 @@ export class ReviewService implements HumanReviews {
   }
 
   async getOrCreate(review: Parameters<HumanReviews["getOrCreate"]>[0]) {
+    // As AutoGPT: with the graph's safe mode off, the data passes unreviewed.
+    if (await reviews.safeModeOff(this.db, review.userId, review.graphId)) {
+      return {
+        status: "APPROVED" as const,
+        payload: review.payload,
+        reviewMessage: "Auto-approved (safe mode disabled)",
+      };
+    }
     const [auto] = await reviews.findReviews(
       this.db,
       [autoApproveKey(review.graphExecId, review.nodeId)],

@@ -1,7 +1,7 @@
 // Human reviews (AutoGPT's PendingHumanReview rows): created by a parked node, listed for their user, decided once.
 import { and, asc, desc, eq, inArray } from "drizzle-orm";
 import type { Db } from "../index.js";
-import { graphExecutions, pendingHumanReviews } from "../schema.js";
+import { graphExecutions, libraryAgents, pendingHumanReviews } from "../schema.js";
 
 export type ReviewRow = typeof pendingHumanReviews.$inferSelect;
 export type NewReview = typeof pendingHumanReviews.$inferInsert;
@@ -79,4 +79,16 @@ export async function markProcessed(db: Db, nodeExecId: string): Promise<void> {
     .update(pendingHumanReviews)
     .set({ processed: true, updatedAt: new Date() })
     .where(eq(pendingHumanReviews.nodeExecId, nodeExecId));
+}
+
+/** Whether the user turned the graph's human-in-the-loop safe mode off (its library agent's settings; on by default). */
+export async function safeModeOff(db: Db, userId: string, graphId: string): Promise<boolean> {
+  const [row] = await db
+    .select({ settings: libraryAgents.settings })
+    .from(libraryAgents)
+    .where(
+      and(eq(libraryAgents.userId, userId), eq(libraryAgents.graphId, graphId), eq(libraryAgents.isDeleted, false)),
+    )
+    .limit(1);
+  return (row?.settings as Record<string, unknown> | undefined)?.human_in_the_loop_safe_mode === false;
 }
