@@ -27,6 +27,7 @@ import { MemoryEventBus } from "./infra/events/memory.js";
 import { LocalFileStore } from "./infra/files.js";
 import { HttpClient } from "./infra/http/client.js";
 import { MemoryExecutionQueue } from "./infra/queue/memory.js";
+import { AnalyticsService } from "./services/analytics.js";
 import { ApiKeysService } from "./services/api-keys.js";
 import { BlockCatalog } from "./services/blocks.js";
 import { CreditsService } from "./services/credits.js";
@@ -37,6 +38,7 @@ import { IdempotencyService } from "./services/idempotency.js";
 import { IntegrationsService } from "./services/integrations.js";
 import { LibraryService } from "./services/library.js";
 import { PresetService } from "./services/presets.js";
+import { ReviewService } from "./services/review.js";
 import { RunService } from "./services/runs.js";
 import { ScheduleService } from "./services/schedules.js";
 import { SearchService } from "./services/search.js";
@@ -90,6 +92,10 @@ export interface Platform {
   webhooks: WebhooksService;
   search: SearchService;
   idempotency: IdempotencyService;
+  /** Human-in-the-loop reviews: what parked runs wait on, and the decisions that queue them again. */
+  reviews: ReviewService;
+  /** Execution analytics for admins (AutoGPT's accuracy trends and summaries, the seed's figures). */
+  analytics: AnalyticsService;
 }
 
 export interface PlatformOptions {
@@ -179,6 +185,7 @@ export async function createPlatform(
       enabled: config.credits.enabled,
       signupGrant: config.credits.signupGrant,
     });
+    const reviews = new ReviewService({ db: database.db, queue, events });
     const executor = config.executor.enabled
       ? new Executor({
           store,
@@ -198,6 +205,7 @@ export async function createPlatform(
           storage: new SqlUserStorage(database.db),
           // Off, runs are free: the engine does not even ask.
           credits: config.credits.enabled ? credits : undefined,
+          reviews,
           heartbeatMs: config.runLifecycle.heartbeatSeconds * 1000,
           now: options.now,
           limits: {
@@ -313,6 +321,8 @@ export async function createPlatform(
       webhooks,
       search: new SearchService({ db: database.db, files, store: storeService }),
       idempotency: new IdempotencyService({ db: database.db }),
+      reviews,
+      analytics: new AnalyticsService({ db: database.db, http, openai: config.systemCredentials.openai }),
     };
     return {
       platform,

@@ -14,6 +14,7 @@ import { logicBlocks } from "./logic.js";
 import { mathsBlocks } from "./maths.js";
 import { mediaBlocks } from "./media/index.js";
 import { persistenceBlocks } from "./persistence.js";
+import { reviewBlocks } from "./review.js";
 import { BLOCK_CATEGORIES, type Block } from "./sdk.js";
 import { textBlocks } from "./text.js";
 import { timeBlocks } from "./time.js";
@@ -41,6 +42,7 @@ export const allBlocks: Block[] = [
   ...llmBlocks,
   ...smartDecisionBlocks,
   ...webhookBlocks,
+  ...reviewBlocks,
 ];
 
 const byId = new Map(allBlocks.map((block) => [block.id, block]));

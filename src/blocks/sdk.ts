@@ -148,6 +148,43 @@ export interface BlockContext {
   runNode?(nodeId: string, pins: Record<string, unknown>): Promise<Record<string, unknown[]>>;
   /** A graph of the running user by id and version (a sub-agent's name); undefined if there is none. */
   graphInfo(graphId: string, graphVersion: number): Promise<GraphInfo | undefined>;
+  /**
+   * Asks a person to review `data` (AutoGPT's HITL review): resolves with their decision once there is one, or
+   * undefined when there is none yet. Then the block returns without yielding: the engine parks the node in REVIEW,
+   * the run ends in REVIEW, and once the review is decided the node runs again and gets the decision. Absent
+   * outside a graph run.
+   */
+  humanReview?(request: HumanReviewRequest): Promise<HumanReviewDecision | undefined>;
+}
+
+export interface HumanReviewRequest {
+  data: unknown;
+  /** What the data is, for the reviewer ("Review required for {name} execution"). */
+  name: string;
+  editable: boolean;
+}
+
+export interface HumanReviewDecision {
+  status: "APPROVED" | "REJECTED";
+  /** The data as the reviewer left it (edited, or as it was). */
+  data: unknown;
+  message: string;
+}
+
+/** The reviews a run's nodes wait on (the engine's port; src/services/review.ts implements it). */
+export interface HumanReviews {
+  /** The review of this node execution, created WAITING with `payload` the first time it is asked for. */
+  getOrCreate(review: {
+    userId: string;
+    nodeExecId: string;
+    nodeId: string;
+    graphExecId: string;
+    graphId: string;
+    graphVersion: number;
+    payload: unknown;
+    instructions: string;
+    editable: boolean;
+  }): Promise<{ status: "WAITING" | "APPROVED" | "REJECTED"; payload: unknown; reviewMessage: string | null }>;
 }
 
 export interface BlockTestCase {

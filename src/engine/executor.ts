@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { FastifyBaseLogger } from "fastify";
-import type { BlockOutput, SubgraphRequest, Usage, UserStorage } from "../blocks/sdk.js";
+import type { BlockOutput, HumanReviews, SubgraphRequest, Usage, UserStorage } from "../blocks/sdk.js";
 import { AsyncQueue } from "../core/async-queue.js";
 import type { GraphModel } from "../core/graph-types.js";
 import { runIssuesMessage, runRequestIssues } from "../core/run-request.js";
@@ -11,8 +11,16 @@ import type { HttpClient } from "../infra/http/client.js";
 import type { CredentialsResolver, RunCredentials } from "./credentials.js";
 import type { CreditLedger, ExecutionStore, NodeExecutionWrite, RunRecord } from "./ports.js";
 import { toGraphExecution } from "./records.js";
-import { GraphRun, type NodeExec, nodeExecResult, type RunHooks, type RunLimits, type RunResult } from "./run.js";
-import type { EventBus, ExecutionJob, ExecutionQueue, ExecutionStatus } from "./types.js";
+import {
+  GraphRun,
+  type NodeExec,
+  nodeExecResult,
+  type ResumeState,
+  type RunHooks,
+  type RunLimits,
+  type RunResult,
+} from "./run.js";
+import type { EventBus, ExecutionJob, ExecutionQueue, ExecutionStatus, GraphExecutionStats } from "./types.js";
 import { NodeWriteBuffer } from "./write-buffer.js";
 
 export type GraphLoader = (userId: string, graphId: string, version?: number) => Promise<GraphModel | undefined>;
@@ -33,6 +41,8 @@ export interface ExecutorOptions {
   credentials: CredentialsResolver;
   /** Where blocks keep the user's values across runs (ctx.storage). */
   storage?: UserStorage;
+  /** The human reviews HumanInTheLoop nodes park on (ctx.humanReview); a run waiting on one ends in REVIEW. */
+  reviews?: HumanReviews;
   /** Per-run limits; every run, sub-graph runs included, ends FAILED naming the one it hits. */
   limits: RunLimits;
   /** Where node executions are paid from (credits enabled); absent, runs are free. */
@@ -215,7 +225,10 @@ export class Executor {
     if (parentSignal?.aborted) controller.abort();
     let result: RunResult | undefined;
     let failure: string | undefined;
+    let resume: ResumeState | undefined;
     try {
+      // A top-level run queued again with stats already recorded was parked in REVIEW: it picks up where it stopped.
+      resume = depth === 0 && row.stats != null ? await this.resumeState(row) : undefined;
       const graph = await this.graphVersion(row.userId, row.graphId, row.graphVersion);
       if (!graph) throw new Error(`Graph ${row.graphId} v${row.graphVersion} no longer exists`);
       const runInfo = { userId: row.userId, graphId: row.graphId, graphVersion: row.graphVersion, graphExecId: row.id };
@@ -233,6 +246,8 @@ export class Executor {
           http: this.options.http,
           credentials,
           storage: this.options.storage,
+          // Sub-agent runs do not park: resuming one inside its parent's node is not supported.
+          reviews: depth === 0 ? this.options.reviews : undefined,
           signal: controller.signal,
           limits: this.options.limits,
           credits: this.options.credits,
@@ -253,7 +268,9 @@ export class Executor {
       result = await run.run(
         row.inputs as Record<string, unknown>,
         (row.nodesInputMasks as Record<string, Record<string, unknown>> | null) ?? {},
+        resume,
       );
+      if (resume) result = { ...result, stats: addStats(row.stats as GraphExecutionStats, result.stats) };
     } catch (err) {
       failure = err instanceof Error ? err.message : String(err);
       this.options.log.warn({ err, graphExecId: row.id }, "graph execution failed");
@@ -264,7 +281,10 @@ export class Executor {
     await this.writes.flush();
     const outcome = this.outcome(row.id, active, result, failure);
     const ended = await retryOnce(() =>
-      this.options.store.finishRun(row.id, this.workerId, { ...outcome, endedAt: new Date() }),
+      this.options.store.finishRun(row.id, this.workerId, {
+        ...outcome,
+        endedAt: outcome.status === "REVIEW" ? null : new Date(),
+      }),
     ).catch((err) => {
       // The row stays RUNNING under a lease nobody renews: the sweeper ends it.
       this.options.log.error({ err, graphExecId: row.id }, "recording the end of an execution failed");
@@ -290,6 +310,34 @@ export class Executor {
       stats = { ...stats, error: stats.error ? `${stats.error}; ${reason}` : reason };
     }
     return { status, stats, outputs: result?.outputs ?? {} };
+  }
+
+  /** What a parked run left unfinished (its INCOMPLETE and REVIEW node executions); undefined if it parked none. */
+  private async resumeState(row: RunRecord): Promise<ResumeState | undefined> {
+    const graphExecId = row.id;
+    const execs: ResumeState["execs"] = [];
+    const lastInputs: ResumeState["lastInputs"] = {};
+    const lastSeq = new Map<string, number>();
+    let nextSeq = 0;
+    const limit = 1000;
+    for (let offset = 0; ; offset += limit) {
+      const page = await this.options.store.listNodeExecutions(graphExecId, { offset, limit });
+      for (const n of page) {
+        nextSeq = Math.max(nextSeq, n.seq + 1);
+        const data = (n.inputData as Record<string, unknown> | null) ?? {};
+        if (n.status !== "INCOMPLETE" && n.status !== "REVIEW") {
+          if ((lastSeq.get(n.nodeId) ?? -1) < n.seq) {
+            lastSeq.set(n.nodeId, n.seq);
+            lastInputs[n.nodeId] = data;
+          }
+          continue;
+        }
+        execs.push({ id: n.id, nodeId: n.nodeId, status: n.status, data, seq: n.seq, addedAt: n.addedAt });
+      }
+      if (page.length < limit) break;
+    }
+    if (!execs.some((e) => e.status === "REVIEW")) return undefined;
+    return { execs, nextSeq, lastInputs, outputs: (row.outputs as Record<string, unknown[]> | null) ?? {} };
   }
 
   private async graphVersion(userId: string, graphId: string, version: number): Promise<GraphModel | undefined> {
@@ -385,6 +433,22 @@ async function retryOnce<T>(write: () => Promise<T>): Promise<T> {
     await sleep(200);
     return write();
   }
+}
+
+/** A resumed run's stats: what it used before it parked plus what it used since. */
+function addStats(before: GraphExecutionStats | null, after: GraphExecutionStats): GraphExecutionStats {
+  if (!before) return after;
+  const sum = (key: keyof GraphExecutionStats) => ((before[key] as number) ?? 0) + ((after[key] as number) ?? 0);
+  return {
+    ...after,
+    cost: sum("cost"),
+    duration: sum("duration"),
+    duration_cpu_only: sum("duration_cpu_only"),
+    node_exec_time: sum("node_exec_time"),
+    node_exec_time_cpu_only: sum("node_exec_time_cpu_only"),
+    node_exec_count: sum("node_exec_count"),
+    node_error_count: sum("node_error_count"),
+  };
 }
 
 function nodeRow(exec: NodeExec, graphExecutionId: string): NodeExecutionWrite {

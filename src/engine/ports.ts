@@ -101,7 +101,8 @@ export interface RunOutcome {
   status: ExecutionStatus;
   stats: GraphExecutionStats;
   outputs: Record<string, unknown[]>;
-  endedAt: Date;
+  /** Null for a run parked in REVIEW: it has not ended. */
+  endedAt: Date | null;
 }
 
 /** What the sweeper does while it holds the leader lock, inside the lock's transaction. */

@@ -7,6 +7,9 @@ import type {
   BlockContext,
   BlockOutput,
   GraphInfo,
+  HumanReviewDecision,
+  HumanReviewRequest,
+  HumanReviews,
   LinkedNode,
   SubgraphRequest,
   Usage,
@@ -48,6 +51,27 @@ export interface NodeExec {
   startTime: Date | null;
   endTime: Date | null;
   stats: NodeExecutionStats;
+  /** Its block asked for a human review that has no decision yet: it ends in REVIEW and the run parks. */
+  parked?: boolean;
+}
+
+/**
+ * Where a run parked in REVIEW picks up again: its node executions that had not finished (stored INCOMPLETE, with
+ * the pins they had, or REVIEW, with their input), its graph outputs so far and the next sequence number.
+ */
+export interface ResumeState {
+  execs: Array<{
+    id: string;
+    nodeId: string;
+    status: "INCOMPLETE" | "REVIEW";
+    data: Record<string, unknown>;
+    seq: number;
+    addedAt: Date;
+  }>;
+  nextSeq: number;
+  outputs: Record<string, unknown[]>;
+  /** Per node, the input of its latest finished execution: where its static links' values are found again. */
+  lastInputs: Record<string, Record<string, unknown>>;
 }
 
 /** AutoGPT's NodeExecutionStats (the fields we measure), plus `cost` and `request_count`; stored with the node. */
@@ -161,6 +185,8 @@ export interface RunOptions {
   credentials?: RunCredentials;
   /** Where blocks keep the user's values across runs (ctx.storage). */
   storage?: UserStorage;
+  /** The human reviews nodes wait on (ctx.humanReview). */
+  reviews?: HumanReviews;
   /** Aborted when the run is stopped. */
   signal: AbortSignal;
   limits: RunLimits;
@@ -293,6 +319,8 @@ export class GraphRun {
   private nodeCpu = 0;
   private cost = 0;
   private outputBytes = 0;
+  /** Node executions parked in REVIEW: the run ends in REVIEW when nothing else failed or stopped it. */
+  private parked = 0;
   private finish?: () => void;
   /** Aborted on stop (the caller's signal) or when a limit is hit (`limitError` set first). */
   private readonly halt = new AbortController();
@@ -336,6 +364,7 @@ export class GraphRun {
   async run(
     inputs: Record<string, unknown>,
     nodesInputMasks: Record<string, Record<string, unknown>> = {},
+    resume?: ResumeState,
   ): Promise<RunResult> {
     const started = performance.now();
     const cpuStart = process.cpuUsage();
@@ -360,7 +389,8 @@ export class GraphRun {
         : undefined;
     try {
       if (this.options.signal.aborted) this.halt.abort();
-      for (const info of this.nodes.values()) {
+      if (resume) this.restore(resume);
+      for (const info of resume ? [] : this.nodes.values()) {
         const type = info.block.blockType;
         if (type === "Note") continue;
         if (info.inboundPins.length > 0 && type !== "Input") continue;
@@ -385,7 +415,9 @@ export class GraphRun {
         ? "TERMINATED"
         : this.unhandledError
           ? "FAILED"
-          : "COMPLETED";
+          : this.parked > 0
+            ? "REVIEW"
+            : "COMPLETED";
     return {
       status,
       outputs: this.outputs,
@@ -402,6 +434,49 @@ export class GraphRun {
         correctness_score: null,
       },
     };
+  }
+
+  /**
+   * A parked run's unfinished node executions, back under their ids: those parked in REVIEW run again (their
+   * block reads the decision), those that waited for pins wait again.
+   */
+  private restore(resume: ResumeState): void {
+    this.seq = Math.max(this.seq, resume.nextSeq);
+    for (const [name, values] of Object.entries(resume.outputs)) this.outputs[name] = [...values];
+    for (const [nodeId, input] of Object.entries(resume.lastInputs)) {
+      const info = this.nodes.get(nodeId);
+      if (!info || info.staticInbound.length === 0) continue;
+      // A stored input has merged dynamic pins (`values_#_a` is `values.a`): static pins are read back out of it.
+      const pins: Record<string, unknown> = {};
+      for (const { sink_name } of info.staticInbound) {
+        if (sink_name in input) pins[sink_name] = input[sink_name];
+        const [base, key] = sink_name.split(/_[#$@]_/);
+        const merged = base !== undefined && key !== undefined ? input[base] : undefined;
+        if (merged && typeof merged === "object" && key !== undefined && key in merged) {
+          pins[sink_name] = (merged as Record<string, unknown>)[key];
+        }
+      }
+      this.lastPins.set(nodeId, pins);
+    }
+    for (const stored of resume.execs) {
+      const info = this.nodes.get(stored.nodeId);
+      if (!info) continue;
+      const exec: NodeExec = { ...this.newExec(info, {}), id: stored.id, seq: stored.seq, addTime: stored.addedAt };
+      this.seq--; // newExec counted one; the stored execution already had its number
+      if (stored.status === "INCOMPLETE") {
+        exec.pins = { ...stored.data };
+        const queue = this.pending.get(info.node.id);
+        if (queue) queue.push(exec);
+        else this.pending.set(info.node.id, [exec]);
+        continue;
+      }
+      exec.input = { ...stored.data };
+      exec.status = "QUEUED";
+      exec.queueTime = new Date();
+      this.ready.push(exec);
+      this.hooks.onNodeUpdate(exec);
+    }
+    this.schedule();
   }
 
   /** Ends the run FAILED with `reason`: what waits is dropped, what runs is cancelled. The first reason wins. */
@@ -629,6 +704,9 @@ export class GraphRun {
       // output can start anything else.
       if (unpaid) this.stopWith(failure);
       this.fail(exec, failure);
+    } else if (exec.parked) {
+      this.parked++;
+      this.end(exec, "REVIEW");
     } else {
       if (block.blockType === "Output" && typeof exec.input.name === "string") {
         const name = exec.input.name;
@@ -800,6 +878,27 @@ export class GraphRun {
     return exec.output;
   }
 
+  /** ctx.humanReview: the decision on this node execution's review, or undefined (and the node parks) while none. */
+  private async humanReview(exec: NodeExec, request: HumanReviewRequest): Promise<HumanReviewDecision | undefined> {
+    const reviews = this.options.reviews as HumanReviews;
+    const review = await reviews.getOrCreate({
+      userId: this.options.userId,
+      nodeExecId: exec.id,
+      nodeId: exec.info.node.id,
+      graphExecId: this.options.graphExecId,
+      graphId: this.graph.id,
+      graphVersion: this.graph.version,
+      payload: request.data,
+      instructions: `Review required for ${request.name} execution`,
+      editable: request.editable,
+    });
+    if (review.status === "WAITING") {
+      exec.parked = true;
+      return undefined;
+    }
+    return { status: review.status, data: review.payload, message: review.reviewMessage ?? "" };
+  }
+
   private context(exec: NodeExec, signal: AbortSignal, credentials: Record<string, Credentials>): BlockContext {
     const report = (usage: Usage) => addUsage(exec.stats, usage);
     const fields = Object.keys(credentials);
@@ -821,6 +920,7 @@ export class GraphRun {
       linkedNodes: this.linkedNodes(exec.info),
       runNode: (nodeId, pins) => this.runLinkedNode(exec.info, nodeId, pins, signal),
       graphInfo: async (graphId, graphVersion) => this.hooks.graphInfo?.(graphId, graphVersion),
+      humanReview: this.options.reviews && ((request) => this.humanReview(exec, request)),
       storage: storage && {
         get: (key) => storage.get(this.options.userId, key),
         set: (key, value) => storage.set(this.options.userId, key, value, exec.id),

@@ -652,3 +652,40 @@ export const storeListingReviews = pgTable(
   },
   (t) => [uniqueIndex("store_listing_reviews_version_user_idx").on(t.storeListingVersionId, t.reviewByUserId)],
 );
+
+export const reviewStatus = pgEnum("review_status", ["WAITING", "APPROVED", "REJECTED"]);
+
+/**
+ * AutoGPT's PendingHumanReview: what a HumanInTheLoop node asked a person to approve, keyed by its node
+ * execution (the node runs again under the same id once the run resumes, and reads the decision here).
+ */
+export const pendingHumanReviews = pgTable(
+  "pending_human_reviews",
+  {
+    nodeExecId: text("node_exec_id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    graphExecId: text("graph_exec_id")
+      .notNull()
+      .references(() => graphExecutions.id, { onDelete: "cascade" }),
+    graphId: text("graph_id").notNull(),
+    graphVersion: integer("graph_version").notNull(),
+    nodeId: text("node_id").notNull().default(""),
+    payload: jsonb("payload"),
+    instructions: text("instructions"),
+    editable: boolean("editable").notNull().default(true),
+    status: reviewStatus("status").notNull().default("WAITING"),
+    reviewMessage: text("review_message"),
+    wasEdited: boolean("was_edited"),
+    /** Whether the resumed node has read the decision. */
+    processed: boolean("processed").notNull().default(false),
+    createdAt: createdAt(),
+    updatedAt: ts("updated_at").notNull().defaultNow(),
+    reviewedAt: ts("reviewed_at"),
+  },
+  (t) => [
+    index("pending_human_reviews_user_idx").on(t.userId, t.status, t.createdAt),
+    index("pending_human_reviews_graph_exec_idx").on(t.graphExecId, t.status),
+  ],
+);

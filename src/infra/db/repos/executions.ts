@@ -1,5 +1,5 @@
 // Graph and node executions: status rows a recovery sweep can trust, and one row per finished node execution.
-import { and, asc, count, desc, eq, gte, inArray, lte, type SQL } from "drizzle-orm";
+import { and, asc, count, desc, eq, gte, inArray, lte, type SQL, sql } from "drizzle-orm";
 import type { ExecutionStatus } from "../../../engine/types.js";
 import type { Db } from "../index.js";
 import { graphExecutions, nodeExecutions } from "../schema.js";
@@ -37,8 +37,25 @@ export async function updateGraphExecution(
 }
 
 export async function insertNodeExecutions(db: Db, rows: NewNodeExecution[]): Promise<void> {
-  // Ids are random: a conflict is only a retried write that had been stored.
-  if (rows.length > 0) await db.insert(nodeExecutions).values(rows).onConflictDoNothing({ target: nodeExecutions.id });
+  if (rows.length === 0) return;
+  // Ids are random: a conflict is a retried write that had been stored (left as it is), or a node execution a run
+  // left waiting (INCOMPLETE, or parked in REVIEW) that the resumed run has now finished.
+  await db
+    .insert(nodeExecutions)
+    .values(rows)
+    .onConflictDoUpdate({
+      target: nodeExecutions.id,
+      set: {
+        status: sql`excluded.status`,
+        inputData: sql`excluded.input_data`,
+        outputData: sql`excluded.output_data`,
+        stats: sql`excluded.stats`,
+        queuedAt: sql`excluded.queued_at`,
+        startedAt: sql`excluded.started_at`,
+        endedAt: sql`excluded.ended_at`,
+      },
+      setWhere: inArray(nodeExecutions.status, ["INCOMPLETE", "REVIEW"]),
+    });
 }
 
 export async function findGraphExecution(db: Db, id: string, userId?: string): Promise<GraphExecutionRow | undefined> {

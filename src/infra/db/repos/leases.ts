@@ -60,7 +60,7 @@ export async function finishOwnedRun(
   db: Db,
   id: string,
   workerId: string,
-  values: { status: ExecutionStatus; stats: unknown; outputs: unknown; endedAt: Date },
+  values: { status: ExecutionStatus; stats: unknown; outputs: unknown; endedAt: Date | null },
 ): Promise<GraphExecutionRow | undefined> {
   const [row] = await db
     .update(graphExecutions)
