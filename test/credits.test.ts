@@ -183,6 +183,23 @@ describe("credits (enabled)", () => {
     expect(usage.body.transactions).toEqual([]);
   });
 
+  it("refuses to start a run with 402 once the balance is spent, as AutoGPT does, and starts it after a grant", async () => {
+    const carol = await signUp(t.url);
+    const hers = await create(carol.api, pricedGraph());
+    expect(await balance(carol)).toBe(GRANT);
+    await grant(carol, -GRANT, "spent");
+    expect(await balance(carol)).toBe(0);
+    const refused = await carol.api.post(`/api/graphs/${hers.id}/execute/${hers.version}`, { inputs: {} });
+    expect(refused.status).toBe(402);
+    expect(refused.body.error).toMatchObject({ code: "INSUFFICIENT_BALANCE" });
+    expect(refused.body.error.message).toContain("Insufficient balance to execute the agent");
+    const runs = await carol.api.get("/api/executions");
+    expect(runs.body).toEqual([]);
+    await grant(carol, 100);
+    const run = await waitFor(carol.api, (await execute(carol.api, hers, {})).id, ended);
+    expect(run.status).toBe("COMPLETED");
+  });
+
   it("never overdraws when many runs of one user are charged in parallel", async () => {
     const carol = await signUp(t.url);
     const carols = await create(carol.api, pricedGraph());

@@ -146,6 +146,23 @@ export class CreditsService implements CreditLedger {
     return repo.getBalance(this.deps.db, userId);
   }
 
+  /**
+   * AutoGPT's check before a user starts a run: with credits on, a balance of 0 or less is refused with 402
+   * (a run with some balance left may still fail later at a node it cannot pay).
+   */
+  async assertCanStart(userId: string): Promise<void> {
+    if (!this.deps.enabled) return;
+    const balance = await this.balance(userId);
+    if (balance <= 0) {
+      throw new ApiError(
+        "INSUFFICIENT_BALANCE",
+        402,
+        "Insufficient balance to execute the agent. Please top up your account.",
+        { balance },
+      );
+    }
+  }
+
   /** Pays for one node execution (the engine's CreditLedger port). */
   async charge(charge: NodeCharge): Promise<string | undefined> {
     if (!this.deps.enabled) return undefined;

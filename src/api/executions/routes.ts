@@ -35,6 +35,7 @@ export const executionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     version: number | undefined,
     body: typeof ExecuteBody.static,
   ) => {
+    await app.platform.credits.assertCanStart(userId);
     const row = await runs.start(userId, graphId, version, body ?? {}, "api");
     return { ...toGraphExecution(row), graph_exec_id: row.id };
   };
@@ -49,7 +50,7 @@ export const executionRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: "Execute a graph version",
         params: Type.Object({ id: Type.String({ maxLength: 200 }), version: Type.Integer({ minimum: 1 }) }),
         body: ExecuteBody,
-        response: { 200: Type.Ref("ExecuteGraphResponse"), ...errors(401, 403, 404, 422) },
+        response: { 200: Type.Ref("ExecuteGraphResponse"), ...errors(401, 402, 403, 404, 422) },
       },
     },
     async (request) => execute(principalOf(request).user.id, request.params.id, request.params.version, request.body),
@@ -65,7 +66,7 @@ export const executionRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: "Execute a graph's active version",
         params: ExecParams,
         body: ExecuteBody,
-        response: { 200: Type.Ref("ExecuteGraphResponse"), ...errors(401, 403, 404, 422) },
+        response: { 200: Type.Ref("ExecuteGraphResponse"), ...errors(401, 402, 403, 404, 422) },
       },
     },
     async (request) => execute(principalOf(request).user.id, request.params.id, undefined, request.body),
