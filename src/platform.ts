@@ -234,6 +234,7 @@ export async function createPlatform(
       events,
       executor,
       encryptionKey: secrets.encryptionKey,
+      onParkedRunStopped: (graphExecId) => reviews.endStoppedRun(graphExecId),
     });
     const runs = new RunService({
       db: database.db,

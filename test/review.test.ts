@@ -3,7 +3,9 @@
 import fs from "node:fs";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import formats from "ajv-formats";
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pendingHumanReviews } from "../src/infra/db/schema.js";
 import { client, createKey, signUp } from "./helpers/client.js";
 import { create, execute, graph, INPUT, OUTPUT, waitFor } from "./helpers/runs.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
@@ -185,6 +187,14 @@ describe("human in the loop", () => {
     const pending = (await alice.api.get("/api/review/pending")).body as Array<{ graph_exec_id: string }>;
     expect(pending.some((r) => r.graph_exec_id === run.id)).toBe(false);
     expect((await alice.api.get(`/api/review/execution/${run.id}`)).body).toEqual([]);
+    // As AutoGPT's stop: the review ends rejected and the parked node ends with the run.
+    const after = await alice.api.get(`/api/executions/${run.id}`);
+    expect(after.body.node_executions.map((n: { status: string }) => n.status)).not.toContain("REVIEW");
+    const rows = await t.server.platform.database.db
+      .select()
+      .from(pendingHumanReviews)
+      .where(eq(pendingHumanReviews.graphExecId, run.id));
+    expect(rows.map((r) => [r.status, r.reviewMessage])).toEqual([["REJECTED", "Execution stopped before review"]]);
   });
 
   it("refuses edits of a review that is not editable", async () => {

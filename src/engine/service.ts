@@ -23,6 +23,8 @@ export interface ExecutionServiceOptions {
   executor?: Executor;
   /** ENCRYPTION_KEY: credential inputs are stored sealed with it. */
   encryptionKey: Buffer;
+  /** Told when a run parked in REVIEW is stopped, so what it waited on ends with it. */
+  onParkedRunStopped?: (graphExecId: string) => Promise<void>;
 }
 
 export interface StartRequest {
@@ -81,6 +83,7 @@ export class ExecutionService {
       stats: { ...((row.stats as object) ?? {}), error: STOPPED },
     });
     if (ended) {
+      if (row.status === "REVIEW") await this.options.onParkedRunStopped?.(ended.id);
       this.publish(ended);
       return ended;
     }

@@ -73,6 +73,11 @@ export class ReviewService implements HumanReviews {
   }
 
   /** The user's reviews waiting for a decision, newest first. */
+  /** A parked run was stopped: what it waited on is rejected, and its parked nodes end with it. */
+  endStoppedRun(graphExecId: string): Promise<void> {
+    return reviews.endReviewsOfStoppedRun(this.deps.db, graphExecId, "Execution stopped before review");
+  }
+
   pending(userId: string, page: number, pageSize: number): Promise<ReviewRow[]> {
     return reviews.listWaitingReviews(this.db, userId, { offset: (page - 1) * pageSize, limit: pageSize });
   }

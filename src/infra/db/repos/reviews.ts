@@ -1,7 +1,7 @@
 // Human reviews (AutoGPT's PendingHumanReview rows): created by a parked node, listed for their user, decided once.
 import { and, asc, desc, eq, inArray } from "drizzle-orm";
 import type { Db } from "../index.js";
-import { graphExecutions, libraryAgents, pendingHumanReviews } from "../schema.js";
+import { graphExecutions, libraryAgents, nodeExecutions, pendingHumanReviews } from "../schema.js";
 
 export type ReviewRow = typeof pendingHumanReviews.$inferSelect;
 export type NewReview = typeof pendingHumanReviews.$inferInsert;
@@ -91,4 +91,22 @@ export async function safeModeOff(db: Db, userId: string, graphId: string): Prom
     )
     .limit(1);
   return (row?.settings as Record<string, unknown> | undefined)?.human_in_the_loop_safe_mode === false;
+}
+
+/**
+ * A stopped parked run: its WAITING reviews end REJECTED with `message` (as AutoGPT's stop does) and its nodes
+ * parked in REVIEW end TERMINATED, in one transaction.
+ */
+export async function endReviewsOfStoppedRun(db: Db, graphExecId: string, message: string): Promise<void> {
+  await db.transaction(async (tx) => {
+    const now = new Date();
+    await tx
+      .update(pendingHumanReviews)
+      .set({ status: "REJECTED", reviewMessage: message, reviewedAt: now, updatedAt: now })
+      .where(and(eq(pendingHumanReviews.graphExecId, graphExecId), eq(pendingHumanReviews.status, "WAITING")));
+    await tx
+      .update(nodeExecutions)
+      .set({ status: "TERMINATED", endedAt: now })
+      .where(and(eq(nodeExecutions.graphExecutionId, graphExecId), eq(nodeExecutions.status, "REVIEW")));
+  });
 }
