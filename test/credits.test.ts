@@ -334,7 +334,7 @@ describe("credits (disabled)", () => {
     expect(run.status, JSON.stringify(run.stats)).toBe("COMPLETED");
     const credits = await user.api.get("/api/credits");
     expect(credits.status).toBe(200);
-    expect(credits.body).toEqual({ credits: 0 });
+    expect(credits.body).toEqual({ credits: 100 }); // AutoGPT's DisabledUserCredit
     const history = await user.api.get("/api/credits/transactions");
     expectFits(history.body, path("/api/credits/transactions", "get", 200));
     expect(history.body).toEqual({ transactions: [], next_transaction_time: null });

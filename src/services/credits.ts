@@ -74,6 +74,9 @@ const MAX_REFUND_REQUESTS = 100;
 const str = (v: unknown) => (typeof v === "string" && v ? v : null);
 
 /** Dollars as Python prints `cents / 100` (AutoGPT's messages): 5 → "0.05", 100 → "1.0". */
+/** AutoGPT's DisabledUserCredit.get_credits(). */
+export const DISABLED_CREDITS_BALANCE = 100;
+
 function dollars(cents: number): string {
   const value = cents / 100;
   return Number.isInteger(value) ? value.toFixed(1) : String(value);
@@ -139,6 +142,14 @@ export class CreditsService implements CreditLedger {
       metadata: { reason: "Starting credits" },
     });
     if (result) this.granted.add(userId);
+  }
+
+  /**
+   * What AutoGPT's `GET /api/credits` answers: the balance, or, with credits off, the 100 of its DisabledUserCredit
+   * (so its clients, which look for a positive balance before running, do not ask to top up).
+   */
+  async shownBalance(userId: string): Promise<number> {
+    return this.deps.enabled ? this.balance(userId) : DISABLED_CREDITS_BALANCE;
   }
 
   async balance(userId: string): Promise<number> {

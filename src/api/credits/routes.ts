@@ -137,7 +137,7 @@ export const creditRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
       preValidation: read,
     },
-    async (request) => ({ credits: await credits.balance(userOf(request)) }),
+    async (request) => ({ credits: await credits.shownBalance(userOf(request)) }),
   );
 
   app.post(
