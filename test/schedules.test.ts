@@ -1,30 +1,15 @@
 // AutoGPT's /api schedules through real HTTP: create on a graph (cron, timezone, next_run_time), list the user's and
 // a graph's, delete; bad cron and timezone 422, another user's graph and schedule 404; and a schedule firing with an
 // injected clock starting a run, once per tick even with two schedulers, missed ticks not replayed.
-import fs from "node:fs";
-import { Ajv2020 } from "ajv/dist/2020.js";
-import formats from "ajv-formats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Scheduler } from "../src/engine/scheduler.js";
 import { SqlScheduleStore } from "../src/infra/db/stores/schedule-store.js";
+import { BOTH_DOCS, fitsIn } from "./helpers/autogpt-schemas.js";
 import { createKey, signUp } from "./helpers/client.js";
 import { calculatorGraph, create, ended, waitFor } from "./helpers/runs.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
 
-const ajv = new Ajv2020({ strict: false, allErrors: true });
-(formats as unknown as { default: (a: Ajv2020) => void }).default(ajv);
-for (const doc of ["openapi-v0.6.44", "openapi-2025-10"]) {
-  ajv.addSchema(JSON.parse(fs.readFileSync(new URL(`./fixtures/autogpt/${doc}.json`, import.meta.url), "utf8")), doc);
-}
-/** Checks a response body against the operation's 200 schema in both of AutoGPT's documents. */
-function expectFits(body: unknown, p: string, method: string) {
-  for (const doc of ["openapi-v0.6.44", "openapi-2025-10"]) {
-    const pointer = `${doc}#/paths/${p.replace(/~/g, "~0").replace(/\//g, "~1")}/${method}/responses/200/content/application~1json/schema`;
-    const validate = ajv.getSchema(pointer);
-    if (!validate) throw new Error(`no schema ${pointer}`);
-    expect(validate(body) ? [] : validate.errors?.slice(0, 5), pointer).toEqual([]);
-  }
-}
+const expectFits = fitsIn(BOTH_DOCS);
 
 /** Fires on January 1st only: the server's own clock never reaches a tick while the tests run. */
 const YEARLY = "0 0 1 1 *";
