@@ -190,6 +190,28 @@ export function secretsOf(credentials: Credentials): string[] {
   }
 }
 
+/** `text` with every secret replaced. */
+export function redactSecretsInText(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of secrets) if (secret.length >= 4) out = out.replaceAll(secret, "<redacted>");
+  return out;
+}
+
+/** A yielded value with every secret in its strings (and keys) replaced; the value itself when none occurs. */
+export function redactSecrets(value: unknown, secrets: readonly string[]): unknown {
+  if (typeof value === "string") return redactSecretsInText(value, secrets);
+  // What a value says as JSON is what gets stored: credentials say only their meta.
+  const toJSON = (value as { toJSON?: unknown } | null)?.toJSON;
+  if (typeof toJSON === "function") return redactSecrets(toJSON.call(value), secrets);
+  if (Array.isArray(value)) return value.map((v) => redactSecrets(v, secrets));
+  if (value && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [redactSecretsInText(k, secrets), redactSecrets(v, secrets)]),
+    );
+  }
+  return value;
+}
+
 /** AutoGPT's `auth_header()`: `Bearer <key or token>`, or Basic for a username and password. */
 export function authHeader(credentials: Credentials): string {
   switch (credentials.type) {

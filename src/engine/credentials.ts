@@ -4,10 +4,13 @@
 // credential inputs plus `meta`, the AutoGPT CredentialsMetaInput view of each ({id, title, provider, type}) kept
 // in clear so runs can be listed and sent in events without decrypting anything. Only `openCredentials` decrypts,
 // for the engine that hands them to blocks through the CredentialsResolver port below.
+
+import type { TObject } from "@sinclair/typebox";
 import { isSealedBox, open, type SealedBox, seal } from "../auth/secret-box.js";
 import {
   type Credentials,
   type CredentialsMeta,
+  credentialsFields,
   credentialsInputKey,
   metaOf as metaOfValue,
   toCredentials,
@@ -239,4 +242,35 @@ export class RunCredentials {
     }
     return undefined;
   }
+}
+
+/** A credential a pin selects that no source holds; `field` names the pin. */
+export class MissingCredentialsError extends Error {
+  override name = "MissingCredentialsError";
+  constructor(
+    readonly field: string,
+    meta: CredentialsMeta,
+  ) {
+    super(`Credentials ${meta.id} (${meta.provider}, ${meta.type}) for \`${field}\` are not available`);
+  }
+}
+
+/**
+ * The decrypted credentials a block's credentials pins select in `input` (each holding a CredentialsMeta), by pin;
+ * pins left empty are skipped. One no source holds throws, naming it (never a secret).
+ */
+export async function resolvePins(
+  block: { input: TObject },
+  input: Record<string, unknown>,
+  resolve: (meta: CredentialsMeta) => Promise<Credentials | undefined>,
+): Promise<Record<string, Credentials>> {
+  const out: Record<string, Credentials> = {};
+  for (const field of credentialsFields(block.input)) {
+    const meta = metaOfValue(input[field]);
+    if (!meta) continue;
+    const found = await resolve(meta);
+    if (!found) throw new MissingCredentialsError(field, meta);
+    out[field] = found;
+  }
+  return out;
 }

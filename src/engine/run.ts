@@ -1,7 +1,14 @@
 // One graph execution in memory: which node executions wait for which pins, which are ready, and what each produced.
 import { randomUUID } from "node:crypto";
 import { setMaxListeners } from "node:events";
-import { type Credentials, credentialsFields, metaOf, secretsOf } from "../blocks/credentials.js";
+import {
+  type Credentials,
+  credentialsFields,
+  metaOf,
+  redactSecrets,
+  redactSecretsInText,
+  secretsOf,
+} from "../blocks/credentials.js";
 import type {
   Block,
   BlockContext,
@@ -19,7 +26,7 @@ import { blockUsageCost } from "../core/block-cost.js";
 import type { GraphModel, Link, Node } from "../core/graph-types.js";
 import { mergeExecutionInput, parseExecutionOutput } from "../core/pins.js";
 import type { HttpClient } from "../infra/http/client.js";
-import type { RunCredentials } from "./credentials.js";
+import { type RunCredentials, resolvePins } from "./credentials.js";
 import type { CreditLedger, NodeCharge } from "./ports.js";
 import type { ExecutionStatus, GraphExecutionStats, NodeExecutionResult } from "./types.js";
 
@@ -638,7 +645,7 @@ export class GraphRun {
         if (step.done) break;
         const [name, raw] = step.value;
         // A block that echoes a secret (an error quoting a header, a response body) does not get it stored.
-        const value = secrets.length > 0 ? redact(raw, secrets) : raw;
+        const value = secrets.length > 0 ? redactSecrets(raw, secrets) : raw;
         if (name === "error") {
           failure = String(value);
           break;
@@ -672,7 +679,7 @@ export class GraphRun {
       } else if (controller.signal.reason === TIMED_OUT) {
         failure = `Node execution exceeded ${this.options.nodeTimeoutMs / 1000}s wall-clock cap`;
       } else {
-        failure = secrets.length > 0 ? redactText(message(err), secrets) : message(err);
+        failure = secrets.length > 0 ? redactSecretsInText(message(err), secrets) : message(err);
       }
     } finally {
       clearTimeout(timer);
@@ -817,18 +824,8 @@ export class GraphRun {
   }
 
   /** Decrypts the credentials the node's pins select; a missing one fails the node, naming it (not its secret). */
-  private async credentialsOf(exec: NodeExec): Promise<Record<string, Credentials>> {
-    const out: Record<string, Credentials> = {};
-    for (const field of credentialsFields(exec.info.block.input)) {
-      const meta = metaOf(exec.input[field]);
-      if (!meta) continue;
-      const found = await this.options.credentials?.resolve(meta);
-      if (!found) {
-        throw new Error(`Credentials ${meta.id} (${meta.provider}, ${meta.type}) for \`${field}\` are not available`);
-      }
-      out[field] = found;
-    }
-    return out;
+  private credentialsOf(exec: NodeExec): Promise<Record<string, Credentials>> {
+    return resolvePins(exec.info.block, exec.input, async (meta) => this.options.credentials?.resolve(meta));
   }
 
   /** The nodes a node's output links feed, each with the links into it, in the order the links come. */
@@ -936,26 +933,6 @@ function withDefaults(block: Block, input: Record<string, unknown>): Record<stri
     if ("default" in pin) out[name] = pin.default;
   }
   return Object.assign(out, input);
-}
-
-/** `text` with every secret replaced. */
-function redactText(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) if (secret.length >= 4) out = out.replaceAll(secret, "<redacted>");
-  return out;
-}
-
-/** A yielded value with every secret in its strings (and keys) replaced; the value itself when none occurs. */
-function redact(value: unknown, secrets: readonly string[]): unknown {
-  if (typeof value === "string") return redactText(value, secrets);
-  // What a value says as JSON is what gets stored: credentials say only their meta.
-  const toJSON = (value as { toJSON?: unknown } | null)?.toJSON;
-  if (typeof toJSON === "function") return redact(toJSON.call(value), secrets);
-  if (Array.isArray(value)) return value.map((v) => redact(v, secrets));
-  if (value && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [redactText(k, secrets), redact(v, secrets)]));
-  }
-  return value;
 }
 
 /**

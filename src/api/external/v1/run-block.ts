@@ -5,13 +5,22 @@
 import { Type } from "@sinclair/typebox";
 import type { FastifyReply } from "fastify";
 import { standaloneContext } from "../../../blocks/context.js";
-import { type Credentials, credentialsFields, metaOf, secretsOf } from "../../../blocks/credentials.js";
+import {
+  type Credentials,
+  credentialsFields,
+  metaOf,
+  redactSecrets,
+  redactSecretsInText,
+  secretsOf,
+} from "../../../blocks/credentials.js";
 import type { Block, BlockOutput } from "../../../blocks/sdk.js";
 import { validateInput } from "../../../blocks/validate.js";
 import { ApiError } from "../../../core/errors.js";
 import {
   CredentialsResolver,
+  MissingCredentialsError,
   type RunCredentials,
+  resolvePins,
   type StoredCredentials,
   type SystemKeys,
   storedSource,
@@ -50,30 +59,16 @@ async function resolveCredentials(
   input: Record<string, unknown>,
   source: RunBlockOptions["credentials"],
 ): Promise<Record<string, Credentials>> {
-  const out: Record<string, Credentials> = {};
   for (const field of credentialsFields(block.input)) {
     const meta = metaOf(input[field]);
-    if (!meta) continue;
-    input[field] = meta;
-    const found = await source?.resolve(meta);
-    if (!found) {
-      throw ApiError.badRequest(
-        `Credentials ${meta.id} (${meta.provider}, ${meta.type}) for \`${field}\` are not available`,
-        { field },
-      );
-    }
-    out[field] = found;
+    if (meta) input[field] = meta;
   }
-  return out;
-}
-
-function redact(value: unknown, secrets: readonly string[]): unknown {
-  if (secrets.length === 0) return value;
-  let text = JSON.stringify(value);
-  if (text === undefined) return value;
-  for (const secret of secrets)
-    if (secret.length >= 4) text = text.replaceAll(JSON.stringify(secret).slice(1, -1), "<redacted>");
-  return JSON.parse(text);
+  try {
+    return await resolvePins(block, input, async (meta) => source?.resolve(meta));
+  } catch (err) {
+    if (err instanceof MissingCredentialsError) throw ApiError.badRequest(err.message, { field: err.field });
+    throw err;
+  }
 }
 
 const TIMED_OUT = Symbol("timed out");
@@ -150,7 +145,7 @@ export async function runBlock(
       const step = await Promise.race([generator.next(), aborted]);
       if (step.done) break;
       const [name, raw] = step.value;
-      const value = redact(raw, secrets);
+      const value = secrets.length > 0 ? redactSecrets(raw, secrets) : raw;
       if (name === "error")
         throw ApiError.badRequest(`${block.name} failed: ${String(value)}`, { error: String(value) });
       const pin = outputs[name];
@@ -164,7 +159,7 @@ export async function runBlock(
         timeout_seconds: options.timeoutMs / 1000,
       });
     }
-    const message = redact(err instanceof Error ? err.message || err.name : String(err), secrets) as string;
+    const message = redactSecretsInText(err instanceof Error ? err.message || err.name : String(err), secrets);
     throw ApiError.badRequest(`${block.name} failed: ${message}`, { error: message });
   } finally {
     clearTimeout(timer);
